@@ -1,0 +1,38 @@
+// Compact JSON output. Strings are arbitrary bytes from the daemon and the network, so the
+// writer always produces valid JSON: control characters are escaped and bytes that are not
+// UTF-8 become \ufffd.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace streamd::ctl {
+
+// Appends `s` as a quoted JSON string.
+void append_json_string(std::string& out, std::string_view s);
+
+class JsonWriter {
+public:
+    void begin_array();
+    void end_array();
+    void begin_object();
+    void end_object();
+    // Inside an object, each value is preceded by its key.
+    void key(std::string_view name);
+    void string(std::string_view value);
+    void number(uint64_t value);
+
+    const std::string& text() const { return out_; }
+
+private:
+    void before_value();
+
+    std::string out_;
+    // One entry per open container: whether it already holds a member.
+    std::vector<bool> has_member_;
+    bool after_key_ = false;
+};
+
+} // namespace streamd::ctl

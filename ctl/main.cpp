@@ -1,0 +1,64 @@
+// streamctl: queue transfers on streamd and follow them over D-Bus.
+
+#include "arguments.hpp"
+#include "failure.hpp"
+#include "list_command.hpp"
+#include "send_command.hpp"
+#include "version.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string_view>
+#include <vector>
+
+using namespace streamd::ctl;
+
+namespace {
+
+template <typename... Handlers> struct Overloaded : Handlers... { using Handlers::operator()...; };
+
+int run(const Invocation& inv) {
+    return std::visit(Overloaded{
+                          [](const HelpRequest&) {
+                              std::fputs(usage_text().c_str(), stdout);
+                              return 0;
+                          },
+                          [](const VersionRequest&) {
+                              std::puts("streamctl " STREAMD_VERSION);
+                              return 0;
+                          },
+                          [&](const SendRequest& r) { return run_send(r, inv.bus); },
+                          [&](const ListRequest& r) { return run_list(r, inv.bus); },
+                      },
+                      inv.request);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    const std::vector<std::string_view> args(argv + 1, argv + argc);
+    Invocation inv;
+    try {
+        inv = parse_arguments(args);
+    } catch (const UsageError& e) {
+        std::fprintf(stderr, "streamctl: %s\nTry 'streamctl --help'.\n", e.what());
+        return 2;
+    }
+
+    int status = 1;
+    try {
+        status = run(inv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "streamctl: %s\n", e.what());
+        return 1;
+    }
+    // Output that never arrived (a full disk, a closed pipe) is a failure too.
+    if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+        std::fprintf(stderr, "streamctl: cannot write to standard output: %s\n",
+                     std::strerror(errno));
+        return 1;
+    }
+    return status;
+}

@@ -1,0 +1,11 @@
+// `streamctl send`: hand a file to streamd and, unless told not to, see it through.
+#pragma once
+
+#include "arguments.hpp"
+
+namespace streamd::ctl {
+
+// Returns the exit status; throws Failure.
+int run_send(const SendRequest& request, BusKind bus);
+
+} // namespace streamd::ctl

@@ -1,0 +1,20 @@
+// One entry of the Manager's ListTransfers() reply, a(usssstto).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace streamd::ctl {
+
+struct TransferRow {
+    uint32_t id = 0;
+    std::string direction; // "in" or "out"
+    std::string state;     // connecting, running, verifying, done, failed
+    std::string name;
+    std::string peer;
+    uint64_t size = 0;
+    uint64_t bytes_done = 0;
+    std::string path; // the transfer's object path
+};
+
+} // namespace streamd::ctl

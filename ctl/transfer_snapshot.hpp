@@ -1,0 +1,24 @@
+// The properties of one org.streamd.Streamd1.Transfer object, read at one moment.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace streamd::ctl {
+
+struct TransferSnapshot {
+    uint32_t id = 0;
+    std::string direction;
+    std::string state; // connecting, running, verifying, done, failed
+    std::string name;
+    std::string peer;
+    uint64_t size = 0;
+    uint64_t bytes_done = 0;
+    uint64_t rate = 0; // bytes per second
+    uint32_t streams = 0;
+    uint32_t chunk_size = 0;
+    std::string stored_name;
+    std::string error;
+};
+
+} // namespace streamd::ctl

@@ -1,0 +1,57 @@
+// streamd's configuration: the TOML file documented in config/streamd.toml.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace streamd {
+
+enum class OnConflict { Rename, Overwrite, Fail };
+enum class BusKind { System, Session };
+
+struct Config {
+    struct Listen {
+        std::string address = "::";
+        uint16_t port = 7740; // 0 lets the kernel choose (tests)
+    } listen;
+    struct Storage {
+        std::filesystem::path incoming = "/var/lib/streamd/incoming";
+        uint64_t max_file_size = 0; // 0 = no limit
+        OnConflict on_conflict = OnConflict::Rename;
+    } storage;
+    struct Transfer {
+        unsigned streams = 8;
+        uint32_t chunk_size = 4 * 1024 * 1024;
+        unsigned max_active = 4;
+        bool verify = true;
+    } transfer;
+    struct Engine {
+        unsigned workers = 0; // 0 = one per core
+        uint32_t pipe_size = 1024 * 1024;
+    } engine;
+    struct Control {
+        BusKind bus = BusKind::System;
+    } control;
+};
+
+// "FILE:LINE:COLUMN: reason" (or "FILE: reason"), ready to print as it is.
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+inline constexpr const char* kDefaultConfigPath = "/etc/streamd/streamd.toml";
+
+// Parses TOML text; `source` names it in errors. Relative paths are resolved against
+// `base_dir`. Unknown tables or keys, wrong types and out-of-range values throw.
+Config parse_config(std::string_view text, std::string_view source,
+                    const std::filesystem::path& base_dir);
+// Reads and parses a file; relative paths in it are resolved against its folder.
+Config load_config(const std::filesystem::path& path);
+
+const char* to_string(OnConflict c);
+
+} // namespace streamd

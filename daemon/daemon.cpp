@@ -1,0 +1,217 @@
+#include "daemon.hpp"
+
+#include "dbus_service.hpp"
+#include "io_ring.hpp"
+#include "receive_stream.hpp"
+#include "send_stream.hpp"
+#include "service_notify.hpp"
+#include "size_units.hpp"
+#include "version.hpp"
+#include "worker.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <system_error>
+#include <thread>
+
+namespace streamd {
+
+namespace {
+unsigned worker_count(const Config& c) {
+    if (c.engine.workers > 0)
+        return c.engine.workers;
+    return std::max(1u, std::thread::hardware_concurrency());
+}
+} // namespace
+
+Daemon::Daemon(Config config, BusKind bus)
+    : config_(std::move(config)), storage_(config_.storage), listener_(open_listener(config_.listen)) {
+    // Refuse to start without io_uring, and learn once which data path it offers.
+    try {
+        IoRing probe(8);
+        use_splice_ = probe.supports(IORING_OP_SPLICE);
+        spdlog::info("io_uring set up ({}); data path: {}", probe.setup_description(),
+                     use_splice_ ? "splice (zero-copy)" : "read/write copy (no splice)");
+    } catch (const std::system_error& e) {
+        throw std::runtime_error(std::string("io_uring is not available: ") +
+                                 e.code().message() +
+                                 " (check kernel.io_uring_disabled and seccomp filters)");
+    }
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    // Blocked before any thread starts, so every thread inherits the mask and the
+    // signals arrive only through the signalfd.
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+    signal_fd_.reset(::signalfd(-1, &set, SFD_CLOEXEC));
+    if (!signal_fd_)
+        throw std::system_error(errno, std::generic_category(), "signalfd");
+
+    dbus_ = std::make_unique<DbusService>(*this, bus);
+
+    unsigned n = worker_count(config_);
+    for (unsigned i = 0; i < n; ++i)
+        workers_.push_back(std::make_unique<Worker>(*this, i));
+}
+
+Daemon::~Daemon() = default;
+
+int Daemon::run() {
+    std::vector<std::jthread> threads;
+    for (size_t i = 1; i < workers_.size(); ++i) {
+        threads.emplace_back([this, i] {
+            try {
+                workers_[i]->run();
+            } catch (const std::exception& e) {
+                spdlog::critical("worker {} stopped: {}", i, e.what());
+                std::abort();
+            }
+        });
+    }
+    workers_[0]->run();
+    threads.clear(); // joins
+    spdlog::info("stopped");
+    return 0;
+}
+
+void Daemon::worker_started(Worker& w) {
+    arm_accept(w);
+    if (w.index() != 0)
+        return;
+    arm_signals(w);
+    dbus_->attach(w);
+    spdlog::info("streamd {} listening on {} with {} worker{}, receiving into {}",
+                 STREAMD_VERSION, listener_.address, workers_.size(),
+                 workers_.size() == 1 ? "" : "s", storage_.path().string());
+    notify_service("READY=1\nSTATUS=listening on " + listener_.address);
+}
+
+void Daemon::arm_accept(Worker& w) {
+    uint64_t tag = w.handler_tag([this, &w](int res, uint32_t flags) {
+        if (res >= 0) {
+            UniqueFd fd(res);
+            sockaddr_storage peer{};
+            socklen_t len = sizeof peer;
+            ::getpeername(fd.get(), reinterpret_cast<sockaddr*>(&peer), &len);
+            auto* addr = reinterpret_cast<sockaddr*>(&peer);
+            w.adopt(std::make_unique<ReceiveStream>(w, std::move(fd), format_address(addr),
+                                                    is_loopback(addr)));
+        } else if (res != -ECANCELED) {
+            spdlog::warn("accept failed: {}", std::strerror(-res));
+        }
+        if (!(flags & IORING_CQE_F_MORE) && !stopping_)
+            arm_accept(w);
+    });
+    io_uring_sqe* sqe = w.ring().sqe();
+    io_uring_prep_multishot_accept(sqe, listener_.fd.get(), nullptr, nullptr, SOCK_CLOEXEC);
+    sqe->user_data = tag;
+}
+
+void Daemon::arm_signals(Worker& w) {
+    uint64_t tag = w.handler_tag([this, &w](int res, uint32_t) {
+        if (res == sizeof signal_info_)
+            on_signal(static_cast<int>(signal_info_.ssi_signo));
+        if (!stopping_)
+            arm_signals(w);
+    });
+    io_uring_sqe* sqe = w.ring().sqe();
+    io_uring_prep_read(sqe, signal_fd_.get(), &signal_info_, sizeof signal_info_, 0);
+    sqe->user_data = tag;
+}
+
+void Daemon::on_signal(int signo) {
+    spdlog::info("{} received, stopping", strsignal(signo));
+    stop();
+}
+
+void Daemon::stop() {
+    if (stopping_)
+        return;
+    stopping_ = true;
+    notify_service("STOPPING=1");
+    for (auto& w : workers_)
+        w->post([](Worker& self) { self.stop(); });
+}
+
+void Daemon::note_copy_fallback(const char* what) {
+    if (!copy_logged_.exchange(true))
+        spdlog::warn("splice {} refused by the kernel; copying through user space instead", what);
+}
+
+void Daemon::random_bytes(std::span<uint8_t> out) {
+    size_t done = 0;
+    while (done < out.size()) {
+        ssize_t n = ::getrandom(out.data() + done, out.size() - done, 0);
+        if (n < 0 && errno != EINTR)
+            throw std::system_error(errno, std::generic_category(), "getrandom");
+        if (n > 0)
+            done += static_cast<size_t>(n);
+    }
+}
+
+uint32_t Daemon::send(SendRequest r) {
+    struct stat st {};
+    if (::fstat(r.file.get(), &st) != 0)
+        throw std::system_error(errno, std::generic_category(), "cannot inspect the file");
+    if (!S_ISREG(st.st_mode))
+        throw std::invalid_argument("the file descriptor is not a regular file");
+    int access = ::fcntl(r.file.get(), F_GETFL) & O_ACCMODE;
+    if (access != O_RDONLY && access != O_RDWR)
+        throw std::invalid_argument("the file descriptor is not open for reading");
+
+    PeerAddress address = resolve(r.destination);
+
+    proto::Offer offer;
+    random_bytes(offer.id);
+    offer.chunk_size = r.chunk_size ? r.chunk_size : config_.transfer.chunk_size;
+    offer.size = static_cast<uint64_t>(st.st_size);
+    unsigned streams = r.streams ? r.streams : config_.transfer.streams;
+    // More streams than chunks would only idle.
+    offer.stream_count = static_cast<uint16_t>(
+        std::clamp<uint64_t>(offer.chunk_count(), 1, std::max(1u, streams)));
+    offer.mode = st.st_mode & 0777;
+    offer.mtime_sec = st.st_mtim.tv_sec;
+    offer.mtime_nsec = static_cast<uint32_t>(st.st_mtim.tv_nsec);
+    offer.digest = config_.transfer.verify ? proto::DigestAlgorithm::Xxh3
+                                           : proto::DigestAlgorithm::None;
+    offer.name = std::move(r.name);
+
+    auto t = std::make_shared<OutgoingTransfer>(registry_.next_id(), std::move(r.file), offer,
+                                                r.destination.to_string(), address);
+    registry_.add(t);
+    spdlog::info("transfer {}: sending {} ({}) to {} over {} stream{}", t->id(), offer.name,
+                 proto::format_size(offer.size), t->peer(), offer.stream_count,
+                 offer.stream_count == 1 ? "" : "s");
+    start_streams(t, 0, 1);
+    return t->id();
+}
+
+void Daemon::start_streams(const std::shared_ptr<OutgoingTransfer>& t, uint16_t first,
+                           uint16_t count) {
+    for (uint16_t i = first; i < first + count; ++i) {
+        t->attach_stream();
+        // Spread a transfer's streams over the workers, and different transfers'
+        // first streams too.
+        Worker& w = *workers_[(t->id() + i) % workers_.size()];
+        w.post([t, i](Worker& self) { self.adopt(std::make_unique<SendStream>(self, t, i)); });
+    }
+}
+
+void Daemon::close_transfer(uint32_t id) {
+    for (auto& w : workers_)
+        w->post([id](Worker& self) { self.close_transfer(id); });
+}
+
+void Daemon::transfer_added() {
+    workers_[0]->post([this](Worker&) { dbus_->publish(); });
+}
+
+} // namespace streamd

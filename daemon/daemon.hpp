@@ -1,0 +1,83 @@
+// streamd itself: the workers and what they share (configuration, storage, the
+// transfer registry, the listening socket), and the control plane on worker 0.
+#pragma once
+
+#include "config.hpp"
+#include "destination.hpp"
+#include "listener.hpp"
+#include "outgoing_transfer.hpp"
+#include "storage.hpp"
+#include "transfer_registry.hpp"
+#include "unique_fd.hpp"
+
+#include <atomic>
+#include <sys/signalfd.h>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace streamd {
+
+class DbusService;
+class Worker;
+
+struct SendRequest {
+    UniqueFd file;
+    Destination destination;
+    std::string name;
+    unsigned streams = 0;    // 0: from the configuration
+    uint32_t chunk_size = 0; // 0: from the configuration
+};
+
+class Daemon {
+public:
+    // Throws std::system_error or std::runtime_error with a message for the user.
+    Daemon(Config config, BusKind bus);
+    ~Daemon();
+
+    // Serves until SIGTERM or SIGINT; returns the exit status.
+    int run();
+
+    const Config& config() const { return config_; }
+    TransferRegistry& registry() { return registry_; }
+    const Storage& storage() const { return storage_; }
+    const std::string& listen_address() const { return listener_.address; }
+
+    bool use_splice() const { return use_splice_; }
+    // Logs, once, that a splice was refused and copying took over.
+    void note_copy_fallback(const char* what);
+    void random_bytes(std::span<uint8_t> out);
+
+    // Control thread only. Throws UnknownHost, std::invalid_argument, std::system_error.
+    uint32_t send(SendRequest request);
+
+    // Any thread.
+    void start_streams(const std::shared_ptr<OutgoingTransfer>& t, uint16_t first,
+                       uint16_t count);
+    void close_transfer(uint32_t id);
+    void transfer_added();
+
+    // Called by each worker on its own thread once its ring exists.
+    void worker_started(Worker& w);
+
+private:
+    void arm_accept(Worker& w);
+    void arm_signals(Worker& w);
+    void on_signal(int signo);
+    void stop();
+
+    Config config_;
+    Storage storage_;
+    Listener listener_;
+    TransferRegistry registry_;
+    bool use_splice_ = false;
+    std::atomic<bool> copy_logged_{false};
+    UniqueFd signal_fd_;
+    signalfd_siginfo signal_info_{};
+    std::unique_ptr<DbusService> dbus_;
+    std::vector<std::unique_ptr<Worker>> workers_;
+    std::atomic<bool> stopping_{false};
+};
+
+} // namespace streamd

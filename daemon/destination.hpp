@@ -1,0 +1,36 @@
+// "HOST[:PORT]" as users write it, and its resolution to a socket address.
+#pragma once
+
+#include "outgoing_transfer.hpp"
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace streamd {
+
+struct Destination {
+    std::string host;
+    uint16_t port = 0;
+    // "host:port", with brackets around IPv6 literals.
+    std::string to_string() const;
+};
+
+// Accepts "host", "host:port", "[v6]", "[v6]:port" and a bare IPv6 literal.
+// Throws std::invalid_argument with a one-line reason.
+Destination parse_destination(std::string_view text, uint16_t default_port);
+
+class UnknownHost : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Blocking name lookup; throws UnknownHost.
+PeerAddress resolve(const Destination& d);
+
+// "address:port" of a socket address, brackets around IPv6.
+std::string format_address(const sockaddr* addr);
+bool is_loopback(const sockaddr* addr);
+
+} // namespace streamd

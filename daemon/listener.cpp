@@ -1,0 +1,53 @@
+#include "listener.hpp"
+
+#include "destination.hpp"
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <system_error>
+
+namespace streamd {
+
+Listener open_listener(const Config::Listen& config) {
+    std::string host = config.address == "localhost" ? "127.0.0.1" : config.address;
+    std::string where = Destination{host, config.port}.to_string();
+    sockaddr_storage addr{};
+    socklen_t len;
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&addr);
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&addr);
+    if (::inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(config.port);
+        len = sizeof *v4;
+    } else if (::inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(config.port);
+        len = sizeof *v6;
+    } else {
+        throw std::system_error(EINVAL, std::generic_category(),
+                                "cannot listen on " + where + ": not an IP address");
+    }
+    auto fail = [&](const char* what) {
+        return std::system_error(errno, std::generic_category(),
+                                 std::string("cannot ") + what + " " + where);
+    };
+    UniqueFd fd(::socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd)
+        throw fail("create a socket for");
+    int one = 1, zero = 0;
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    // "::" serves IPv4 too, as users of a dual-stack host expect.
+    if (addr.ss_family == AF_INET6)
+        ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0)
+        throw fail("listen on");
+    if (::listen(fd.get(), SOMAXCONN) != 0)
+        throw fail("listen on");
+    len = sizeof addr;
+    ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len);
+    return {std::move(fd), format_address(reinterpret_cast<sockaddr*>(&addr))};
+}
+
+} // namespace streamd

@@ -1,0 +1,387 @@
+#include "receive_stream.hpp"
+
+#include "daemon.hpp"
+#include "digest.hpp"
+#include "mapped_region.hpp"
+#include "size_units.hpp"
+#include "worker.hpp"
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+namespace streamd {
+
+namespace {
+constexpr size_t kCopyBuffer = 256 * 1024;
+
+constexpr std::string_view kHttpReply =
+    "HTTP/1.1 501 Not Implemented\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n"
+    "Content-Length: 40\r\n"
+    "Connection: close\r\n"
+    "\r\n"
+    "streamd serves no web pages on this port\n";
+} // namespace
+
+ReceiveStream::ReceiveStream(Worker& worker, UniqueFd fd, std::string peer, bool peer_on_loopback)
+    : Connection(worker, std::move(fd)), peer_(std::move(peer)),
+      peer_on_loopback_(peer_on_loopback) {}
+
+ReceiveStream::~ReceiveStream() {
+    worker_.pipes().release(std::move(pipe_), buffered_ == 0);
+    if (transfer_ && transfer_->detach_stream()) {
+        worker_.daemon().registry().forget_incoming(transfer_->offer().id);
+        spdlog::warn("transfer {}: receiving {} from {} failed: {}", transfer_->id(),
+                     transfer_->name(), peer_, transfer_->error());
+    }
+}
+
+void ReceiveStream::start() {
+    read_exact(Reading::Preamble, proto::kPreambleSize);
+}
+
+void ReceiveStream::complete(Op op, int res) {
+    switch (op) {
+    case Op::Recv: on_recv(res); break;
+    case Op::Send: on_send(res); break;
+    case Op::DataIn: on_data_in(res); break;
+    case Op::DataOut: on_data_out(res); break;
+    default: break;
+    }
+}
+
+// ---- control frames -------------------------------------------------------------
+
+void ReceiveStream::read_exact(Reading what, size_t n) {
+    reading_ = what;
+    want_ = n;
+    have_ = 0;
+    if (n == 0)
+        return on_recv(0);
+    io_uring_prep_recv(prepare(Op::Recv), fd_.get(), in_.data(), n, MSG_WAITALL);
+}
+
+void ReceiveStream::on_recv(int res) {
+    if (res < 0)
+        return abandon(std::string("connection lost: ") + std::strerror(-res));
+    if (res == 0 && have_ < want_) {
+        if (reading_ != Reading::Body && have_ == 0)
+            return close(); // end of stream between frames: the sender is done with it
+        return abandon("connection closed by the peer in the middle of a frame");
+    }
+    have_ += static_cast<size_t>(res);
+    if (have_ < want_) {
+        io_uring_prep_recv(prepare(Op::Recv), fd_.get(), in_.data() + have_, want_ - have_,
+                           MSG_WAITALL);
+        return;
+    }
+    try {
+        switch (reading_) {
+        case Reading::Preamble: return on_preamble();
+        case Reading::Header:
+            header_ = proto::decode_header(std::span<const uint8_t, proto::kHeaderSize>(
+                in_.data(), proto::kHeaderSize));
+            return read_exact(Reading::Body, header_.length);
+        case Reading::Body: return on_frame({in_.data(), header_.length});
+        }
+    } catch (const proto::FrameError& e) {
+        refuse(proto::ErrorCode::BadFrame, e.what());
+    } catch (const Refusal& r) {
+        refuse(r.code, r.message);
+    }
+}
+
+void ReceiveStream::on_preamble() {
+    if (!proto::has_magic({in_.data(), proto::kPreambleSize})) {
+        // Not ours; probably a browser. Answer politely instead of hanging up.
+        if (std::isupper(in_[0])) {
+            out_.insert(out_.end(), kHttpReply.begin(), kHttpReply.end());
+            close_after_send_ = true;
+            return flush();
+        }
+        return close();
+    }
+    uint16_t version = proto::decode_preamble(
+        std::span<const uint8_t, proto::kPreambleSize>(in_.data(), proto::kPreambleSize));
+    if (version != proto::kVersion)
+        return refuse(proto::ErrorCode::UnsupportedVersion,
+                      "protocol version " + std::to_string(version) + " is not supported (this " +
+                          "daemon speaks version " + std::to_string(proto::kVersion) + ")");
+    if (!peer_on_loopback_)
+        return refuse(proto::ErrorCode::AuthRequired,
+                      "this daemon has no key configured and accepts only loopback peers");
+    proto::Welcome welcome;
+    worker_.daemon().random_bytes(welcome.nonce);
+    send_frame(welcome);
+    read_exact(Reading::Header, proto::kHeaderSize);
+}
+
+void ReceiveStream::on_frame(std::span<const uint8_t> body) {
+    using proto::FrameType;
+    switch (header_.type) {
+    case FrameType::Offer: return on_offer(body);
+    case FrameType::Join: return on_join(body);
+    case FrameType::Chunk: return on_chunk(body);
+    case FrameType::Finish: return on_finish(body);
+    case FrameType::Error: {
+        auto e = proto::decode_error(body);
+        if (transfer_)
+            transfer_->fail("the sender gave up: " + e.message);
+        return abandon("the sender gave up: " + e.message);
+    }
+    default:
+        return refuse(proto::ErrorCode::BadFrame, std::string("unexpected ") +
+                                                      proto::to_string(header_.type) +
+                                                      " frame from a sender");
+    }
+}
+
+void ReceiveStream::on_offer(std::span<const uint8_t> body) {
+    if (transfer_)
+        return refuse(proto::ErrorCode::BadFrame, "OFFER on a stream that carries a transfer");
+    auto offer = proto::decode_offer(body);
+    auto& daemon = worker_.daemon();
+    if (daemon.registry().find_incoming(offer.id))
+        return refuse(proto::ErrorCode::BadFrame, "transfer id " + proto::to_hex(offer.id) +
+                                                      " is already in use");
+    daemon.storage().check_offer(offer);
+    auto t = std::make_shared<IncomingTransfer>(daemon.registry().next_id(), offer, peer_,
+                                                daemon.storage());
+    t->attach_stream();
+    if (!daemon.registry().add_incoming(offer.id, t))
+        return refuse(proto::ErrorCode::BadFrame, "transfer id is already in use");
+    transfer_ = std::move(t);
+    daemon.transfer_added();
+    spdlog::info("transfer {}: receiving {} ({}) from {} over {} stream{}", transfer_->id(),
+                 offer.name, proto::format_size(offer.size), peer_, offer.stream_count,
+                 offer.stream_count == 1 ? "" : "s");
+    proto::Accept accept{offer.id, {}};
+    if (offer.size > 0)
+        accept.missing.push_back({0, offer.size});
+    send_frame(accept);
+    read_exact(Reading::Header, proto::kHeaderSize);
+}
+
+void ReceiveStream::on_join(std::span<const uint8_t> body) {
+    if (transfer_)
+        return refuse(proto::ErrorCode::BadFrame, "JOIN on a stream that carries a transfer");
+    auto join = proto::decode_join(body);
+    auto t = worker_.daemon().registry().find_incoming(join.id);
+    if (!t || t->finished() || join.index == 0 || join.count != t->offer().stream_count)
+        return refuse(proto::ErrorCode::UnknownTransfer,
+                      "no running transfer " + proto::to_hex(join.id) + " with " +
+                          std::to_string(join.count) + " streams");
+    t->attach_stream();
+    transfer_ = std::move(t);
+    send_frame(proto::Accept{join.id, {}});
+    read_exact(Reading::Header, proto::kHeaderSize);
+}
+
+void ReceiveStream::on_chunk(std::span<const uint8_t> body) {
+    if (!transfer_)
+        return refuse(proto::ErrorCode::BadFrame, "CHUNK before OFFER or JOIN");
+    chunk_ = proto::decode_chunk(body);
+    const auto& offer = transfer_->offer();
+    proto::check_chunk(chunk_, offer);
+    if (!transfer_->claim_chunk(chunk_.offset / offer.chunk_size))
+        return refuse(proto::ErrorCode::BadFrame, "chunk at offset " +
+                                                      std::to_string(chunk_.offset) +
+                                                      " is already received or in progress");
+    if (chunk_.hole())
+        return chunk_arrived();
+    chunk_left_ = chunk_.length;
+    write_at_ = chunk_.offset;
+    buffered_ = 0;
+    if (worker_.daemon().use_splice() && !pipe_)
+        pipe_ = worker_.pipes().acquire();
+    if (!pipe_ && !copy_buffer_)
+        copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
+    data_in();
+}
+
+void ReceiveStream::on_finish(std::span<const uint8_t> body) {
+    if (!transfer_)
+        return refuse(proto::ErrorCode::BadFrame, "FINISH before OFFER or JOIN");
+    auto finish = proto::decode_finish(body);
+    std::string stored = transfer_->commit(finish.digest);
+    transfer_->succeed(stored);
+    worker_.daemon().registry().forget_incoming(transfer_->offer().id);
+    spdlog::info("transfer {}: received {} ({}) from {}, stored as {}", transfer_->id(),
+                 transfer_->name(), proto::format_size(transfer_->size()), peer_, stored);
+    send_frame(proto::Done{stored});
+    read_exact(Reading::Header, proto::kHeaderSize);
+}
+
+// ---- chunk data -------------------------------------------------------------------
+
+void ReceiveStream::data_in() {
+    if (pipe_) {
+        auto n = static_cast<unsigned>(std::min<uint64_t>(chunk_left_, pipe_->capacity));
+        io_uring_prep_splice(prepare(Op::DataIn), fd_.get(), -1, pipe_->write_end.get(), -1, n,
+                             SPLICE_F_MOVE);
+    } else {
+        auto n = std::min<uint64_t>(chunk_left_, kCopyBuffer);
+        io_uring_prep_recv(prepare(Op::DataIn), fd_.get(), copy_buffer_.get(), n, 0);
+    }
+}
+
+void ReceiveStream::on_data_in(int res) {
+    if (res < 0 && pipe_ && fall_back_to_copy(res, "socket to pipe"))
+        return data_in();
+    if (res < 0)
+        return abandon(std::string("connection lost: ") + std::strerror(-res));
+    if (res == 0)
+        return abandon("connection closed by the peer in the middle of a chunk");
+    chunk_left_ -= static_cast<uint64_t>(res);
+    buffered_ = static_cast<uint64_t>(res);
+    buffer_pos_ = 0;
+    data_out();
+}
+
+void ReceiveStream::data_out() {
+    int file = transfer_->file();
+    if (pipe_) {
+        io_uring_prep_splice(prepare(Op::DataOut), pipe_->read_end.get(), -1, file,
+                             static_cast<int64_t>(write_at_), static_cast<unsigned>(buffered_),
+                             SPLICE_F_MOVE);
+    } else {
+        io_uring_prep_write(prepare(Op::DataOut), file, copy_buffer_.get() + buffer_pos_,
+                            static_cast<unsigned>(buffered_), write_at_);
+    }
+}
+
+void ReceiveStream::on_data_out(int res) {
+    if (res == -EINVAL && pipe_) {
+        // The file system refuses splice: move what is in the pipe by hand, once.
+        copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
+        ssize_t n = ::read(pipe_->read_end.get(), copy_buffer_.get(), buffered_);
+        if (n != static_cast<ssize_t>(buffered_))
+            return refuse(proto::ErrorCode::IoError, "cannot drain pipe");
+        worker_.pipes().release(std::move(pipe_), true);
+        worker_.daemon().note_copy_fallback("pipe to file");
+        buffer_pos_ = 0;
+        return data_out();
+    }
+    if (res <= 0) {
+        std::string why = res == 0 ? "short write" : std::strerror(-res);
+        spdlog::error("transfer {}: cannot write {}: {}", transfer_->id(), transfer_->name(), why);
+        return refuse(proto::ErrorCode::IoError, "cannot write the file: " + why);
+    }
+    write_at_ += static_cast<uint64_t>(res);
+    buffered_ -= static_cast<uint64_t>(res);
+    buffer_pos_ += static_cast<uint64_t>(res);
+    if (buffered_ > 0)
+        return data_out();
+    if (chunk_left_ > 0)
+        return data_in();
+    chunk_arrived();
+}
+
+bool ReceiveStream::fall_back_to_copy(int res, const char* what) {
+    if (res != -EINVAL || buffered_ != 0)
+        return false;
+    worker_.pipes().release(std::move(pipe_), true);
+    copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
+    worker_.daemon().note_copy_fallback(what);
+    return true;
+}
+
+void ReceiveStream::chunk_arrived() {
+    const auto& offer = transfer_->offer();
+    uint64_t index = chunk_.offset / offer.chunk_size;
+    bool ok = true;
+    if (offer.digest == proto::DigestAlgorithm::Xxh3) {
+        // Read back what is now in the file, not what passed through: this checks the
+        // bytes that will stay on disk.
+        uint64_t actual = 0;
+        if (chunk_.hole()) {
+            actual = proto::zero_digest(chunk_.length);
+        } else {
+            try {
+                MappedRegion region(transfer_->file(), chunk_.offset, chunk_.length);
+                actual = proto::chunk_digest(region.bytes());
+            } catch (const std::system_error& e) {
+                return refuse(proto::ErrorCode::IoError,
+                              std::string("cannot read back the chunk: ") + e.what());
+            }
+        }
+        ok = actual == chunk_.digest;
+    }
+    if (ok) {
+        transfer_->complete_chunk(index, chunk_.digest, chunk_.length);
+    } else {
+        spdlog::warn("transfer {}: chunk at offset {} failed verification, asking again",
+                     transfer_->id(), chunk_.offset);
+        transfer_->release_chunk(index);
+    }
+    send_frame(proto::ChunkAck{chunk_.offset, ok ? proto::AckStatus::Ok
+                                                 : proto::AckStatus::BadDigest});
+    read_exact(Reading::Header, proto::kHeaderSize);
+}
+
+// ---- sending ----------------------------------------------------------------------
+
+template <typename Frame> void ReceiveStream::send_frame(const Frame& f) {
+    proto::encode(f, out_);
+    flush();
+}
+
+void ReceiveStream::flush() {
+    if (!sending_.empty() || out_.empty())
+        return;
+    sending_.swap(out_);
+    sent_ = 0;
+    io_uring_prep_send(prepare(Op::Send), fd_.get(), sending_.data(), sending_.size(),
+                       MSG_NOSIGNAL);
+}
+
+void ReceiveStream::on_send(int res) {
+    if (res < 0)
+        return abandon(std::string("connection lost: ") + std::strerror(-res));
+    sent_ += static_cast<size_t>(res);
+    if (sent_ < sending_.size()) {
+        io_uring_prep_send(prepare(Op::Send), fd_.get(), sending_.data() + sent_,
+                           sending_.size() - sent_, MSG_NOSIGNAL);
+        return;
+    }
+    sending_.clear();
+    if (!out_.empty())
+        return flush();
+    if (close_after_send_)
+        close();
+}
+
+void ReceiveStream::refuse(proto::ErrorCode code, std::string message) {
+    if (transfer_ && transfer_->fail(message)) {
+        spdlog::warn("transfer {}: receiving {} from {} failed: {}", transfer_->id(),
+                     transfer_->name(), peer_, message);
+        worker_.daemon().registry().forget_incoming(transfer_->offer().id);
+        worker_.daemon().close_transfer(transfer_->id());
+    } else if (!transfer_) {
+        spdlog::info("refused {}: {}", peer_, message);
+    }
+    send_frame(proto::Error{code, std::move(message)});
+    close_after_send_ = true;
+}
+
+void ReceiveStream::cancel() {
+    // A stream that is telling its peer why it ends finishes saying so first.
+    if (!close_after_send_)
+        close();
+}
+
+void ReceiveStream::abandon(const std::string& reason) {
+    if (transfer_ && !transfer_->finished() && transfer_->fail(reason)) {
+        spdlog::warn("transfer {}: receiving {} from {} failed: {}", transfer_->id(),
+                     transfer_->name(), peer_, reason);
+        worker_.daemon().registry().forget_incoming(transfer_->offer().id);
+        worker_.daemon().close_transfer(transfer_->id());
+    }
+    close();
+}
+
+} // namespace streamd

@@ -1,0 +1,78 @@
+// The receiving end of one stream: handshake, then chunks spliced from the socket
+// through a pipe into the partial file at their offsets.
+#pragma once
+
+#include "connection.hpp"
+#include "incoming_transfer.hpp"
+#include "native_frames.hpp"
+#include "splice_pipe.hpp"
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace streamd {
+
+class ReceiveStream : public Connection {
+public:
+    ReceiveStream(Worker& worker, UniqueFd fd, std::string peer, bool peer_on_loopback);
+    ~ReceiveStream() override;
+
+    void start() override;
+    void complete(Op op, int res) override;
+    uint32_t transfer_id() const override { return transfer_ ? transfer_->id() : 0; }
+    void cancel() override;
+
+private:
+    enum class Reading { Preamble, Header, Body };
+
+    void read_exact(Reading what, size_t n);
+    void on_recv(int res);
+    void on_preamble();
+    void on_frame(std::span<const uint8_t> body);
+    void on_offer(std::span<const uint8_t> body);
+    void on_join(std::span<const uint8_t> body);
+    void on_chunk(std::span<const uint8_t> body);
+    void on_finish(std::span<const uint8_t> body);
+
+    void data_in();
+    void on_data_in(int res);
+    void data_out();
+    void on_data_out(int res);
+    bool fall_back_to_copy(int res, const char* what);
+    void chunk_arrived();
+
+    template <typename Frame> void send_frame(const Frame& f);
+    void flush();
+    void on_send(int res);
+    // Tells the peer why, then closes; fails the transfer if there is one.
+    void refuse(proto::ErrorCode code, std::string message);
+    // Closes without a word (the peer is gone or misbehaved at the socket level).
+    void abandon(const std::string& reason);
+
+    std::string peer_;
+    bool peer_on_loopback_;
+    std::shared_ptr<IncomingTransfer> transfer_;
+
+    Reading reading_ = Reading::Preamble;
+    std::array<uint8_t, proto::kMaxBody> in_{};
+    size_t want_ = 0;
+    size_t have_ = 0;
+    proto::FrameHeader header_{};
+
+    proto::Chunk chunk_{};
+    uint64_t chunk_left_ = 0; // bytes still to come from the socket
+    uint64_t write_at_ = 0;   // file offset of the next byte to write
+    uint64_t buffered_ = 0;   // bytes in the pipe (or copy buffer) not yet written
+    uint64_t buffer_pos_ = 0; // copy mode: written part of the buffer
+    std::unique_ptr<SplicePipe> pipe_;
+    std::unique_ptr<uint8_t[]> copy_buffer_;
+
+    std::vector<uint8_t> out_;
+    std::vector<uint8_t> sending_;
+    size_t sent_ = 0;
+    bool close_after_send_ = false;
+};
+
+} // namespace streamd

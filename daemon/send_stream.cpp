@@ -1,0 +1,375 @@
+#include "send_stream.hpp"
+
+#include "daemon.hpp"
+#include "digest.hpp"
+#include "mapped_region.hpp"
+#include "size_units.hpp"
+#include "worker.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+namespace streamd {
+
+namespace {
+constexpr size_t kCopyBuffer = 256 * 1024;
+constexpr unsigned kMaxChunkFailures = 3;
+} // namespace
+
+SendStream::SendStream(Worker& worker, std::shared_ptr<OutgoingTransfer> transfer,
+                       uint16_t index)
+    : Connection(worker, UniqueFd()), transfer_(std::move(transfer)), index_(index) {}
+
+SendStream::~SendStream() {
+    worker_.pipes().release(std::move(pipe_), buffered_ == 0);
+    transfer_->detach_stream();
+}
+
+void SendStream::start() {
+    if (transfer_->finished())
+        return close();
+    const auto& peer = transfer_->address();
+    fd_.reset(::socket(peer.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd_)
+        return fail(std::string("cannot create a socket: ") + std::strerror(errno));
+    // Chunk headers and acknowledgements are small and latency-bound; the data itself
+    // goes out in pipe-sized pieces, so Nagle only ever delays.
+    int one = 1;
+    ::setsockopt(fd_.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    io_uring_prep_connect(prepare(Op::Connect), fd_.get(),
+                          reinterpret_cast<const sockaddr*>(&peer.addr), peer.length);
+}
+
+void SendStream::complete(Op op, int res) {
+    switch (op) {
+    case Op::Connect: on_connect(res); break;
+    case Op::Recv: on_recv(res); break;
+    case Op::Send: on_send(res); break;
+    case Op::DataIn: on_data_in(res); break;
+    case Op::DataOut: on_data_out(res); break;
+    default: break;
+    }
+}
+
+void SendStream::on_connect(int res) {
+    if (res < 0)
+        return fail("cannot connect to " + transfer_->peer() + ": " + std::strerror(-res));
+    auto preamble = proto::encode_preamble();
+    out_.insert(out_.end(), preamble.begin(), preamble.end());
+    flush();
+    phase_ = Phase::AwaitWelcome;
+    read_more();
+}
+
+// ---- frames from the receiver -------------------------------------------------------
+
+void SendStream::read_more() {
+    io_uring_prep_recv(prepare(Op::Recv), fd_.get(), in_.data() + in_len_, in_.size() - in_len_,
+                       0);
+}
+
+void SendStream::on_recv(int res) {
+    if (res <= 0) {
+        if (transfer_->finished() || (phase_ == Phase::Running && exhausted_ && unacked_.empty()))
+            return close();
+        return fail("connection to " + transfer_->peer() + " " +
+                    (res == 0 ? std::string("closed by the peer")
+                              : std::string("lost: ") + std::strerror(-res)));
+    }
+    in_len_ += static_cast<size_t>(res);
+    size_t used = 0;
+    try {
+        while (!closing() && in_len_ - used >= proto::kHeaderSize) {
+            auto h = proto::decode_header(
+                std::span<const uint8_t, proto::kHeaderSize>(in_.data() + used, proto::kHeaderSize));
+            if (in_len_ - used < proto::kHeaderSize + h.length)
+                break;
+            used += proto::kHeaderSize;
+            on_frame(h, {in_.data() + used, h.length});
+            used += h.length;
+        }
+    } catch (const proto::FrameError& e) {
+        return fail(std::string("malformed reply from the peer: ") + e.what());
+    }
+    if (closing())
+        return;
+    std::memmove(in_.data(), in_.data() + used, in_len_ - used);
+    in_len_ -= used;
+    read_more();
+}
+
+void SendStream::on_frame(const proto::FrameHeader& h, std::span<const uint8_t> body) {
+    using proto::FrameType;
+    if (h.type == FrameType::Error) {
+        auto e = proto::decode_error(body);
+        bool before_accept = phase_ == Phase::AwaitWelcome || phase_ == Phase::AwaitAccept;
+        return fail((before_accept ? "rejected by peer: " : "the peer failed the transfer: ") +
+                    e.message);
+    }
+    switch (phase_) {
+    case Phase::AwaitWelcome:
+        if (h.type == FrameType::Welcome)
+            return on_welcome(body);
+        break;
+    case Phase::AwaitAccept:
+        if (h.type == FrameType::Accept)
+            return on_accept(body);
+        break;
+    case Phase::Running:
+    case Phase::Finishing:
+        if (h.type == FrameType::ChunkAck)
+            return on_ack(body);
+        if (h.type == FrameType::Done && phase_ == Phase::Finishing)
+            return on_done(body);
+        break;
+    case Phase::Connecting: break;
+    }
+    throw proto::FrameError(std::string("unexpected ") + proto::to_string(h.type) + " frame");
+}
+
+void SendStream::on_welcome(std::span<const uint8_t> body) {
+    auto w = proto::decode_welcome(body);
+    if (w.version != proto::kVersion)
+        return fail("the peer speaks protocol version " + std::to_string(w.version) +
+                    ", this daemon speaks " + std::to_string(proto::kVersion));
+    if (w.auth_method != 0)
+        return fail("the peer asks for authentication method " + std::to_string(w.auth_method) +
+                    ", which this daemon does not support");
+    const auto& offer = transfer_->offer();
+    if (index_ == 0)
+        send_frame(offer);
+    else
+        send_frame(proto::Join{offer.id, index_, offer.stream_count});
+    phase_ = Phase::AwaitAccept;
+}
+
+void SendStream::on_accept(std::span<const uint8_t> body) {
+    auto a = proto::decode_accept(body);
+    const auto& offer = transfer_->offer();
+    if (a.id != offer.id)
+        throw proto::FrameError("ACCEPT names another transfer");
+    phase_ = Phase::Running;
+    if (index_ == 0) {
+        for (const auto& r : a.missing)
+            if (r.offset % offer.chunk_size != 0 || r.offset + r.length > offer.size)
+                throw proto::FrameError("ACCEPT range is not chunk-aligned inside the file");
+        transfer_->start(a);
+        if (offer.stream_count > 1)
+            worker_.daemon().start_streams(transfer_, 1, offer.stream_count - 1);
+    }
+    next_chunk();
+}
+
+void SendStream::on_ack(std::span<const uint8_t> body) {
+    auto ack = proto::decode_chunk_ack(body);
+    if (unacked_.empty() || unacked_.front().offset != ack.offset)
+        throw proto::FrameError("CHUNK_ACK for offset " + std::to_string(ack.offset) +
+                                ", which is not the next chunk awaiting one on this stream");
+    Unacked chunk = unacked_.front();
+    unacked_.pop_front();
+    if (ack.status == proto::AckStatus::BadDigest) {
+        if (++failures_[chunk.offset] >= kMaxChunkFailures)
+            return fail("the chunk at offset " + std::to_string(chunk.offset) + " failed " +
+                        "verification " + std::to_string(kMaxChunkFailures) + " times");
+        resend_.push_back(chunk.offset / transfer_->offer().chunk_size);
+        if (state_ == Sending::Nothing)
+            next_chunk();
+        return;
+    }
+    if (transfer_->acknowledge(chunk.length)) {
+        transfer_->advance(TransferState::Verifying);
+        phase_ = Phase::Finishing;
+        send_frame(proto::Finish{transfer_->file_digest()});
+        return;
+    }
+    finish_if_idle();
+}
+
+void SendStream::on_done(std::span<const uint8_t> body) {
+    auto done = proto::decode_done(body);
+    transfer_->succeed(done.name);
+    spdlog::info("transfer {}: sent {} ({}) to {}, stored as {}", transfer_->id(),
+                 transfer_->name(), proto::format_size(transfer_->size()), transfer_->peer(),
+                 done.name);
+    worker_.daemon().close_transfer(transfer_->id());
+    close();
+}
+
+// ---- chunks to the receiver ---------------------------------------------------------
+
+void SendStream::next_chunk() {
+    if (transfer_->finished())
+        return close();
+    std::optional<uint64_t> index;
+    if (!resend_.empty()) {
+        index = resend_.back();
+        resend_.pop_back();
+    } else if (!exhausted_) {
+        index = transfer_->scheduler().next();
+        exhausted_ = !index;
+    }
+    if (!index) {
+        state_ = Sending::Nothing;
+        // An empty file has no chunk whose acknowledgement could trigger FINISH.
+        if (index_ == 0 && transfer_->scheduler().total() == 0) {
+            transfer_->advance(TransferState::Verifying);
+            phase_ = Phase::Finishing;
+            send_frame(proto::Finish{transfer_->file_digest()});
+            return;
+        }
+        return finish_if_idle();
+    }
+    const auto& offer = transfer_->offer();
+    proto::Chunk chunk;
+    chunk.offset = *index * offer.chunk_size;
+    chunk.length = static_cast<uint32_t>(std::min<uint64_t>(offer.chunk_size, offer.size - chunk.offset));
+    if (transfer_->sparse() && is_hole(chunk.offset, chunk.length))
+        chunk.flags = proto::kChunkHole;
+    if (offer.digest == proto::DigestAlgorithm::Xxh3) {
+        if (chunk.hole()) {
+            chunk.digest = proto::zero_digest(chunk.length);
+        } else {
+            try {
+                MappedRegion region(transfer_->source(), chunk.offset, chunk.length);
+                chunk.digest = proto::chunk_digest(region.bytes());
+            } catch (const std::system_error& e) {
+                return fail(std::string("cannot read the file: ") + e.what());
+            }
+        }
+    }
+    transfer_->record_digest(*index, chunk.digest);
+    unacked_.push_back({chunk.offset, chunk.length});
+    read_at_ = chunk.offset;
+    data_left_ = chunk.data_length();
+    proto::encode(chunk, out_);
+    state_ = Sending::Header;
+    // MSG_MORE lets the header share a segment with the first data.
+    flush(data_left_ > 0 ? MSG_MORE : 0);
+}
+
+bool SendStream::is_hole(uint64_t offset, uint64_t length) const {
+    off_t data = ::lseek(transfer_->source(), static_cast<off_t>(offset), SEEK_DATA);
+    if (data < 0)
+        return errno == ENXIO;
+    return static_cast<uint64_t>(data) >= offset + length;
+}
+
+void SendStream::data_in() {
+    if (worker_.daemon().use_splice() && !pipe_ && !copy_buffer_)
+        pipe_ = worker_.pipes().acquire();
+    if (!pipe_ && !copy_buffer_)
+        copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
+    if (pipe_) {
+        auto n = static_cast<unsigned>(std::min<uint64_t>(data_left_, pipe_->capacity));
+        io_uring_prep_splice(prepare(Op::DataIn), transfer_->source(),
+                             static_cast<int64_t>(read_at_), pipe_->write_end.get(), -1, n,
+                             SPLICE_F_MOVE);
+    } else {
+        auto n = static_cast<unsigned>(std::min<uint64_t>(data_left_, kCopyBuffer));
+        io_uring_prep_read(prepare(Op::DataIn), transfer_->source(), copy_buffer_.get(), n,
+                           read_at_);
+    }
+}
+
+void SendStream::on_data_in(int res) {
+    if (res == -EINVAL && pipe_) {
+        worker_.pipes().release(std::move(pipe_), true);
+        copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
+        worker_.daemon().note_copy_fallback("file to pipe");
+        return data_in();
+    }
+    if (res < 0)
+        return fail(std::string("cannot read the file: ") + std::strerror(-res));
+    if (res == 0)
+        return fail("the file shrank while it was being sent");
+    read_at_ += static_cast<uint64_t>(res);
+    data_left_ -= static_cast<uint64_t>(res);
+    buffered_ = static_cast<uint64_t>(res);
+    buffer_pos_ = 0;
+    data_out();
+}
+
+void SendStream::data_out() {
+    // More of this chunk follows: let the kernel fill segments rather than push a
+    // partial one at every pipe boundary.
+    int more = data_left_ > 0 ? SPLICE_F_MORE : 0;
+    if (pipe_) {
+        io_uring_prep_splice(prepare(Op::DataOut), pipe_->read_end.get(), -1, fd_.get(), -1,
+                             static_cast<unsigned>(buffered_), SPLICE_F_MOVE | more);
+    } else {
+        io_uring_prep_send(prepare(Op::DataOut), fd_.get(), copy_buffer_.get() + buffer_pos_,
+                           buffered_, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+    }
+}
+
+void SendStream::on_data_out(int res) {
+    if (res <= 0)
+        return fail("connection to " + transfer_->peer() + " lost: " +
+                    (res == 0 ? std::string("short send") : std::strerror(-res)));
+    buffered_ -= static_cast<uint64_t>(res);
+    buffer_pos_ += static_cast<uint64_t>(res);
+    if (buffered_ > 0)
+        return data_out();
+    if (data_left_ > 0)
+        return data_in();
+    next_chunk();
+}
+
+void SendStream::finish_if_idle() {
+    // Nothing left to send or to hear about: the receiver treats the end of this
+    // stream between frames as a normal close.
+    if (phase_ == Phase::Running && exhausted_ && resend_.empty() && unacked_.empty() &&
+        state_ == Sending::Nothing)
+        close();
+}
+
+// ---- control frames -----------------------------------------------------------------
+
+template <typename Frame> void SendStream::send_frame(const Frame& f) {
+    proto::encode(f, out_);
+    flush();
+}
+
+void SendStream::flush(int flags) {
+    if (!sending_.empty() || out_.empty())
+        return;
+    sending_.swap(out_);
+    sent_ = 0;
+    io_uring_prep_send(prepare(Op::Send), fd_.get(), sending_.data(), sending_.size(),
+                       MSG_NOSIGNAL | flags);
+}
+
+void SendStream::on_send(int res) {
+    if (res < 0)
+        return fail("connection to " + transfer_->peer() + " lost: " + std::strerror(-res));
+    sent_ += static_cast<size_t>(res);
+    if (sent_ < sending_.size()) {
+        io_uring_prep_send(prepare(Op::Send), fd_.get(), sending_.data() + sent_,
+                           sending_.size() - sent_, MSG_NOSIGNAL);
+        return;
+    }
+    sending_.clear();
+    if (!out_.empty())
+        return flush();
+    if (state_ == Sending::Header) {
+        state_ = Sending::Data;
+        if (data_left_ > 0)
+            return data_in();
+        next_chunk();
+    }
+}
+
+void SendStream::fail(std::string reason) {
+    if (transfer_->fail(reason)) {
+        spdlog::warn("transfer {}: sending {} to {} failed: {}", transfer_->id(),
+                     transfer_->name(), transfer_->peer(), reason);
+        worker_.daemon().close_transfer(transfer_->id());
+    }
+    close();
+}
+
+} // namespace streamd

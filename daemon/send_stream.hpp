@@ -1,0 +1,83 @@
+// The sending end of one stream: connect, handshake, then pull chunks and splice them
+// from the page cache through a pipe into the socket, while acknowledgements come back.
+#pragma once
+
+#include "connection.hpp"
+#include "native_frames.hpp"
+#include "outgoing_transfer.hpp"
+#include "splice_pipe.hpp"
+
+#include <array>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace streamd {
+
+class SendStream : public Connection {
+public:
+    SendStream(Worker& worker, std::shared_ptr<OutgoingTransfer> transfer, uint16_t index);
+    ~SendStream() override;
+
+    void start() override;
+    void complete(Op op, int res) override;
+    uint32_t transfer_id() const override { return transfer_->id(); }
+
+private:
+    enum class Phase { Connecting, AwaitWelcome, AwaitAccept, Running, Finishing };
+    enum class Sending { Nothing, Header, Data };
+    struct Unacked {
+        uint64_t offset;
+        uint32_t length;
+    };
+
+    void on_connect(int res);
+    void read_more();
+    void on_recv(int res);
+    void on_frame(const proto::FrameHeader& h, std::span<const uint8_t> body);
+    void on_welcome(std::span<const uint8_t> body);
+    void on_accept(std::span<const uint8_t> body);
+    void on_ack(std::span<const uint8_t> body);
+    void on_done(std::span<const uint8_t> body);
+
+    void next_chunk();
+    bool is_hole(uint64_t offset, uint64_t length) const;
+    void data_in();
+    void on_data_in(int res);
+    void data_out();
+    void on_data_out(int res);
+    void finish_if_idle();
+
+    template <typename Frame> void send_frame(const Frame& f);
+    void flush(int flags = 0);
+    void on_send(int res);
+    void fail(std::string reason);
+
+    std::shared_ptr<OutgoingTransfer> transfer_;
+    const uint16_t index_;
+    Phase phase_ = Phase::Connecting;
+
+    std::array<uint8_t, 2 * (proto::kHeaderSize + proto::kMaxBody)> in_{};
+    size_t in_len_ = 0;
+
+    std::vector<uint8_t> out_;
+    std::vector<uint8_t> sending_;
+    size_t sent_ = 0;
+    Sending state_ = Sending::Nothing;
+
+    uint64_t read_at_ = 0;   // source offset of the next byte to read
+    uint64_t data_left_ = 0; // bytes of the current chunk not yet read from the source
+    uint64_t buffered_ = 0;  // bytes in the pipe (or copy buffer) not yet sent
+    uint64_t buffer_pos_ = 0;
+    std::unique_ptr<SplicePipe> pipe_;
+    std::unique_ptr<uint8_t[]> copy_buffer_;
+
+    std::deque<Unacked> unacked_;
+    std::vector<uint64_t> resend_;
+    std::map<uint64_t, unsigned> failures_;
+    bool exhausted_ = false;
+};
+
+} // namespace streamd

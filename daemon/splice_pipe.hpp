@@ -1,0 +1,36 @@
+// Pipes that carry spliced data between a socket and a file, from a bounded pool.
+#pragma once
+
+#include "unique_fd.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+namespace streamd {
+
+struct SplicePipe {
+    UniqueFd read_end;
+    UniqueFd write_end;
+    size_t capacity = 0;
+};
+
+// One pool per worker thread, so it needs no lock.
+class SplicePipePool {
+public:
+    SplicePipePool(size_t pipe_size, size_t max_pipes)
+        : pipe_size_(pipe_size), max_pipes_(max_pipes) {}
+
+    // A pipe, or nullptr when the pool is exhausted or the system refuses more pipes.
+    std::unique_ptr<SplicePipe> acquire();
+    // Only pipes that are empty may come back; others are closed.
+    void release(std::unique_ptr<SplicePipe> pipe, bool empty);
+
+private:
+    size_t pipe_size_;
+    size_t max_pipes_;
+    size_t outstanding_ = 0;
+    std::vector<std::unique_ptr<SplicePipe>> free_;
+};
+
+} // namespace streamd

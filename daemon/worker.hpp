@@ -1,0 +1,84 @@
+// One thread, one io_uring ring, and the connections that live on it. Other threads
+// reach a worker only through post(); nothing on the data path takes a lock.
+#pragma once
+
+#include "connection.hpp"
+#include "io_ring.hpp"
+#include "splice_pipe.hpp"
+#include "unique_fd.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+namespace streamd {
+
+class Daemon;
+
+class Worker {
+public:
+    using Task = std::function<void(Worker&)>;
+    using Handler = std::function<void(int res, uint32_t cqe_flags)>;
+    using Clock = std::chrono::steady_clock;
+
+    Worker(Daemon& daemon, unsigned index);
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+    ~Worker();
+
+    // The thread body: returns after stop() once every connection is gone.
+    void run();
+    // Runs `task` on this worker's thread; callable from any thread.
+    void post(Task task);
+    // Closes every connection and leaves run() when they are gone.
+    void stop();
+
+    unsigned index() const { return index_; }
+    Daemon& daemon() { return daemon_; }
+    IoRing& ring() { return *ring_; }
+    SplicePipePool& pipes() { return pipes_; }
+
+    void adopt(std::unique_ptr<Connection> c);
+    void close_transfer(uint32_t transfer_id);
+    // user_data for an operation whose completion calls `h` (this thread only).
+    uint64_t handler_tag(Handler h);
+
+    // Worker 0 only: how long it may sleep, and what to do after each wake-up.
+    void set_timers(std::function<std::optional<Clock::time_point>()> deadline,
+                    std::function<void()> after_wakeup);
+
+private:
+    friend class Connection;
+    uint64_t tag(Connection& c, Op op);
+    void dispatch(uint64_t user_data, int res, uint32_t flags);
+    void arm_wake();
+    void run_posted();
+    void release_if_idle(Connection& c);
+
+    Daemon& daemon_;
+    const unsigned index_;
+    std::optional<IoRing> ring_;
+    SplicePipePool pipes_;
+
+    std::vector<std::unique_ptr<Connection>> slots_;
+    std::vector<uint32_t> generations_;
+    std::vector<uint32_t> free_slots_;
+    size_t live_ = 0;
+    bool stopping_ = false;
+
+    std::vector<Handler> handlers_;
+
+    UniqueFd wake_fd_;
+    uint64_t wake_value_ = 0;
+    std::mutex posted_mutex_;
+    std::vector<Task> posted_;
+
+    std::function<std::optional<Clock::time_point>()> deadline_;
+    std::function<void()> after_wakeup_;
+};
+
+} // namespace streamd

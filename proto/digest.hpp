@@ -1,0 +1,17 @@
+// Chunk and whole-file digests (docs/PROTOCOL.md, FINISH).
+#pragma once
+
+#include "native_frames.hpp"
+
+#include <cstdint>
+#include <span>
+
+namespace streamd::proto {
+
+uint64_t chunk_digest(std::span<const uint8_t> data);
+// The digest of `length` zero bytes, for HOLE chunks.
+uint64_t zero_digest(uint64_t length);
+// XXH3-128 over the chunk digests, each as 8 big-endian bytes, in chunk order.
+FileDigest file_digest(std::span<const uint64_t> chunk_digests);
+
+} // namespace streamd::proto

@@ -1,0 +1,179 @@
+// Frames of the native protocol (docs/PROTOCOL.md): plain structs and their encoding.
+// Decoding never trusts its input: every violation throws FrameError.
+#pragma once
+
+#include "byte_order.hpp"
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace streamd::proto {
+
+inline constexpr std::array<uint8_t, 4> kMagic{0xC5, 'S', 'T', 'D'};
+inline constexpr uint16_t kVersion = 1;
+inline constexpr size_t kPreambleSize = 8;
+inline constexpr size_t kHeaderSize = 8;
+inline constexpr size_t kMaxBody = 4096;
+inline constexpr size_t kMaxName = 255;
+inline constexpr size_t kMaxMessage = 1024;
+inline constexpr uint16_t kMaxStreams = 64;
+inline constexpr uint32_t kMinChunk = 64 * 1024;
+inline constexpr uint32_t kMaxChunk = 256 * 1024 * 1024;
+inline constexpr size_t kChunkBodySize = 24;
+
+using TransferId = std::array<uint8_t, 16>;
+using FileDigest = std::array<uint8_t, 16>;
+
+enum class FrameType : uint8_t {
+    Welcome = 1,
+    Auth = 2,
+    Offer = 3,
+    Join = 4,
+    Accept = 5,
+    Error = 6,
+    Chunk = 7,
+    ChunkAck = 8,
+    Finish = 9,
+    Done = 10,
+};
+
+enum class ErrorCode : uint16_t {
+    UnsupportedVersion = 1,
+    AuthRequired = 2,
+    BadFrame = 3,
+    BadName = 4,
+    TooLarge = 5,
+    Exists = 6,
+    UnknownTransfer = 7,
+    IoError = 8,
+    DigestMismatch = 9,
+    Busy = 10,
+    Internal = 11,
+    Canceled = 12,
+};
+
+enum class DigestAlgorithm : uint8_t { None = 0, Xxh3 = 1 };
+enum class AckStatus : uint8_t { Ok = 0, BadDigest = 1 };
+inline constexpr uint32_t kChunkHole = 1;
+
+struct FrameHeader {
+    FrameType type;
+    uint32_t length;
+};
+
+struct Welcome {
+    uint16_t version = kVersion;
+    uint8_t auth_method = 0;
+    std::array<uint8_t, 32> nonce{};
+};
+
+struct Auth {
+    std::array<uint8_t, 32> proof{};
+};
+
+struct Offer {
+    TransferId id{};
+    uint16_t stream_count = 1;
+    uint32_t chunk_size = 0;
+    uint64_t size = 0;
+    uint32_t mode = 0644;
+    int64_t mtime_sec = 0;
+    uint32_t mtime_nsec = 0;
+    DigestAlgorithm digest = DigestAlgorithm::Xxh3;
+    std::string name;
+
+    uint64_t chunk_count() const { return (size + chunk_size - 1) / chunk_size; }
+};
+
+struct Join {
+    TransferId id{};
+    uint16_t index = 0;
+    uint16_t count = 0;
+};
+
+struct Range {
+    uint64_t offset = 0;
+    uint64_t length = 0;
+    bool operator==(const Range&) const = default;
+};
+
+struct Accept {
+    TransferId id{};
+    std::vector<Range> missing;
+};
+
+struct Error {
+    ErrorCode code = ErrorCode::Internal;
+    std::string message;
+};
+
+struct Chunk {
+    uint64_t offset = 0;
+    uint32_t length = 0;
+    uint32_t flags = 0;
+    uint64_t digest = 0;
+
+    bool hole() const { return flags & kChunkHole; }
+    // Bytes that follow the frame on the wire.
+    uint32_t data_length() const { return hole() ? 0 : length; }
+};
+
+struct ChunkAck {
+    uint64_t offset = 0;
+    AckStatus status = AckStatus::Ok;
+};
+
+struct Finish {
+    FileDigest digest{};
+};
+
+struct Done {
+    std::string name;
+};
+
+// The sender's first 8 bytes on a connection.
+std::array<uint8_t, kPreambleSize> encode_preamble(uint16_t version = kVersion);
+bool has_magic(std::span<const uint8_t> first_bytes);
+// The version announced by a preamble; throws when the magic is wrong.
+uint16_t decode_preamble(std::span<const uint8_t, kPreambleSize> in);
+
+// Each appends header and body to `out`.
+void encode(const Welcome& f, std::vector<uint8_t>& out);
+void encode(const Auth& f, std::vector<uint8_t>& out);
+void encode(const Offer& f, std::vector<uint8_t>& out);
+void encode(const Join& f, std::vector<uint8_t>& out);
+void encode(const Accept& f, std::vector<uint8_t>& out);
+void encode(const Error& f, std::vector<uint8_t>& out);
+void encode(const Chunk& f, std::vector<uint8_t>& out);
+void encode(const ChunkAck& f, std::vector<uint8_t>& out);
+void encode(const Finish& f, std::vector<uint8_t>& out);
+void encode(const Done& f, std::vector<uint8_t>& out);
+
+// Checks the type is known and the length is possible for it.
+FrameHeader decode_header(std::span<const uint8_t, kHeaderSize> in);
+
+// Each decodes a body whose header said it is of that type. Checks every field
+// that can be checked without knowing the transfer.
+Welcome decode_welcome(std::span<const uint8_t> body);
+Auth decode_auth(std::span<const uint8_t> body);
+Offer decode_offer(std::span<const uint8_t> body);
+Join decode_join(std::span<const uint8_t> body);
+Accept decode_accept(std::span<const uint8_t> body);
+Error decode_error(std::span<const uint8_t> body);
+Chunk decode_chunk(std::span<const uint8_t> body);
+ChunkAck decode_chunk_ack(std::span<const uint8_t> body);
+Finish decode_finish(std::span<const uint8_t> body);
+Done decode_done(std::span<const uint8_t> body);
+
+// Checks a chunk against the transfer it claims to belong to; throws FrameError.
+void check_chunk(const Chunk& c, const Offer& offer);
+
+const char* to_string(FrameType t);
+const char* to_string(ErrorCode c);
+std::string to_hex(std::span<const uint8_t> bytes);
+
+} // namespace streamd::proto

@@ -1,0 +1,17 @@
+// Sizes as people write and read them: "4M", "512KiB", "1.5 GiB".
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace streamd::proto {
+
+// Plain bytes or a number with K/M/G/T (optionally followed by "iB" or "B"), powers of
+// 1024. Throws std::invalid_argument with a one-line reason.
+uint64_t parse_size(std::string_view text);
+
+// "0 B", "1023 B", "4.0 KiB", "1.5 GiB".
+std::string format_size(uint64_t bytes);
+
+} // namespace streamd::proto

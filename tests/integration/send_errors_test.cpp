@@ -1,0 +1,180 @@
+// Every way a send can fail ends with a non-zero exit, one clear line on stderr, and nothing
+// half-written on the receiver.
+
+#include "dbus_bus.hpp"
+#include "process.hpp"
+#include "streamctl.hpp"
+#include "streamd_instance.hpp"
+#include "temp_dir.hpp"
+#include "test_files.hpp"
+
+#include <cerrno>
+#include <filesystem>
+#include <gtest/gtest.h>
+#include <initializer_list>
+#include <memory>
+#include <netinet/in.h>
+#include <string>
+#include <string_view>
+#include <sys/socket.h>
+#include <system_error>
+#include <unistd.h>
+#include <vector>
+
+namespace streamd::it {
+namespace {
+
+namespace fs = std::filesystem;
+
+// One sender and two receivers whose configuration makes them refuse offers.
+struct ErrorDaemons {
+    // Reachable by other users, so that streamctl can run as nobody against it.
+    StreamdInstance sender{StreamdOptions{.bus_allows_any_user = true}};
+    StreamdInstance small_limit{StreamdOptions{.max_file_size = "\"1K\""}};
+    StreamdInstance refuses_clashes{StreamdOptions{.on_conflict = "fail"}};
+
+    std::string logs() {
+        return "sender:\n" + sender.log() + "receiver with 1K limit:\n" + small_limit.log() +
+               "receiver refusing clashes:\n" + refuses_clashes.log();
+    }
+};
+
+// A free port: bound by the kernel's choice, then released. Nothing listens on it afterwards.
+std::uint16_t unused_port() {
+    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd) throw std::system_error(errno, std::generic_category(), "socket");
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = 0;
+    if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
+        throw std::system_error(errno, std::generic_category(), "bind 127.0.0.1:0");
+    socklen_t length = sizeof address;
+    if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0)
+        throw std::system_error(errno, std::generic_category(), "getsockname");
+    return ntohs(address.sin_port);
+}
+
+// A failure is a clean non-zero exit (not a crash, not a hang) with one "streamctl: " line
+// that contains every expected piece.
+void expect_failure(const RunResult& result, std::initializer_list<std::string_view> pieces) {
+    ASSERT_FALSE(result.timed_out) << result.describe();
+    ASSERT_EQ(result.status.signal, 0) << result.describe();
+    ASSERT_NE(result.status.code, 0) << result.describe();
+    auto reason = failure_reason(result);
+    ASSERT_TRUE(reason.has_value()) << "stderr must be exactly one line starting \"streamctl: \"\n"
+                                    << result.describe();
+    for (std::string_view piece : pieces)
+        EXPECT_NE(reason->find(piece), std::string::npos) << "reason lacks \"" << piece << "\"\n"
+                                                          << result.describe();
+}
+
+void expect_no_partial_files(const fs::path& incoming) {
+    auto partials = partial_files_in(incoming);
+    EXPECT_TRUE(partials.empty()) << "partial files left in " << incoming << ": "
+                                  << ::testing::PrintToString(partials);
+}
+
+class SendErrors : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        try {
+            daemons_ = std::make_unique<ErrorDaemons>();
+        } catch (const std::exception& e) {
+            startup_error_ = e.what();
+        }
+    }
+    static void TearDownTestSuite() { daemons_.reset(); }
+
+    void SetUp() override {
+        if (!daemons_) FAIL() << "daemons did not start:\n" << startup_error_;
+        // Readable for everybody down to the files, so that only a file's own mode can stop
+        // another user.
+        fs::permissions(sources_.path(), fs::perms(0755));
+    }
+
+    ErrorDaemons& daemons() { return *daemons_; }
+
+    RunResult send(const fs::path& file, const std::string& destination,
+                   std::vector<std::string> extra = {}, StreamctlOptions options = {}) {
+        std::vector<std::string> args = {"send", file.string(), destination};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return run_streamctl(daemons().sender.bus_address(), args, options);
+    }
+
+    TempDir sources_{"streamd-it-sources"};
+
+private:
+    static inline std::unique_ptr<ErrorDaemons> daemons_;
+    static inline std::string startup_error_;
+};
+
+TEST_F(SendErrors, MissingFile) {
+    RunResult result = send(sources_ / "does-not-exist.bin", daemons().small_limit.endpoint());
+    expect_failure(result, {"cannot open", "No such file or directory"});
+}
+
+TEST_F(SendErrors, UnreadableFile) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to run streamctl as another user";
+    const fs::path file = sources_ / "private.bin";
+    write_random_file(file, 4 * KiB, 0x600);
+    fs::permissions(file, fs::perms(0600));
+
+    RunResult result = send(file, daemons().small_limit.endpoint(), {}, {.as_nobody = true});
+    expect_failure(result, {"Permission denied"});
+}
+
+TEST_F(SendErrors, Directory) {
+    const fs::path dir = sources_ / "a-directory";
+    fs::create_directory(dir);
+    RunResult result = send(dir, daemons().small_limit.endpoint());
+    expect_failure(result, {"is not a regular file"});
+}
+
+TEST_F(SendErrors, UnknownHost) {
+    const fs::path file = sources_ / "to-nowhere.bin";
+    write_random_file(file, 4 * KiB, 0xdead);
+    RunResult result = send(file, "no-such-host.invalid");
+    expect_failure(result, {"unknown host"});
+}
+
+TEST_F(SendErrors, ConnectionRefused) {
+    const fs::path file = sources_ / "refused.bin";
+    write_random_file(file, 4 * KiB, 0x0ff);
+    RunResult result = send(file, "127.0.0.1:" + std::to_string(unused_port()));
+    expect_failure(result, {"Connection refused"});
+}
+
+TEST_F(SendErrors, FileLargerThanPeerAccepts) {
+    const fs::path file = sources_ / "too-big.bin";
+    write_random_file(file, 4 * KiB, 0xb16);
+    RunResult result = send(file, daemons().small_limit.endpoint());
+    expect_failure(result, {"rejected by peer", "exceeds the limit"});
+    if (HasFailure()) ADD_FAILURE() << daemons().logs();
+    EXPECT_FALSE(fs::exists(daemons().small_limit.incoming() / "too-big.bin"));
+    expect_no_partial_files(daemons().small_limit.incoming());
+}
+
+TEST_F(SendErrors, NameClashRefusedByPeer) {
+    const fs::path existing = daemons().refuses_clashes.incoming() / "taken.txt";
+    write_text_file(existing, "already here\n");
+    const std::string existing_sha256 = sha256_of(existing);
+    const fs::path file = sources_ / "taken.txt";
+    write_random_file(file, 4 * KiB, 0x7a);
+
+    RunResult result = send(file, daemons().refuses_clashes.endpoint());
+    expect_failure(result, {"rejected by peer", "already exists"});
+    if (HasFailure()) ADD_FAILURE() << daemons().logs();
+    EXPECT_EQ(sha256_of(existing), existing_sha256) << "the existing file was changed";
+    EXPECT_FALSE(fs::exists(daemons().refuses_clashes.incoming() / "taken (1).txt"));
+    expect_no_partial_files(daemons().refuses_clashes.incoming());
+}
+
+TEST(StreamctlWithoutDaemon, ReportsDaemonNotRunning) {
+    DbusBus empty_bus;
+    RunResult result = run_streamctl(empty_bus.address(), {"list"});
+    expect_failure(result, {"streamd is not running"});
+}
+
+} // namespace
+} // namespace streamd::it

@@ -1,0 +1,57 @@
+#pragma once
+
+#include "dbus_bus.hpp"
+#include "notify_socket.hpp"
+#include "process.hpp"
+#include "temp_dir.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace streamd::it {
+
+struct StreamdOptions {
+    // A TOML value exactly as it goes into the file, so a test can write 0 as well as "1K".
+    std::string max_file_size = "0";
+    std::string on_conflict = "rename";
+    unsigned workers = 2;
+    bool bus_allows_any_user = false;
+    std::chrono::milliseconds ready_timeout = std::chrono::seconds(30);
+};
+
+// One running streamd with its own directory, configuration, incoming folder and private bus.
+// It is ready (listening, on the bus) once constructed; the destructor stops it with SIGTERM
+// and falls back to SIGKILL.
+class StreamdInstance {
+public:
+    explicit StreamdInstance(StreamdOptions options = {});
+    StreamdInstance(const std::filesystem::path& binary, StreamdOptions options);
+    StreamdInstance(const StreamdInstance&) = delete;
+    StreamdInstance& operator=(const StreamdInstance&) = delete;
+    ~StreamdInstance();
+
+    std::uint16_t port() const { return port_; }
+    // HOST:PORT as streamctl takes it.
+    std::string endpoint() const { return "127.0.0.1:" + std::to_string(port_); }
+    const std::filesystem::path& incoming() const { return incoming_; }
+    const std::filesystem::path& config_path() const { return config_path_; }
+    const std::string& bus_address() const { return bus_.address(); }
+    // The end of the daemon's stderr and stdout so far, for failure messages.
+    std::string log(std::size_t lines = 60);
+
+    ExitStatus stop();
+
+private:
+    TempDir dir_;
+    std::filesystem::path incoming_;
+    std::filesystem::path config_path_;
+    DbusBus bus_;
+    NotifySocket notify_;
+    std::optional<Process> daemon_;
+    std::uint16_t port_ = 0;
+};
+
+} // namespace streamd::it

@@ -1,0 +1,548 @@
+// streamctl's parts that need no bus: the command line, JSON and the text it prints.
+
+#include "ctl/arguments.hpp"
+#include "ctl/failure.hpp"
+#include "ctl/json_writer.hpp"
+#include "ctl/progress_line.hpp"
+#include "ctl/send_summary.hpp"
+#include "ctl/source_file.hpp"
+#include "ctl/terminal_text.hpp"
+#include "ctl/transfer_json.hpp"
+#include "ctl/transfer_table.hpp"
+#include "ctl/utf8_decoder.hpp"
+
+#include <cstdlib>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vector>
+
+using namespace streamd::ctl;
+
+namespace {
+
+Invocation parse(std::initializer_list<std::string_view> args) {
+    const std::vector<std::string_view> v(args);
+    return parse_arguments(v);
+}
+
+SendRequest parse_send(std::initializer_list<std::string_view> args) {
+    return std::get<SendRequest>(parse(args).request);
+}
+
+// The UsageError message for `args`, or "" when they parse.
+std::string usage_error(std::initializer_list<std::string_view> args) {
+    try {
+        parse(args);
+    } catch (const UsageError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+} // namespace
+
+// --- the command line -------------------------------------------------------------------
+
+TEST(CtlArguments, SendWithDefaults) {
+    const Invocation inv = parse({"send", "big.iso", "otherhost"});
+    EXPECT_EQ(inv.bus, BusKind::System);
+    const auto& r = std::get<SendRequest>(inv.request);
+    EXPECT_EQ(r.file, "big.iso");
+    EXPECT_EQ(r.destination, "otherhost");
+    EXPECT_FALSE(r.streams);
+    EXPECT_FALSE(r.chunk_size);
+    EXPECT_FALSE(r.name);
+    EXPECT_TRUE(r.wait);
+}
+
+TEST(CtlArguments, SendDestinationIsPassedThrough) {
+    EXPECT_EQ(parse_send({"send", "f", "host:7741"}).destination, "host:7741");
+    EXPECT_EQ(parse_send({"send", "f", "[::1]:7740"}).destination, "[::1]:7740");
+}
+
+TEST(CtlArguments, SendWithEveryOption) {
+    const auto r = parse_send({"send", "--streams", "4", "--chunk-size", "8M", "--as", "copy.iso",
+                               "--no-block", "big.iso", "h"});
+    EXPECT_EQ(r.streams, 4u);
+    EXPECT_EQ(r.chunk_size, 8u << 20);
+    EXPECT_EQ(r.name, "copy.iso");
+    EXPECT_FALSE(r.wait);
+    EXPECT_EQ(r.file, "big.iso");
+    EXPECT_EQ(r.destination, "h");
+}
+
+TEST(CtlArguments, OptionsAfterOperandsAndWithEquals) {
+    const auto r = parse_send(
+        {"send", "big.iso", "h", "--streams=16", "--chunk-size=1MiB", "--as=x.iso", "--no-block"});
+    EXPECT_EQ(r.streams, 16u);
+    EXPECT_EQ(r.chunk_size, 1u << 20);
+    EXPECT_EQ(r.name, "x.iso");
+    EXPECT_FALSE(r.wait);
+}
+
+TEST(CtlArguments, OptionsBetweenOperands) {
+    const auto r = parse_send({"send", "big.iso", "--streams", "2", "h"});
+    EXPECT_EQ(r.file, "big.iso");
+    EXPECT_EQ(r.destination, "h");
+    EXPECT_EQ(r.streams, 2u);
+}
+
+TEST(CtlArguments, LastRepeatedOptionWins) {
+    EXPECT_EQ(parse_send({"send", "f", "h", "--streams", "2", "--streams", "3"}).streams, 3u);
+}
+
+TEST(CtlArguments, DoubleDashEndsOptions) {
+    const auto r = parse_send({"send", "--", "--weird-name", "h"});
+    EXPECT_EQ(r.file, "--weird-name");
+    EXPECT_EQ(r.destination, "h");
+}
+
+TEST(CtlArguments, SingleDashIsAnOperand) {
+    EXPECT_EQ(parse_send({"send", "-", "h"}).file, "-");
+}
+
+TEST(CtlArguments, UserSelectsTheSessionBusAnywhere) {
+    EXPECT_EQ(parse({"--user", "list"}).bus, BusKind::Session);
+    EXPECT_EQ(parse({"list", "--user"}).bus, BusKind::Session);
+    EXPECT_EQ(parse({"send", "f", "h", "--user"}).bus, BusKind::Session);
+    EXPECT_EQ(parse({"list"}).bus, BusKind::System);
+}
+
+TEST(CtlArguments, List) {
+    EXPECT_FALSE(std::get<ListRequest>(parse({"list"}).request).json);
+    EXPECT_TRUE(std::get<ListRequest>(parse({"list", "--json"}).request).json);
+    EXPECT_TRUE(std::get<ListRequest>(parse({"--json", "list"}).request).json);
+}
+
+TEST(CtlArguments, HelpAndVersion) {
+    EXPECT_TRUE(std::holds_alternative<HelpRequest>(parse({"--help"}).request));
+    EXPECT_TRUE(std::holds_alternative<HelpRequest>(parse({"-h"}).request));
+    EXPECT_TRUE(std::holds_alternative<HelpRequest>(parse({"send", "--help"}).request));
+    EXPECT_TRUE(std::holds_alternative<HelpRequest>(parse({"--version", "--help"}).request));
+    EXPECT_TRUE(std::holds_alternative<VersionRequest>(parse({"--version"}).request));
+    EXPECT_TRUE(std::holds_alternative<VersionRequest>(parse({"--user", "--version"}).request));
+}
+
+TEST(CtlArguments, UsageTextNamesEveryCommandAndOption) {
+    const std::string text = usage_text();
+    for (const char* word : {"send FILE HOST[:PORT]", "list", "--streams N", "--chunk-size SIZE",
+                             "--as NAME", "--no-block", "--json", "--user", "--help", "--version"})
+        EXPECT_NE(text.find(word), std::string::npos) << word;
+}
+
+TEST(CtlArguments, MissingOrUnknownCommand) {
+    EXPECT_EQ(usage_error({}), "no command given");
+    EXPECT_EQ(usage_error({"--user"}), "no command given");
+    EXPECT_EQ(usage_error({"frob"}), "unknown command 'frob'");
+    EXPECT_EQ(usage_error({"SEND", "f", "h"}), "unknown command 'SEND'");
+}
+
+TEST(CtlArguments, UnknownOptions) {
+    EXPECT_EQ(usage_error({"list", "--frob"}), "unknown option '--frob'");
+    EXPECT_EQ(usage_error({"list", "-x"}), "unknown option '-x'");
+    EXPECT_EQ(usage_error({"list", "--frob=1"}), "unknown option '--frob'");
+    EXPECT_EQ(usage_error({"list", "-hv"}), "unknown option '-hv'");
+}
+
+TEST(CtlArguments, OptionsOfTheOtherCommand) {
+    EXPECT_EQ(usage_error({"list", "--streams", "3"}),
+              "option '--streams' does not apply to 'list'");
+    EXPECT_EQ(usage_error({"list", "--no-block"}), "option '--no-block' does not apply to 'list'");
+    EXPECT_EQ(usage_error({"send", "f", "h", "--json"}),
+              "option '--json' does not apply to 'send'");
+}
+
+TEST(CtlArguments, OptionValues) {
+    EXPECT_EQ(usage_error({"send", "f", "h", "--streams"}), "option '--streams' needs a value");
+    EXPECT_EQ(usage_error({"send", "f", "h", "--as"}), "option '--as' needs a value");
+    EXPECT_EQ(usage_error({"list", "--json=yes"}), "option '--json' does not take a value");
+    EXPECT_EQ(usage_error({"--user=1", "list"}), "option '--user' does not take a value");
+}
+
+TEST(CtlArguments, SendOperands) {
+    EXPECT_EQ(usage_error({"send"}), "missing FILE and HOST[:PORT] for 'send'");
+    EXPECT_EQ(usage_error({"send", "f"}), "missing HOST[:PORT] for 'send'");
+    EXPECT_EQ(usage_error({"send", "f", "h", "extra"}), "unexpected argument 'extra'");
+    EXPECT_EQ(usage_error({"list", "extra"}), "unexpected argument 'extra'");
+}
+
+TEST(CtlArguments, StreamsRange) {
+    EXPECT_EQ(parse_send({"send", "f", "h", "--streams", "1"}).streams, 1u);
+    EXPECT_EQ(parse_send({"send", "f", "h", "--streams", "64"}).streams, 64u);
+    const std::string rule = "--streams must be a whole number from 1 to 64, not ";
+    EXPECT_EQ(usage_error({"send", "f", "h", "--streams", "0"}), rule + "'0'");
+    EXPECT_EQ(usage_error({"send", "f", "h", "--streams", "65"}), rule + "'65'");
+    EXPECT_EQ(usage_error({"send", "f", "h", "--streams", "-1"}), rule + "'-1'");
+    EXPECT_EQ(usage_error({"send", "f", "h", "--streams", "4x"}), rule + "'4x'");
+    EXPECT_EQ(usage_error({"send", "f", "h", "--streams="}), rule + "''");
+    EXPECT_EQ(usage_error({"send", "f", "h", "--streams", "99999999999"}), rule + "'99999999999'");
+}
+
+TEST(CtlArguments, ChunkSizeRangeAndAlignment) {
+    EXPECT_EQ(parse_send({"send", "f", "h", "--chunk-size", "64K"}).chunk_size, 64u << 10);
+    EXPECT_EQ(parse_send({"send", "f", "h", "--chunk-size", "256M"}).chunk_size, 256u << 20);
+    EXPECT_EQ(parse_send({"send", "f", "h", "--chunk-size", "65536"}).chunk_size, 65536u);
+    EXPECT_EQ(parse_send({"send", "f", "h", "--chunk-size", "68K"}).chunk_size, 68u << 10);
+    EXPECT_EQ(usage_error({"send", "f", "h", "--chunk-size", "60K"}),
+              "--chunk-size must be between 64 KiB and 256 MiB, not '60K'");
+    EXPECT_EQ(usage_error({"send", "f", "h", "--chunk-size", "257M"}),
+              "--chunk-size must be between 64 KiB and 256 MiB, not '257M'");
+    EXPECT_EQ(usage_error({"send", "f", "h", "--chunk-size", "65537"}),
+              "--chunk-size must be a multiple of 4 KiB, not '65537'");
+    EXPECT_EQ(usage_error({"send", "f", "h", "--chunk-size", "1X"}),
+              "--chunk-size: invalid size '1X': unknown unit");
+    EXPECT_NE(usage_error({"send", "f", "h", "--chunk-size", "lots"}), "");
+}
+
+TEST(CtlArguments, AsMustBeABareName) {
+    EXPECT_EQ(parse_send({"send", "f", "h", "--as", "ok name.txt"}).name, "ok name.txt");
+    EXPECT_EQ(usage_error({"send", "f", "h", "--as", "a/b"}), "--as: the name contains '/'");
+    EXPECT_EQ(usage_error({"send", "f", "h", "--as", ".."}), "--as: '..' is not a file name");
+    EXPECT_EQ(usage_error({"send", "f", "h", "--as="}), "--as: the name is empty");
+    EXPECT_EQ(usage_error({"send", "f", "h", "--as", "a\nb"}),
+              "--as: the name contains control characters");
+    EXPECT_NE(usage_error({"send", "f", "h", "--as", ".streamd-x"}), "");
+    EXPECT_NE(usage_error({"send", "f", "h", "--as", "bad\xff"}), "");
+}
+
+// --- JSON -----------------------------------------------------------------------------
+
+namespace {
+
+std::string json_string(std::string_view s) {
+    std::string out;
+    append_json_string(out, s);
+    return out;
+}
+
+} // namespace
+
+TEST(CtlJsonWriter, PlainAndEscapedStrings) {
+    EXPECT_EQ(json_string(""), R"("")");
+    EXPECT_EQ(json_string("big.iso"), R"("big.iso")");
+    EXPECT_EQ(json_string("say \"hi\""), R"("say \"hi\"")");
+    EXPECT_EQ(json_string("a\\b"), R"("a\\b")");
+    EXPECT_EQ(json_string("/"), R"("/")");
+}
+
+TEST(CtlJsonWriter, ControlCharacters) {
+    EXPECT_EQ(json_string("\b\f\n\r\t"), R"("\b\f\n\r\t")");
+    EXPECT_EQ(json_string(std::string_view("\0", 1)), R"("\u0000")");
+    EXPECT_EQ(json_string("\x01\x1f\x7f"), R"("\u0001\u001f\u007f")");
+    EXPECT_EQ(json_string("\x1b[31m"), R"("\u001b[31m")");
+}
+
+TEST(CtlJsonWriter, ValidUtf8PassesThrough) {
+    EXPECT_EQ(json_string("caf\xc3\xa9"), "\"caf\xc3\xa9\"");
+    EXPECT_EQ(json_string("\xe2\x82\xac"), "\"\xe2\x82\xac\"");         // U+20AC
+    EXPECT_EQ(json_string("\xf0\x9f\x98\x80"), "\"\xf0\x9f\x98\x80\""); // U+1F600
+    EXPECT_EQ(json_string("\xef\xbf\xbd"), "\"\xef\xbf\xbd\"");         // U+FFFD itself
+}
+
+TEST(CtlJsonWriter, BytesThatAreNotUtf8BecomeReplacementCharacters) {
+    EXPECT_EQ(json_string("\xff"), R"("\ufffd")");
+    EXPECT_EQ(json_string("a\x80z"), R"("a\ufffdz")");
+    EXPECT_EQ(json_string("\xc3"), R"("\ufffd")");                     // cut short at the end
+    EXPECT_EQ(json_string("\xc3z"), R"("\ufffdz")");                   // cut short by ASCII
+    EXPECT_EQ(json_string("\xe2\x82"), R"("\ufffd")");                 // one maximal subpart
+    EXPECT_EQ(json_string("\xc0\xaf"), R"("\ufffd\ufffd")");           // overlong '/'
+    EXPECT_EQ(json_string("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")"); // surrogate
+    EXPECT_EQ(json_string("\xf4\x90\x80\x80"), R"("\ufffd\ufffd\ufffd\ufffd")"); // > U+10FFFF
+    EXPECT_EQ(json_string("\xf0\x9f\x98"), R"("\ufffd")");
+}
+
+TEST(CtlJsonWriter, NestedContainers) {
+    JsonWriter w;
+    w.begin_array();
+    w.begin_object();
+    w.key("a");
+    w.number(1);
+    w.key("b");
+    w.begin_array();
+    w.string("x");
+    w.number(18446744073709551615ull);
+    w.end_array();
+    w.end_object();
+    w.begin_object();
+    w.end_object();
+    w.end_array();
+    EXPECT_EQ(w.text(), R"([{"a":1,"b":["x",18446744073709551615]},{}])");
+}
+
+TEST(CtlJsonWriter, KeysAreEscapedToo) {
+    JsonWriter w;
+    w.begin_object();
+    w.key("a\"b");
+    w.string("");
+    w.end_object();
+    EXPECT_EQ(w.text(), R"({"a\"b":""})");
+}
+
+// --- list -----------------------------------------------------------------------------
+
+namespace {
+
+std::vector<TransferRow> sample_rows() {
+    return {
+        {1, "out", "running", "big.iso", "otherhost:7740", 3ull << 30, 1ull << 30,
+         "/org/streamd/Streamd1/transfer/1"},
+        {12, "in", "done", "notes.txt", "10.0.0.5:51234", 1500, 1500,
+         "/org/streamd/Streamd1/transfer/12"},
+    };
+}
+
+} // namespace
+
+TEST(CtlTransferJson, EmptyList) {
+    EXPECT_EQ(format_transfer_json({}), "[]");
+}
+
+TEST(CtlTransferJson, RowsWithEveryKey) {
+    EXPECT_EQ(format_transfer_json(sample_rows()),
+              R"([{"id":1,"direction":"out","state":"running","name":"big.iso",)"
+              R"("peer":"otherhost:7740","size":3221225472,"bytes_done":1073741824,)"
+              R"("path":"/org/streamd/Streamd1/transfer/1"},)"
+              R"({"id":12,"direction":"in","state":"done","name":"notes.txt",)"
+              R"("peer":"10.0.0.5:51234","size":1500,"bytes_done":1500,)"
+              R"("path":"/org/streamd/Streamd1/transfer/12"}])");
+}
+
+TEST(CtlTransferJson, HostileNamesStayValidJson) {
+    std::vector<TransferRow> rows{{7, "in", "failed", "a\"\n\xff", "p", 0, 0, "/x"}};
+    EXPECT_EQ(format_transfer_json(rows),
+              R"([{"id":7,"direction":"in","state":"failed","name":"a\"\n\ufffd","peer":"p",)"
+              R"("size":0,"bytes_done":0,"path":"/x"}])");
+}
+
+TEST(CtlTransferTable, EmptyList) {
+    EXPECT_EQ(format_transfer_table({}), "No transfers.\n");
+}
+
+TEST(CtlTransferTable, AlignedColumns) {
+    EXPECT_EQ(format_transfer_table(sample_rows()),
+              "ID  DIR  STATE    NAME       PEER                SIZE      DONE\n"
+              " 1  out  running  big.iso    otherhost:7740  3.00 GiB  1.00 GiB\n"
+              "12  in   done     notes.txt  10.0.0.5:51234  1.46 KiB  1.46 KiB\n");
+}
+
+TEST(CtlTransferTable, HeaderAloneWhenValuesAreNarrow) {
+    std::vector<TransferRow> rows{{1, "in", "done", "a", "p", 0, 0, "/x"}};
+    EXPECT_EQ(format_transfer_table(rows).substr(0, 39),
+              "ID  DIR  STATE  NAME  PEER  SIZE  DONE\n");
+}
+
+TEST(CtlTransferTable, ControlCharactersDoNotReachTheTerminal) {
+    std::vector<TransferRow> rows{{1, "in", "done", "x\x1b[2Jy", "p", 0, 0, "/x"}};
+    const std::string table = format_transfer_table(rows);
+    EXPECT_EQ(table.find('\x1b'), std::string::npos);
+    EXPECT_NE(table.find("x?[2Jy"), std::string::npos);
+}
+
+TEST(CtlTransferTable, MultiByteNamesAlignByCharacters) {
+    std::vector<TransferRow> rows{{1, "in", "done", "caf\xc3\xa9", "p", 0, 0, "/x"},
+                                  {2, "in", "done", "tea", "p", 0, 0, "/y"}};
+    const std::string table = format_transfer_table(rows);
+    EXPECT_NE(table.find("caf\xc3\xa9  p"), std::string::npos) << table;
+    EXPECT_NE(table.find("tea   p"), std::string::npos) << table;
+}
+
+// --- terminal text --------------------------------------------------------------------
+
+TEST(CtlTerminalText, Printable) {
+    EXPECT_EQ(printable("plain name.txt"), "plain name.txt");
+    EXPECT_EQ(printable("a\tb\nc\x7f"), "a?b?c?");
+    EXPECT_EQ(printable("\xc2\x9b"), "?"); // C1 CSI
+    EXPECT_EQ(printable("\xff\xfe"), "??");
+    EXPECT_EQ(printable("caf\xc3\xa9"), "caf\xc3\xa9");
+}
+
+TEST(CtlTerminalText, WidthAndFitting) {
+    EXPECT_EQ(display_width("caf\xc3\xa9"), 4u);
+    EXPECT_EQ(fit_to_width("abcdef", 6), "abcdef");
+    EXPECT_EQ(fit_to_width("abcdefg", 6), "abc...");
+    EXPECT_EQ(fit_to_width("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 4), "\xc3\xa9...");
+    EXPECT_EQ(fit_to_width("abcdef", 2), "ab");
+    EXPECT_EQ(fit_to_width("abcdef", 0), "");
+}
+
+TEST(CtlUtf8Decoder, Steps) {
+    const auto ascii = decode_utf8_step("A", 0);
+    EXPECT_TRUE(ascii.valid);
+    EXPECT_EQ(ascii.code_point, U'A');
+    EXPECT_EQ(ascii.length, 1u);
+    const auto euro = decode_utf8_step("x\xe2\x82\xac", 1);
+    EXPECT_TRUE(euro.valid);
+    EXPECT_EQ(euro.code_point, U'\u20AC');
+    EXPECT_EQ(euro.length, 3u);
+    const auto cut = decode_utf8_step("\xe2\x82z", 0);
+    EXPECT_FALSE(cut.valid);
+    EXPECT_EQ(cut.length, 2u);
+}
+
+// --- the progress line ----------------------------------------------------------------
+
+namespace {
+
+TransferSnapshot running(uint64_t done, uint64_t size, uint64_t rate) {
+    TransferSnapshot t;
+    t.id = 3;
+    t.state = "running";
+    t.name = "big.iso";
+    t.size = size;
+    t.bytes_done = done;
+    t.rate = rate;
+    return t;
+}
+
+} // namespace
+
+TEST(CtlProgressLine, Percent) {
+    EXPECT_EQ(percent_done(0, 100), 0u);
+    EXPECT_EQ(percent_done(45, 100), 45u);
+    EXPECT_EQ(percent_done(999, 1000), 99u);
+    EXPECT_EQ(percent_done(9999999, 10000000), 99u);
+    EXPECT_EQ(percent_done(100, 100), 100u);
+    EXPECT_EQ(percent_done(0, 0), 100u);
+    EXPECT_EQ(percent_done(1ull << 62, 1ull << 63), 50u);
+}
+
+TEST(CtlProgressLine, Eta) {
+    EXPECT_EQ(format_eta(0, 10), "0:00");
+    EXPECT_EQ(format_eta(70, 10), "0:07");
+    EXPECT_EQ(format_eta(71, 10), "0:08"); // rounds up: never promise too early
+    EXPECT_EQ(format_eta(754, 1), "12:34");
+    EXPECT_EQ(format_eta(3723, 1), "1:02:03");
+    EXPECT_EQ(format_eta(100, 0), "--:--");
+    EXPECT_EQ(format_eta(100 * 3600, 1), "--:--");
+}
+
+TEST(CtlProgressLine, RunningOnAWideTerminal) {
+    const auto line = format_progress_line(running(1288490189, 2856153907, 512ull << 20), 120);
+    EXPECT_EQ(line, "big.iso  [#############-----------------]   45%  1.20 GiB / 2.66 GiB  "
+                    "512 MiB/s  ETA 0:03");
+}
+
+TEST(CtlProgressLine, ShowsTheStateBeforeAndAfterTheData) {
+    TransferSnapshot t = running(0, 1 << 20, 0);
+    t.state = "connecting";
+    EXPECT_EQ(format_progress_line(t, 80),
+              "big.iso  [------------------------------]    0%  0 B / 1.00 MiB  connecting");
+    t.state = "verifying";
+    t.bytes_done = t.size;
+    EXPECT_EQ(format_progress_line(t, 80),
+              "big.iso  [##############################]  100%  1.00 MiB / 1.00 MiB  verifying");
+}
+
+TEST(CtlProgressLine, NeverWiderThanTheTerminal) {
+    TransferSnapshot t = running(123456789, 987654321, 12345678);
+    t.name = std::string(200, 'n');
+    for (size_t columns : {0u, 1u, 10u, 30u, 50u, 60u, 80u, 100u, 300u}) {
+        const std::string line = format_progress_line(t, columns);
+        EXPECT_LE(display_width(line), columns > 0 ? columns - 1 : 0) << columns;
+    }
+}
+
+TEST(CtlProgressLine, ShortensALongNameBeforeDroppingTheBar) {
+    TransferSnapshot t = running(50, 100, 10);
+    t.name = std::string(60, 'n');
+    const std::string line = format_progress_line(t, 80);
+    EXPECT_NE(line.find("...  [#####-----]"), std::string::npos) << line;
+    EXPECT_NE(line.find("ETA 0:05"), std::string::npos) << line;
+    EXPECT_EQ(display_width(line), 79u);
+}
+
+TEST(CtlProgressLine, EmptyFileIsComplete) {
+    EXPECT_NE(format_progress_line(running(0, 0, 0), 80).find("100%"), std::string::npos);
+}
+
+TEST(CtlProgressLine, BytesDoneBeyondSizeAreCapped) {
+    const auto line = format_progress_line(running(200, 100, 0), 80);
+    EXPECT_NE(line.find("100%  100 B / 100 B"), std::string::npos) << line;
+}
+
+TEST(CtlProgressLine, HostileNameIsMadePrintable) {
+    TransferSnapshot t = running(0, 10, 0);
+    t.name = "a\rb";
+    EXPECT_EQ(format_progress_line(t, 80).substr(0, 5), "a?b  ");
+}
+
+// --- the summary ----------------------------------------------------------------------
+
+TEST(CtlSendSummary, Line) {
+    EXPECT_EQ(format_send_summary("big.iso", "otherhost", "big.iso", 3ull << 30, 1.2),
+              "sent big.iso to otherhost as big.iso: 3.00 GiB in 1.2 s (2.50 GiB/s)");
+    EXPECT_EQ(format_send_summary("a.txt", "h:7741", "a (1).txt", 1000, 10.04),
+              "sent a.txt to h:7741 as a (1).txt: 1000 B in 10.0 s (100 B/s)");
+}
+
+TEST(CtlSendSummary, InstantTransfersDoNotDivideByZero) {
+    EXPECT_EQ(format_send_summary("e", "h", "e", 0, 0.0), "sent e to h as e: 0 B in 0.1 s (0 B/s)");
+}
+
+// --- the local file -------------------------------------------------------------------
+
+namespace {
+
+class CtlSourceFile : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char tmpl[] = "/tmp/streamctl-test-XXXXXX";
+        ASSERT_NE(::mkdtemp(tmpl), nullptr);
+        dir_ = tmpl;
+    }
+    void TearDown() override { std::filesystem::remove_all(dir_); }
+
+    std::string failure_for(const std::string& path) {
+        try {
+            open_source_file(path);
+        } catch (const Failure& e) {
+            return e.what();
+        }
+        return "";
+    }
+
+    std::filesystem::path dir_;
+};
+
+} // namespace
+
+TEST_F(CtlSourceFile, RegularFileOpensBlocking) {
+    const std::string path = dir_ / "data.bin";
+    std::ofstream(path) << "payload";
+    const UniqueFd fd = open_source_file(path);
+    ASSERT_TRUE(fd);
+    const int flags = ::fcntl(fd.get(), F_GETFL);
+    EXPECT_EQ(flags & O_ACCMODE, O_RDONLY);
+    EXPECT_EQ(flags & O_NONBLOCK, 0);
+    EXPECT_NE(::fcntl(fd.get(), F_GETFD) & FD_CLOEXEC, 0);
+}
+
+TEST_F(CtlSourceFile, MissingFile) {
+    const std::string path = dir_ / "missing";
+    EXPECT_EQ(failure_for(path), "cannot open '" + path + "': No such file or directory");
+}
+
+TEST_F(CtlSourceFile, UnreadableFile) {
+    if (::geteuid() == 0) GTEST_SKIP() << "root reads every file";
+    const std::string path = dir_ / "secret";
+    std::ofstream(path) << "x";
+    ::chmod(path.c_str(), 0);
+    EXPECT_EQ(failure_for(path), "cannot open '" + path + "': Permission denied");
+}
+
+TEST_F(CtlSourceFile, DirectoryIsNotARegularFile) {
+    EXPECT_EQ(failure_for(dir_), "'" + dir_.string() + "' is not a regular file");
+}
+
+TEST_F(CtlSourceFile, FifoIsRefusedWithoutHanging) {
+    const std::string path = dir_ / "fifo";
+    ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+    EXPECT_EQ(failure_for(path), "'" + path + "' is not a regular file");
+}
