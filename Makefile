@@ -1,4 +1,5 @@
 # Thin convenience over meson. Every target first installs missing Debian packages.
+SHELL := /bin/bash
 BUILD ?= build
 VAR := $(CURDIR)/var
 PORT ?= 7740
@@ -10,7 +11,7 @@ TEST_DEPS := dbus util-linux coreutils clang-format
 
 SOURCES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
 
-.PHONY: all build run test lint clean deps-build deps-test
+.PHONY: all build run test bench lint clean deps-build deps-test
 
 all: build
 
@@ -57,6 +58,12 @@ test: deps-test build
 	failed=$$(grep -cE '^ *[0-9]+/[0-9]+ .* (FAIL|TIMEOUT|ERROR) ' $(BUILD)/test.log); \
 	echo "$$passed passed, $$failed failed"; \
 	exit $$status
+
+# streamd against bench/splice_copy, alternating in one run, on tmpfs.
+# BENCH_ARGS, e.g. "--size 256 --rounds 3 --streams 1,8".
+bench: build
+	TMPDIR=/dev/shm STREAMD_BIN=$(BUILD)/daemon/streamd STREAMCTL_BIN=$(BUILD)/ctl/streamctl \
+		SPLICE_COPY_BIN=$(BUILD)/bench/splice_copy $(BUILD)/bench/compare $(BENCH_ARGS)
 
 lint: deps-test
 	clang-format --dry-run -Werror $(SOURCES)

@@ -26,19 +26,16 @@ void receive(int listener, const char* dest) {
     int sock = ::accept(listener, nullptr, nullptr);
     int out = ::open(dest, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     int p[2];
-    if (sock < 0 || out < 0 || ::pipe(p) != 0)
-        die("receiver set-up");
+    if (sock < 0 || out < 0 || ::pipe(p) != 0) die("receiver set-up");
     ::fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
     for (;;) {
         ssize_t n = ::splice(sock, nullptr, p[1], nullptr, 1 << 20, SPLICE_F_MOVE);
-        if (n < 0)
-            die("splice from socket");
-        if (n == 0)
-            break;
+        if (n < 0) die("splice from socket");
+        if (n == 0) break;
         while (n > 0) {
-            ssize_t w = ::splice(p[0], nullptr, out, nullptr, static_cast<size_t>(n), SPLICE_F_MOVE);
-            if (w <= 0)
-                die("splice to file");
+            ssize_t w =
+                ::splice(p[0], nullptr, out, nullptr, static_cast<size_t>(n), SPLICE_F_MOVE);
+            if (w <= 0) die("splice to file");
             n -= w;
         }
     }
@@ -54,15 +51,15 @@ int main(int argc, char** argv) {
     }
     int in = ::open(argv[1], O_RDONLY | O_CLOEXEC);
     struct stat st {};
-    if (in < 0 || ::fstat(in, &st) != 0)
-        die(argv[1]);
+    if (in < 0 || ::fstat(in, &st) != 0) die(argv[1]);
 
     int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof addr;
-    if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(listener, 1) != 0 ||
+    if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+        ::listen(listener, 1) != 0 ||
         ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
         die("listen");
 
@@ -73,13 +70,11 @@ int main(int argc, char** argv) {
         std::_Exit(0);
     }
     int sock = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (::connect(sock, reinterpret_cast<sockaddr*>(&addr), len) != 0)
-        die("connect");
+    if (::connect(sock, reinterpret_cast<sockaddr*>(&addr), len) != 0) die("connect");
     off_t off = 0;
     while (off < st.st_size) {
         ssize_t n = ::sendfile(sock, in, &off, static_cast<size_t>(st.st_size - off));
-        if (n <= 0)
-            die("sendfile");
+        if (n <= 0) die("sendfile");
     }
     ::close(sock);
     int status = 0;

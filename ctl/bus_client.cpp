@@ -131,6 +131,8 @@ TransferSnapshot BusClient::transfer_snapshot(const QueuedTransfer& transfer) {
     read_property(props, "ChunkSize", s.chunk_size);
     read_property(props, "StoredName", s.stored_name);
     read_property(props, "Error", s.error);
+    read_property(props, "CreatedAt", s.created_at);
+    read_property(props, "FinishedAt", s.finished_at);
     return s;
 }
 

@@ -111,7 +111,10 @@ int follow(BusClient& client, const QueuedTransfer& t, const std::string& name,
         }
         if (s.state == "done") {
             display.clear();
-            const std::chrono::duration<double> took = Clock::now() - started;
+            // The daemon's own clock is exact; ours only knows the last poll.
+            std::chrono::duration<double> took = Clock::now() - started;
+            if (s.finished_at > s.created_at && s.created_at > 0)
+                took = std::chrono::microseconds(s.finished_at - s.created_at);
             const std::string summary =
                 format_send_summary(name, destination, s.stored_name.empty() ? name : s.stored_name,
                                     s.size, took.count());

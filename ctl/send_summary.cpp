@@ -13,10 +13,10 @@ std::string format_send_summary(std::string_view name, std::string_view destinat
                                 std::string_view stored_name, uint64_t size, double seconds) {
     // Rate from the same rounded duration the line shows, so the two numbers agree, and
     // never from zero.
-    const double shown = std::max(std::round(seconds * 10) / 10, 0.1);
+    const double shown = std::max(std::round(seconds * 100) / 100, 0.01);
     const auto rate = static_cast<uint64_t>(static_cast<double>(size) / shown);
     char duration[32];
-    std::snprintf(duration, sizeof duration, "%.1f s", shown);
+    std::snprintf(duration, sizeof duration, "%.2f s", shown);
     return "sent " + printable(name) + " to " + printable(destination) + " as " +
            printable(stored_name) + ": " + proto::format_size(size) + " in " + duration + " (" +
            proto::format_size(rate) + "/s)";

@@ -19,6 +19,8 @@ struct TransferSnapshot {
     uint32_t chunk_size = 0;
     std::string stored_name;
     std::string error;
+    uint64_t created_at = 0;  // microseconds since the Unix epoch
+    uint64_t finished_at = 0; // 0 while the transfer runs
 };
 
 } // namespace streamd::ctl

@@ -19,8 +19,7 @@ ChunkScheduler::ChunkScheduler(uint64_t file_size, uint32_t chunk_size,
 
 std::optional<uint64_t> ChunkScheduler::next() {
     size_t i = cursor_.fetch_add(1, std::memory_order_relaxed);
-    if (i >= chunks_.size())
-        return std::nullopt;
+    if (i >= chunks_.size()) return std::nullopt;
     return chunks_[i];
 }
 

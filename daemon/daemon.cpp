@@ -23,14 +23,14 @@ namespace streamd {
 
 namespace {
 unsigned worker_count(const Config& c) {
-    if (c.engine.workers > 0)
-        return c.engine.workers;
+    if (c.engine.workers > 0) return c.engine.workers;
     return std::max(1u, std::thread::hardware_concurrency());
 }
 } // namespace
 
 Daemon::Daemon(Config config, BusKind bus)
-    : config_(std::move(config)), storage_(config_.storage), listener_(open_listener(config_.listen)) {
+    : config_(std::move(config)), storage_(config_.storage),
+      listener_(open_listener(config_.listen)) {
     // Refuse to start without io_uring, and learn once which data path it offers.
     try {
         IoRing probe(8);
@@ -38,8 +38,7 @@ Daemon::Daemon(Config config, BusKind bus)
         spdlog::info("io_uring set up ({}); data path: {}", probe.setup_description(),
                      use_splice_ ? "splice (zero-copy)" : "read/write copy (no splice)");
     } catch (const std::system_error& e) {
-        throw std::runtime_error(std::string("io_uring is not available: ") +
-                                 e.code().message() +
+        throw std::runtime_error(std::string("io_uring is not available: ") + e.code().message() +
                                  " (check kernel.io_uring_disabled and seccomp filters)");
     }
 
@@ -52,8 +51,7 @@ Daemon::Daemon(Config config, BusKind bus)
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
     signal_fd_.reset(::signalfd(-1, &set, SFD_CLOEXEC));
-    if (!signal_fd_)
-        throw std::system_error(errno, std::generic_category(), "signalfd");
+    if (!signal_fd_) throw std::system_error(errno, std::generic_category(), "signalfd");
 
     dbus_ = std::make_unique<DbusService>(*this, bus);
 
@@ -84,13 +82,12 @@ int Daemon::run() {
 
 void Daemon::worker_started(Worker& w) {
     arm_accept(w);
-    if (w.index() != 0)
-        return;
+    if (w.index() != 0) return;
     arm_signals(w);
     dbus_->attach(w);
-    spdlog::info("streamd {} listening on {} with {} worker{}, receiving into {}",
-                 STREAMD_VERSION, listener_.address, workers_.size(),
-                 workers_.size() == 1 ? "" : "s", storage_.path().string());
+    spdlog::info("streamd {} listening on {} with {} worker{}, receiving into {}", STREAMD_VERSION,
+                 listener_.address, workers_.size(), workers_.size() == 1 ? "" : "s",
+                 storage_.path().string());
     notify_service("READY=1\nSTATUS=listening on " + listener_.address);
 }
 
@@ -107,8 +104,7 @@ void Daemon::arm_accept(Worker& w) {
         } else if (res != -ECANCELED) {
             spdlog::warn("accept failed: {}", std::strerror(-res));
         }
-        if (!(flags & IORING_CQE_F_MORE) && !stopping_)
-            arm_accept(w);
+        if (!(flags & IORING_CQE_F_MORE) && !stopping_) arm_accept(w);
     });
     io_uring_sqe* sqe = w.ring().sqe();
     io_uring_prep_multishot_accept(sqe, listener_.fd.get(), nullptr, nullptr, SOCK_CLOEXEC);
@@ -117,10 +113,8 @@ void Daemon::arm_accept(Worker& w) {
 
 void Daemon::arm_signals(Worker& w) {
     uint64_t tag = w.handler_tag([this, &w](int res, uint32_t) {
-        if (res == sizeof signal_info_)
-            on_signal(static_cast<int>(signal_info_.ssi_signo));
-        if (!stopping_)
-            arm_signals(w);
+        if (res == sizeof signal_info_) on_signal(static_cast<int>(signal_info_.ssi_signo));
+        if (!stopping_) arm_signals(w);
     });
     io_uring_sqe* sqe = w.ring().sqe();
     io_uring_prep_read(sqe, signal_fd_.get(), &signal_info_, sizeof signal_info_, 0);
@@ -133,8 +127,7 @@ void Daemon::on_signal(int signo) {
 }
 
 void Daemon::stop() {
-    if (stopping_)
-        return;
+    if (stopping_) return;
     stopping_ = true;
     notify_service("STOPPING=1");
     for (auto& w : workers_)
@@ -152,8 +145,7 @@ void Daemon::random_bytes(std::span<uint8_t> out) {
         ssize_t n = ::getrandom(out.data() + done, out.size() - done, 0);
         if (n < 0 && errno != EINTR)
             throw std::system_error(errno, std::generic_category(), "getrandom");
-        if (n > 0)
-            done += static_cast<size_t>(n);
+        if (n > 0) done += static_cast<size_t>(n);
     }
 }
 
@@ -175,13 +167,13 @@ uint32_t Daemon::send(SendRequest r) {
     offer.size = static_cast<uint64_t>(st.st_size);
     unsigned streams = r.streams ? r.streams : config_.transfer.streams;
     // More streams than chunks would only idle.
-    offer.stream_count = static_cast<uint16_t>(
-        std::clamp<uint64_t>(offer.chunk_count(), 1, std::max(1u, streams)));
+    offer.stream_count =
+        static_cast<uint16_t>(std::clamp<uint64_t>(offer.chunk_count(), 1, std::max(1u, streams)));
     offer.mode = st.st_mode & 0777;
     offer.mtime_sec = st.st_mtim.tv_sec;
     offer.mtime_nsec = static_cast<uint32_t>(st.st_mtim.tv_nsec);
-    offer.digest = config_.transfer.verify ? proto::DigestAlgorithm::Xxh3
-                                           : proto::DigestAlgorithm::None;
+    offer.digest =
+        config_.transfer.verify ? proto::DigestAlgorithm::Xxh3 : proto::DigestAlgorithm::None;
     offer.name = std::move(r.name);
 
     auto t = std::make_shared<OutgoingTransfer>(registry_.next_id(), std::move(r.file), offer,

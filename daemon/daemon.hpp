@@ -11,10 +11,10 @@
 #include "unique_fd.hpp"
 
 #include <atomic>
-#include <sys/signalfd.h>
 #include <memory>
 #include <span>
 #include <string>
+#include <sys/signalfd.h>
 #include <vector>
 
 namespace streamd {
@@ -53,8 +53,7 @@ public:
     uint32_t send(SendRequest request);
 
     // Any thread.
-    void start_streams(const std::shared_ptr<OutgoingTransfer>& t, uint16_t first,
-                       uint16_t count);
+    void start_streams(const std::shared_ptr<OutgoingTransfer>& t, uint16_t first, uint16_t count);
     void close_transfer(uint32_t id);
     void transfer_added();
 

@@ -31,8 +31,7 @@ template <typename T>
 T option(const std::map<std::string, sdbus::Variant>& options, const char* key, const char* type,
          T fallback) {
     auto it = options.find(key);
-    if (it == options.end())
-        return fallback;
+    if (it == options.end()) return fallback;
     if (!it->second.containsValueOfType<T>())
         throw bus_error("InvalidArgument",
                         std::string("option '") + key + "' must be of type " + type);
@@ -62,14 +61,13 @@ private:
 
         SendRequest r;
         r.name = option<std::string>(options, "name", "s", "");
-        if (r.name.empty())
-            throw bus_error("InvalidArgument", "option 'name' (s) is required");
+        if (r.name.empty()) throw bus_error("InvalidArgument", "option 'name' (s) is required");
         if (auto problem = proto::name_problem(r.name))
             throw bus_error("InvalidArgument", "invalid name '" + r.name + "': " + *problem);
         r.streams = option<uint32_t>(options, "streams", "u", 0);
         if (options.contains("streams") && (r.streams < 1 || r.streams > proto::kMaxStreams))
-            throw bus_error("InvalidArgument", "streams must be between 1 and " +
-                                                   std::to_string(proto::kMaxStreams));
+            throw bus_error("InvalidArgument",
+                            "streams must be between 1 and " + std::to_string(proto::kMaxStreams));
         uint64_t chunk = option<uint64_t>(options, "chunk_size", "t", 0);
         if (options.contains("chunk_size") &&
             (chunk < proto::kMinChunk || chunk > proto::kMaxChunk || chunk % 4096 != 0))
@@ -109,8 +107,8 @@ private:
                                   uint64_t, uint64_t, sdbus::ObjectPath>>
             out;
         for (const auto& t : daemon_.registry().all())
-            out.emplace_back(t->id(), to_string(t->direction()), to_string(t->state()),
-                             t->name(), t->peer(), t->size(), t->bytes_done(),
+            out.emplace_back(t->id(), to_string(t->direction()), to_string(t->state()), t->name(),
+                             t->peer(), t->size(), t->bytes_done(),
                              sdbus::ObjectPath(transfer_path(t->id())));
         return out;
     }
@@ -140,10 +138,9 @@ public:
         // Smooth over about a second so that the rate does not flicker at every tick.
         rate_ = t_->finished() ? 0 : 0.5 * rate_ + 0.5 * instant;
         std::vector<std::string> changed;
-        if (bytes != last_bytes_)
-            changed.push_back("BytesDone");
+        if (bytes != last_bytes_) changed.push_back("BytesDone");
         if (state != last_state_)
-            changed.insert(changed.end(), {"State", "Error", "StoredName"});
+            changed.insert(changed.end(), {"State", "Error", "StoredName", "FinishedAt"});
         changed.push_back("Rate");
         last_bytes_ = bytes;
         last_state_ = state;
@@ -164,6 +161,8 @@ private:
     uint32_t ChunkSize() override { return t_->chunk_size(); }
     std::string StoredName() override { return t_->stored_name(); }
     std::string Error() override { return t_->error(); }
+    uint64_t CreatedAt() override { return t_->created_at(); }
+    uint64_t FinishedAt() override { return t_->finished_at(); }
 
     std::shared_ptr<Transfer> t_;
     uint64_t last_bytes_ = 0;
@@ -200,8 +199,7 @@ void DbusService::attach(Worker& w) {
 void DbusService::process() {
     while (bus_->processPendingRequest()) {
     }
-    if (armed_events_ == 0)
-        arm_poll();
+    if (armed_events_ == 0) arm_poll();
 }
 
 void DbusService::arm_poll() {
@@ -216,25 +214,20 @@ std::optional<DbusService::Clock::time_point> DbusService::deadline() const {
     std::optional<Clock::time_point> d = next_tick_;
     auto pd = bus_->getEventLoopPollData();
     auto consider = [&](Clock::time_point t) {
-        if (!d || t < *d)
-            d = t;
+        if (!d || t < *d) d = t;
     };
-    if (auto rel = pd.getRelativeTimeout())
-        consider(Clock::now() + *rel);
+    if (auto rel = pd.getRelativeTimeout()) consider(Clock::now() + *rel);
     // The bus wants to write but the armed poll waits only for input: look again soon.
-    if (pd.events & ~armed_events_)
-        consider(Clock::now() + std::chrono::milliseconds(10));
+    if (pd.events & ~armed_events_) consider(Clock::now() + std::chrono::milliseconds(10));
     return d;
 }
 
 void DbusService::after_wakeup() {
     auto now = Clock::now();
-    if (next_tick_ && now >= *next_tick_)
-        tick();
+    if (next_tick_ && now >= *next_tick_) tick();
     auto pd = bus_->getEventLoopPollData();
     auto rel = pd.getRelativeTimeout();
-    if ((rel && *rel <= std::chrono::microseconds(0)) || (pd.events & ~armed_events_))
-        process();
+    if ((rel && *rel <= std::chrono::microseconds(0)) || (pd.events & ~armed_events_)) process();
 }
 
 void DbusService::publish() {

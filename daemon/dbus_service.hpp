@@ -8,8 +8,8 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <sdbus-c++/IConnection.h>
+#include <set>
 
 namespace streamd {
 

@@ -20,26 +20,21 @@ Destination parse_destination(std::string_view text, uint16_t default_port) {
     std::string_view port;
     if (text.starts_with('[')) {
         auto close = text.find(']');
-        if (close == std::string_view::npos)
-            throw bad("missing ']'");
+        if (close == std::string_view::npos) throw bad("missing ']'");
         d.host = std::string(text.substr(1, close - 1));
         auto rest = text.substr(close + 1);
         if (!rest.empty()) {
-            if (rest.front() != ':')
-                throw bad("expected ':' after ']'");
+            if (rest.front() != ':') throw bad("expected ':' after ']'");
             port = rest.substr(1);
-            if (port.empty())
-                throw bad("empty port");
+            if (port.empty()) throw bad("empty port");
         }
     } else if (auto colon = text.find(':'); colon != std::string_view::npos &&
                                             text.find(':', colon + 1) == std::string_view::npos) {
         d.host = std::string(text.substr(0, colon));
         port = text.substr(colon + 1);
-        if (port.empty())
-            throw bad("empty port");
+        if (port.empty()) throw bad("empty port");
     }
-    if (d.host.empty())
-        throw bad("empty host");
+    if (d.host.empty()) throw bad("empty host");
     for (char c : d.host)
         if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '/')
             throw bad("the host contains spaces, '/' or control characters");
@@ -94,8 +89,7 @@ std::string format_address(const sockaddr* addr) {
 bool is_loopback(const sockaddr* addr) {
     if (addr->sa_family == AF_INET6) {
         auto* a = reinterpret_cast<const sockaddr_in6*>(addr);
-        if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr))
-            return a->sin6_addr.s6_addr[12] == 127;
+        if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) return a->sin6_addr.s6_addr[12] == 127;
         return IN6_IS_ADDR_LOOPBACK(&a->sin6_addr);
     }
     if (addr->sa_family == AF_INET)

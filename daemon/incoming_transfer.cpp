@@ -16,8 +16,7 @@ IncomingTransfer::IncomingTransfer(uint32_t id, const proto::Offer& offer, std::
 }
 
 IncomingTransfer::~IncomingTransfer() {
-    if (!committed_)
-        storage_.discard(partial_name_);
+    if (!committed_) storage_.discard(partial_name_);
 }
 
 bool IncomingTransfer::claim_chunk(uint64_t index) {
@@ -43,8 +42,7 @@ bool IncomingTransfer::all_chunks_done() const {
 }
 
 bool IncomingTransfer::detach_stream() {
-    if (streams_.fetch_sub(1, std::memory_order_acq_rel) != 1 || committed_)
-        return false;
+    if (streams_.fetch_sub(1, std::memory_order_acq_rel) != 1 || committed_) return false;
     fail("every stream closed before the transfer finished");
     storage_.discard(partial_name_);
     file_.reset();

@@ -25,17 +25,14 @@ IoRing::IoRing(unsigned entries) {
             setup_ = a.name;
             break;
         }
-        if (rc != -EINVAL)
-            break;
+        if (rc != -EINVAL) break;
     }
-    if (rc < 0)
-        throw std::system_error(-rc, std::generic_category(), "io_uring_setup");
+    if (rc < 0) throw std::system_error(-rc, std::generic_category(), "io_uring_setup");
     probe_ = io_uring_get_probe_ring(&ring_);
 }
 
 IoRing::~IoRing() {
-    if (probe_)
-        io_uring_free_probe(probe_);
+    if (probe_) io_uring_free_probe(probe_);
     io_uring_queue_exit(&ring_);
 }
 

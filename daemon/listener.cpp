@@ -34,17 +34,14 @@ Listener open_listener(const Config::Listen& config) {
                                  std::string("cannot ") + what + " " + where);
     };
     UniqueFd fd(::socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!fd)
-        throw fail("create a socket for");
+    if (!fd) throw fail("create a socket for");
     int one = 1, zero = 0;
     ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     // "::" serves IPv4 too, as users of a dual-stack host expect.
     if (addr.ss_family == AF_INET6)
         ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
-    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0)
-        throw fail("listen on");
-    if (::listen(fd.get(), SOMAXCONN) != 0)
-        throw fail("listen on");
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0) throw fail("listen on");
+    if (::listen(fd.get(), SOMAXCONN) != 0) throw fail("listen on");
     len = sizeof addr;
     ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len);
     return {std::move(fd), format_address(reinterpret_cast<sockaddr*>(&addr))};

@@ -20,12 +20,23 @@ protected:
         int priority = 6;
         switch (msg.level) {
         case spdlog::level::trace:
-        case spdlog::level::debug: priority = 7; break;
-        case spdlog::level::info: priority = 6; break;
-        case spdlog::level::warn: priority = 4; break;
-        case spdlog::level::err: priority = 3; break;
-        case spdlog::level::critical: priority = 2; break;
-        default: break;
+        case spdlog::level::debug:
+            priority = 7;
+            break;
+        case spdlog::level::info:
+            priority = 6;
+            break;
+        case spdlog::level::warn:
+            priority = 4;
+            break;
+        case spdlog::level::err:
+            priority = 3;
+            break;
+        case spdlog::level::critical:
+            priority = 2;
+            break;
+        default:
+            break;
         }
         std::fprintf(stderr, "<%d>%.*s\n", priority, static_cast<int>(msg.payload.size()),
                      msg.payload.data());
@@ -37,11 +48,9 @@ protected:
 // names our actual stderr, since the variable is inherited by children.
 bool stderr_is_journal() {
     const char* env = std::getenv("JOURNAL_STREAM");
-    if (!env)
-        return false;
+    if (!env) return false;
     unsigned long long dev = 0, ino = 0;
-    if (std::sscanf(env, "%llu:%llu", &dev, &ino) != 2)
-        return false;
+    if (std::sscanf(env, "%llu:%llu", &dev, &ino) != 2) return false;
     struct stat st {};
     return ::fstat(2, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
 }

@@ -46,8 +46,7 @@ int main(int argc, char** argv) {
         } else if (arg == "-v" || arg == "--verbose") {
             verbose = true;
         } else if (arg == "-c" || arg == "--config") {
-            if (++i == argc)
-                return usage_error(std::string(arg) + " needs a path");
+            if (++i == argc) return usage_error(std::string(arg) + " needs a path");
             config_path = argv[i];
         } else if (arg.starts_with("--config=")) {
             config_path = arg.substr(9);

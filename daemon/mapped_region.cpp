@@ -8,8 +8,7 @@
 namespace streamd {
 
 MappedRegion::MappedRegion(int fd, uint64_t offset, size_t length) : length_(length) {
-    if (length == 0)
-        return;
+    if (length == 0) return;
     static const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
     uint64_t start = offset - offset % page;
     mapped_ = length + (offset - start);
@@ -25,8 +24,7 @@ MappedRegion::MappedRegion(int fd, uint64_t offset, size_t length) : length_(len
 }
 
 MappedRegion::~MappedRegion() {
-    if (base_)
-        ::munmap(base_, mapped_);
+    if (base_) ::munmap(base_, mapped_);
 }
 
 } // namespace streamd

@@ -30,8 +30,7 @@ bool OutgoingTransfer::acknowledge(uint64_t length) {
 }
 
 proto::FileDigest OutgoingTransfer::file_digest() const {
-    if (offer_.digest == proto::DigestAlgorithm::None)
-        return {};
+    if (offer_.digest == proto::DigestAlgorithm::None) return {};
     return proto::file_digest(digests_);
 }
 

@@ -44,8 +44,7 @@ public:
     // The last stream gives the caller's file back; only then can no operation still
     // name its descriptor.
     void detach_stream() {
-        if (streams_.fetch_sub(1, std::memory_order_acq_rel) == 1)
-            source_.reset();
+        if (streams_.fetch_sub(1, std::memory_order_acq_rel) == 1) source_.reset();
     }
 
 private:

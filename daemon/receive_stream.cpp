@@ -18,13 +18,12 @@ namespace streamd {
 namespace {
 constexpr size_t kCopyBuffer = 256 * 1024;
 
-constexpr std::string_view kHttpReply =
-    "HTTP/1.1 501 Not Implemented\r\n"
-    "Content-Type: text/plain; charset=utf-8\r\n"
-    "Content-Length: 40\r\n"
-    "Connection: close\r\n"
-    "\r\n"
-    "streamd serves no web pages on this port\n";
+constexpr std::string_view kHttpReply = "HTTP/1.1 501 Not Implemented\r\n"
+                                        "Content-Type: text/plain; charset=utf-8\r\n"
+                                        "Content-Length: 40\r\n"
+                                        "Connection: close\r\n"
+                                        "\r\n"
+                                        "streamd serves no web pages on this port\n";
 } // namespace
 
 ReceiveStream::ReceiveStream(Worker& worker, UniqueFd fd, std::string peer, bool peer_on_loopback)
@@ -45,12 +44,29 @@ void ReceiveStream::start() {
 }
 
 void ReceiveStream::complete(Op op, int res) {
+    try {
+        dispatch(op, res);
+    } catch (const std::exception& e) {
+        abandon(std::string("internal error: ") + e.what());
+    }
+}
+
+void ReceiveStream::dispatch(Op op, int res) {
     switch (op) {
-    case Op::Recv: on_recv(res); break;
-    case Op::Send: on_send(res); break;
-    case Op::DataIn: on_data_in(res); break;
-    case Op::DataOut: on_data_out(res); break;
-    default: break;
+    case Op::Recv:
+        on_recv(res);
+        break;
+    case Op::Send:
+        on_send(res);
+        break;
+    case Op::DataIn:
+        on_data_in(res);
+        break;
+    case Op::DataOut:
+        on_data_out(res);
+        break;
+    default:
+        break;
     }
 }
 
@@ -60,14 +76,12 @@ void ReceiveStream::read_exact(Reading what, size_t n) {
     reading_ = what;
     want_ = n;
     have_ = 0;
-    if (n == 0)
-        return on_recv(0);
+    if (n == 0) return on_recv(0);
     io_uring_prep_recv(prepare(Op::Recv), fd_.get(), in_.data(), n, MSG_WAITALL);
 }
 
 void ReceiveStream::on_recv(int res) {
-    if (res < 0)
-        return abandon(std::string("connection lost: ") + std::strerror(-res));
+    if (res < 0) return abandon(std::string("connection lost: ") + std::strerror(-res));
     if (res == 0 && have_ < want_) {
         if (reading_ != Reading::Body && have_ == 0)
             return close(); // end of stream between frames: the sender is done with it
@@ -81,17 +95,21 @@ void ReceiveStream::on_recv(int res) {
     }
     try {
         switch (reading_) {
-        case Reading::Preamble: return on_preamble();
+        case Reading::Preamble:
+            return on_preamble();
         case Reading::Header:
-            header_ = proto::decode_header(std::span<const uint8_t, proto::kHeaderSize>(
-                in_.data(), proto::kHeaderSize));
+            header_ = proto::decode_header(
+                std::span<const uint8_t, proto::kHeaderSize>(in_.data(), proto::kHeaderSize));
             return read_exact(Reading::Body, header_.length);
-        case Reading::Body: return on_frame({in_.data(), header_.length});
+        case Reading::Body:
+            return on_frame({in_.data(), header_.length});
         }
     } catch (const proto::FrameError& e) {
         refuse(proto::ErrorCode::BadFrame, e.what());
     } catch (const Refusal& r) {
         refuse(r.code, r.message);
+    } catch (const std::exception& e) {
+        refuse(proto::ErrorCode::Internal, std::string("internal error: ") + e.what());
     }
 }
 
@@ -123,14 +141,17 @@ void ReceiveStream::on_preamble() {
 void ReceiveStream::on_frame(std::span<const uint8_t> body) {
     using proto::FrameType;
     switch (header_.type) {
-    case FrameType::Offer: return on_offer(body);
-    case FrameType::Join: return on_join(body);
-    case FrameType::Chunk: return on_chunk(body);
-    case FrameType::Finish: return on_finish(body);
+    case FrameType::Offer:
+        return on_offer(body);
+    case FrameType::Join:
+        return on_join(body);
+    case FrameType::Chunk:
+        return on_chunk(body);
+    case FrameType::Finish:
+        return on_finish(body);
     case FrameType::Error: {
         auto e = proto::decode_error(body);
-        if (transfer_)
-            transfer_->fail("the sender gave up: " + e.message);
+        if (transfer_) transfer_->fail("the sender gave up: " + e.message);
         return abandon("the sender gave up: " + e.message);
     }
     default:
@@ -146,8 +167,8 @@ void ReceiveStream::on_offer(std::span<const uint8_t> body) {
     auto offer = proto::decode_offer(body);
     auto& daemon = worker_.daemon();
     if (daemon.registry().find_incoming(offer.id))
-        return refuse(proto::ErrorCode::BadFrame, "transfer id " + proto::to_hex(offer.id) +
-                                                      " is already in use");
+        return refuse(proto::ErrorCode::BadFrame,
+                      "transfer id " + proto::to_hex(offer.id) + " is already in use");
     daemon.storage().check_offer(offer);
     auto t = std::make_shared<IncomingTransfer>(daemon.registry().next_id(), offer, peer_,
                                                 daemon.storage());
@@ -160,8 +181,7 @@ void ReceiveStream::on_offer(std::span<const uint8_t> body) {
                  offer.name, proto::format_size(offer.size), peer_, offer.stream_count,
                  offer.stream_count == 1 ? "" : "s");
     proto::Accept accept{offer.id, {}};
-    if (offer.size > 0)
-        accept.missing.push_back({0, offer.size});
+    if (offer.size > 0) accept.missing.push_back({0, offer.size});
     send_frame(accept);
     read_exact(Reading::Header, proto::kHeaderSize);
 }
@@ -182,8 +202,7 @@ void ReceiveStream::on_join(std::span<const uint8_t> body) {
 }
 
 void ReceiveStream::on_chunk(std::span<const uint8_t> body) {
-    if (!transfer_)
-        return refuse(proto::ErrorCode::BadFrame, "CHUNK before OFFER or JOIN");
+    if (!transfer_) return refuse(proto::ErrorCode::BadFrame, "CHUNK before OFFER or JOIN");
     chunk_ = proto::decode_chunk(body);
     const auto& offer = transfer_->offer();
     proto::check_chunk(chunk_, offer);
@@ -191,21 +210,17 @@ void ReceiveStream::on_chunk(std::span<const uint8_t> body) {
         return refuse(proto::ErrorCode::BadFrame, "chunk at offset " +
                                                       std::to_string(chunk_.offset) +
                                                       " is already received or in progress");
-    if (chunk_.hole())
-        return chunk_arrived();
+    if (chunk_.hole()) return chunk_arrived();
     chunk_left_ = chunk_.length;
     write_at_ = chunk_.offset;
     buffered_ = 0;
-    if (worker_.daemon().use_splice() && !pipe_)
-        pipe_ = worker_.pipes().acquire();
-    if (!pipe_ && !copy_buffer_)
-        copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
+    if (worker_.daemon().use_splice() && !pipe_) pipe_ = worker_.pipes().acquire();
+    if (!pipe_ && !copy_buffer_) copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
     data_in();
 }
 
 void ReceiveStream::on_finish(std::span<const uint8_t> body) {
-    if (!transfer_)
-        return refuse(proto::ErrorCode::BadFrame, "FINISH before OFFER or JOIN");
+    if (!transfer_) return refuse(proto::ErrorCode::BadFrame, "FINISH before OFFER or JOIN");
     auto finish = proto::decode_finish(body);
     std::string stored = transfer_->commit(finish.digest);
     transfer_->succeed(stored);
@@ -230,12 +245,9 @@ void ReceiveStream::data_in() {
 }
 
 void ReceiveStream::on_data_in(int res) {
-    if (res < 0 && pipe_ && fall_back_to_copy(res, "socket to pipe"))
-        return data_in();
-    if (res < 0)
-        return abandon(std::string("connection lost: ") + std::strerror(-res));
-    if (res == 0)
-        return abandon("connection closed by the peer in the middle of a chunk");
+    if (res < 0 && pipe_ && fall_back_to_copy(res, "socket to pipe")) return data_in();
+    if (res < 0) return abandon(std::string("connection lost: ") + std::strerror(-res));
+    if (res == 0) return abandon("connection closed by the peer in the middle of a chunk");
     chunk_left_ -= static_cast<uint64_t>(res);
     buffered_ = static_cast<uint64_t>(res);
     buffer_pos_ = 0;
@@ -274,16 +286,13 @@ void ReceiveStream::on_data_out(int res) {
     write_at_ += static_cast<uint64_t>(res);
     buffered_ -= static_cast<uint64_t>(res);
     buffer_pos_ += static_cast<uint64_t>(res);
-    if (buffered_ > 0)
-        return data_out();
-    if (chunk_left_ > 0)
-        return data_in();
+    if (buffered_ > 0) return data_out();
+    if (chunk_left_ > 0) return data_in();
     chunk_arrived();
 }
 
 bool ReceiveStream::fall_back_to_copy(int res, const char* what) {
-    if (res != -EINVAL || buffered_ != 0)
-        return false;
+    if (res != -EINVAL || buffered_ != 0) return false;
     worker_.pipes().release(std::move(pipe_), true);
     copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
     worker_.daemon().note_copy_fallback(what);
@@ -318,8 +327,8 @@ void ReceiveStream::chunk_arrived() {
                      transfer_->id(), chunk_.offset);
         transfer_->release_chunk(index);
     }
-    send_frame(proto::ChunkAck{chunk_.offset, ok ? proto::AckStatus::Ok
-                                                 : proto::AckStatus::BadDigest});
+    send_frame(
+        proto::ChunkAck{chunk_.offset, ok ? proto::AckStatus::Ok : proto::AckStatus::BadDigest});
     read_exact(Reading::Header, proto::kHeaderSize);
 }
 
@@ -331,8 +340,7 @@ template <typename Frame> void ReceiveStream::send_frame(const Frame& f) {
 }
 
 void ReceiveStream::flush() {
-    if (!sending_.empty() || out_.empty())
-        return;
+    if (!sending_.empty() || out_.empty()) return;
     sending_.swap(out_);
     sent_ = 0;
     io_uring_prep_send(prepare(Op::Send), fd_.get(), sending_.data(), sending_.size(),
@@ -340,8 +348,7 @@ void ReceiveStream::flush() {
 }
 
 void ReceiveStream::on_send(int res) {
-    if (res < 0)
-        return abandon(std::string("connection lost: ") + std::strerror(-res));
+    if (res < 0) return abandon(std::string("connection lost: ") + std::strerror(-res));
     sent_ += static_cast<size_t>(res);
     if (sent_ < sending_.size()) {
         io_uring_prep_send(prepare(Op::Send), fd_.get(), sending_.data() + sent_,
@@ -349,10 +356,8 @@ void ReceiveStream::on_send(int res) {
         return;
     }
     sending_.clear();
-    if (!out_.empty())
-        return flush();
-    if (close_after_send_)
-        close();
+    if (!out_.empty()) return flush();
+    if (close_after_send_) close();
 }
 
 void ReceiveStream::refuse(proto::ErrorCode code, std::string message) {
@@ -370,8 +375,7 @@ void ReceiveStream::refuse(proto::ErrorCode code, std::string message) {
 
 void ReceiveStream::cancel() {
     // A stream that is telling its peer why it ends finishes saying so first.
-    if (!close_after_send_)
-        close();
+    if (!close_after_send_) close();
 }
 
 void ReceiveStream::abandon(const std::string& reason) {

@@ -25,6 +25,7 @@ public:
     void cancel() override;
 
 private:
+    void dispatch(Op op, int res);
     enum class Reading { Preamble, Header, Body };
 
     void read_exact(Reading what, size_t n);

@@ -20,8 +20,7 @@ constexpr size_t kCopyBuffer = 256 * 1024;
 constexpr unsigned kMaxChunkFailures = 3;
 } // namespace
 
-SendStream::SendStream(Worker& worker, std::shared_ptr<OutgoingTransfer> transfer,
-                       uint16_t index)
+SendStream::SendStream(Worker& worker, std::shared_ptr<OutgoingTransfer> transfer, uint16_t index)
     : Connection(worker, UniqueFd()), transfer_(std::move(transfer)), index_(index) {}
 
 SendStream::~SendStream() {
@@ -30,12 +29,10 @@ SendStream::~SendStream() {
 }
 
 void SendStream::start() {
-    if (transfer_->finished())
-        return close();
+    if (transfer_->finished()) return close();
     const auto& peer = transfer_->address();
     fd_.reset(::socket(peer.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!fd_)
-        return fail(std::string("cannot create a socket: ") + std::strerror(errno));
+    if (!fd_) return fail(std::string("cannot create a socket: ") + std::strerror(errno));
     // Chunk headers and acknowledgements are small and latency-bound; the data itself
     // goes out in pipe-sized pieces, so Nagle only ever delays.
     int one = 1;
@@ -45,19 +42,37 @@ void SendStream::start() {
 }
 
 void SendStream::complete(Op op, int res) {
+    try {
+        dispatch(op, res);
+    } catch (const std::exception& e) {
+        fail(std::string("internal error: ") + e.what());
+    }
+}
+
+void SendStream::dispatch(Op op, int res) {
     switch (op) {
-    case Op::Connect: on_connect(res); break;
-    case Op::Recv: on_recv(res); break;
-    case Op::Send: on_send(res); break;
-    case Op::DataIn: on_data_in(res); break;
-    case Op::DataOut: on_data_out(res); break;
-    default: break;
+    case Op::Connect:
+        on_connect(res);
+        break;
+    case Op::Recv:
+        on_recv(res);
+        break;
+    case Op::Send:
+        on_send(res);
+        break;
+    case Op::DataIn:
+        on_data_in(res);
+        break;
+    case Op::DataOut:
+        on_data_out(res);
+        break;
+    default:
+        break;
     }
 }
 
 void SendStream::on_connect(int res) {
-    if (res < 0)
-        return fail("cannot connect to " + transfer_->peer() + ": " + std::strerror(-res));
+    if (res < 0) return fail("cannot connect to " + transfer_->peer() + ": " + std::strerror(-res));
     auto preamble = proto::encode_preamble();
     out_.insert(out_.end(), preamble.begin(), preamble.end());
     flush();
@@ -68,8 +83,7 @@ void SendStream::on_connect(int res) {
 // ---- frames from the receiver -------------------------------------------------------
 
 void SendStream::read_more() {
-    io_uring_prep_recv(prepare(Op::Recv), fd_.get(), in_.data() + in_len_, in_.size() - in_len_,
-                       0);
+    io_uring_prep_recv(prepare(Op::Recv), fd_.get(), in_.data() + in_len_, in_.size() - in_len_, 0);
 }
 
 void SendStream::on_recv(int res) {
@@ -84,10 +98,9 @@ void SendStream::on_recv(int res) {
     size_t used = 0;
     try {
         while (!closing() && in_len_ - used >= proto::kHeaderSize) {
-            auto h = proto::decode_header(
-                std::span<const uint8_t, proto::kHeaderSize>(in_.data() + used, proto::kHeaderSize));
-            if (in_len_ - used < proto::kHeaderSize + h.length)
-                break;
+            auto h = proto::decode_header(std::span<const uint8_t, proto::kHeaderSize>(
+                in_.data() + used, proto::kHeaderSize));
+            if (in_len_ - used < proto::kHeaderSize + h.length) break;
             used += proto::kHeaderSize;
             on_frame(h, {in_.data() + used, h.length});
             used += h.length;
@@ -95,8 +108,7 @@ void SendStream::on_recv(int res) {
     } catch (const proto::FrameError& e) {
         return fail(std::string("malformed reply from the peer: ") + e.what());
     }
-    if (closing())
-        return;
+    if (closing()) return;
     std::memmove(in_.data(), in_.data() + used, in_len_ - used);
     in_len_ -= used;
     read_more();
@@ -112,21 +124,18 @@ void SendStream::on_frame(const proto::FrameHeader& h, std::span<const uint8_t> 
     }
     switch (phase_) {
     case Phase::AwaitWelcome:
-        if (h.type == FrameType::Welcome)
-            return on_welcome(body);
+        if (h.type == FrameType::Welcome) return on_welcome(body);
         break;
     case Phase::AwaitAccept:
-        if (h.type == FrameType::Accept)
-            return on_accept(body);
+        if (h.type == FrameType::Accept) return on_accept(body);
         break;
     case Phase::Running:
     case Phase::Finishing:
-        if (h.type == FrameType::ChunkAck)
-            return on_ack(body);
-        if (h.type == FrameType::Done && phase_ == Phase::Finishing)
-            return on_done(body);
+        if (h.type == FrameType::ChunkAck) return on_ack(body);
+        if (h.type == FrameType::Done && phase_ == Phase::Finishing) return on_done(body);
         break;
-    case Phase::Connecting: break;
+    case Phase::Connecting:
+        break;
     }
     throw proto::FrameError(std::string("unexpected ") + proto::to_string(h.type) + " frame");
 }
@@ -150,8 +159,7 @@ void SendStream::on_welcome(std::span<const uint8_t> body) {
 void SendStream::on_accept(std::span<const uint8_t> body) {
     auto a = proto::decode_accept(body);
     const auto& offer = transfer_->offer();
-    if (a.id != offer.id)
-        throw proto::FrameError("ACCEPT names another transfer");
+    if (a.id != offer.id) throw proto::FrameError("ACCEPT names another transfer");
     phase_ = Phase::Running;
     if (index_ == 0) {
         for (const auto& r : a.missing)
@@ -176,8 +184,7 @@ void SendStream::on_ack(std::span<const uint8_t> body) {
             return fail("the chunk at offset " + std::to_string(chunk.offset) + " failed " +
                         "verification " + std::to_string(kMaxChunkFailures) + " times");
         resend_.push_back(chunk.offset / transfer_->offer().chunk_size);
-        if (state_ == Sending::Nothing)
-            next_chunk();
+        if (state_ == Sending::Nothing) next_chunk();
         return;
     }
     if (transfer_->acknowledge(chunk.length)) {
@@ -202,8 +209,7 @@ void SendStream::on_done(std::span<const uint8_t> body) {
 // ---- chunks to the receiver ---------------------------------------------------------
 
 void SendStream::next_chunk() {
-    if (transfer_->finished())
-        return close();
+    if (transfer_->finished()) return close();
     std::optional<uint64_t> index;
     if (!resend_.empty()) {
         index = resend_.back();
@@ -226,9 +232,9 @@ void SendStream::next_chunk() {
     const auto& offer = transfer_->offer();
     proto::Chunk chunk;
     chunk.offset = *index * offer.chunk_size;
-    chunk.length = static_cast<uint32_t>(std::min<uint64_t>(offer.chunk_size, offer.size - chunk.offset));
-    if (transfer_->sparse() && is_hole(chunk.offset, chunk.length))
-        chunk.flags = proto::kChunkHole;
+    chunk.length =
+        static_cast<uint32_t>(std::min<uint64_t>(offer.chunk_size, offer.size - chunk.offset));
+    if (transfer_->sparse() && is_hole(chunk.offset, chunk.length)) chunk.flags = proto::kChunkHole;
     if (offer.digest == proto::DigestAlgorithm::Xxh3) {
         if (chunk.hole()) {
             chunk.digest = proto::zero_digest(chunk.length);
@@ -253,16 +259,13 @@ void SendStream::next_chunk() {
 
 bool SendStream::is_hole(uint64_t offset, uint64_t length) const {
     off_t data = ::lseek(transfer_->source(), static_cast<off_t>(offset), SEEK_DATA);
-    if (data < 0)
-        return errno == ENXIO;
+    if (data < 0) return errno == ENXIO;
     return static_cast<uint64_t>(data) >= offset + length;
 }
 
 void SendStream::data_in() {
-    if (worker_.daemon().use_splice() && !pipe_ && !copy_buffer_)
-        pipe_ = worker_.pipes().acquire();
-    if (!pipe_ && !copy_buffer_)
-        copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
+    if (worker_.daemon().use_splice() && !pipe_ && !copy_buffer_) pipe_ = worker_.pipes().acquire();
+    if (!pipe_ && !copy_buffer_) copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
     if (pipe_) {
         auto n = static_cast<unsigned>(std::min<uint64_t>(data_left_, pipe_->capacity));
         io_uring_prep_splice(prepare(Op::DataIn), transfer_->source(),
@@ -282,10 +285,8 @@ void SendStream::on_data_in(int res) {
         worker_.daemon().note_copy_fallback("file to pipe");
         return data_in();
     }
-    if (res < 0)
-        return fail(std::string("cannot read the file: ") + std::strerror(-res));
-    if (res == 0)
-        return fail("the file shrank while it was being sent");
+    if (res < 0) return fail(std::string("cannot read the file: ") + std::strerror(-res));
+    if (res == 0) return fail("the file shrank while it was being sent");
     read_at_ += static_cast<uint64_t>(res);
     data_left_ -= static_cast<uint64_t>(res);
     buffered_ = static_cast<uint64_t>(res);
@@ -308,14 +309,12 @@ void SendStream::data_out() {
 
 void SendStream::on_data_out(int res) {
     if (res <= 0)
-        return fail("connection to " + transfer_->peer() + " lost: " +
-                    (res == 0 ? std::string("short send") : std::strerror(-res)));
+        return fail("connection to " + transfer_->peer() +
+                    " lost: " + (res == 0 ? std::string("short send") : std::strerror(-res)));
     buffered_ -= static_cast<uint64_t>(res);
     buffer_pos_ += static_cast<uint64_t>(res);
-    if (buffered_ > 0)
-        return data_out();
-    if (data_left_ > 0)
-        return data_in();
+    if (buffered_ > 0) return data_out();
+    if (data_left_ > 0) return data_in();
     next_chunk();
 }
 
@@ -335,8 +334,7 @@ template <typename Frame> void SendStream::send_frame(const Frame& f) {
 }
 
 void SendStream::flush(int flags) {
-    if (!sending_.empty() || out_.empty())
-        return;
+    if (!sending_.empty() || out_.empty()) return;
     sending_.swap(out_);
     sent_ = 0;
     io_uring_prep_send(prepare(Op::Send), fd_.get(), sending_.data(), sending_.size(),
@@ -353,20 +351,18 @@ void SendStream::on_send(int res) {
         return;
     }
     sending_.clear();
-    if (!out_.empty())
-        return flush();
+    if (!out_.empty()) return flush();
     if (state_ == Sending::Header) {
         state_ = Sending::Data;
-        if (data_left_ > 0)
-            return data_in();
+        if (data_left_ > 0) return data_in();
         next_chunk();
     }
 }
 
 void SendStream::fail(std::string reason) {
     if (transfer_->fail(reason)) {
-        spdlog::warn("transfer {}: sending {} to {} failed: {}", transfer_->id(),
-                     transfer_->name(), transfer_->peer(), reason);
+        spdlog::warn("transfer {}: sending {} to {} failed: {}", transfer_->id(), transfer_->name(),
+                     transfer_->peer(), reason);
         worker_.daemon().close_transfer(transfer_->id());
     }
     close();

@@ -26,6 +26,7 @@ public:
     uint32_t transfer_id() const override { return transfer_->id(); }
 
 private:
+    void dispatch(Op op, int res);
     enum class Phase { Connecting, AwaitWelcome, AwaitAccept, Running, Finishing };
     enum class Sending { Nothing, Header, Data };
     struct Unacked {

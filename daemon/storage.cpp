@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <system_error>
 #include <unistd.h>
 
@@ -21,8 +22,7 @@ Refusal io_refusal(const char* what, int err) {
 
 // Cuts at most `max` bytes without splitting a UTF-8 sequence.
 std::string utf8_prefix(const std::string& s, size_t max) {
-    if (s.size() <= max)
-        return s;
+    if (s.size() <= max) return s;
     size_t n = max;
     while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80)
         --n;
@@ -33,14 +33,12 @@ std::string utf8_prefix(const std::string& s, size_t max) {
 
 std::string conflict_name(const std::string& name, unsigned n) {
     auto dot = name.rfind('.');
-    if (dot == 0 || dot == std::string::npos)
-        dot = name.size();
+    if (dot == 0 || dot == std::string::npos) dot = name.size();
     std::string suffix = " (" + std::to_string(n) + ")";
     std::string ext = name.substr(dot);
     std::string stem = name.substr(0, dot);
     if (stem.size() + suffix.size() + ext.size() > proto::kMaxName) {
-        if (suffix.size() + ext.size() >= proto::kMaxName)
-            ext.clear();
+        if (suffix.size() + ext.size() >= proto::kMaxName) ext.clear();
         stem = utf8_prefix(stem, proto::kMaxName - suffix.size() - ext.size());
     }
     return stem + suffix + ext;
@@ -51,8 +49,7 @@ Storage::Storage(const Config::Storage& config)
       on_conflict_(config.on_conflict) {
     std::error_code ec;
     std::filesystem::create_directories(path_, ec);
-    if (ec)
-        throw std::system_error(ec, "cannot create incoming folder " + path_.string());
+    if (ec) throw std::system_error(ec, "cannot create incoming folder " + path_.string());
     dir_.reset(::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir_)
         throw std::system_error(errno, std::generic_category(),
@@ -70,10 +67,23 @@ void Storage::check_offer(const proto::Offer& offer) const {
     if (auto problem = proto::name_problem(offer.name))
         throw Refusal{proto::ErrorCode::BadName, *problem};
     if (max_file_size_ != 0 && offer.size > max_file_size_)
+        throw Refusal{proto::ErrorCode::TooLarge, "file of " + std::to_string(offer.size) +
+                                                      " bytes (" + proto::format_size(offer.size) +
+                                                      ") exceeds the limit of " +
+                                                      std::to_string(max_file_size_) + " bytes"};
+    if (offer.chunk_count() > kMaxChunks)
         throw Refusal{proto::ErrorCode::TooLarge,
-                      "file of " + std::to_string(offer.size) + " bytes (" +
-                          proto::format_size(offer.size) + ") exceeds the limit of " +
-                          std::to_string(max_file_size_) + " bytes"};
+                      "file of " + std::to_string(offer.size) + " bytes needs more than " +
+                          std::to_string(kMaxChunks) + " chunks of " +
+                          proto::format_size(offer.chunk_size) + "; send it with larger chunks"};
+    struct statvfs fs {};
+    if (::fstatvfs(dir_.get(), &fs) == 0) {
+        uint64_t free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+        if (offer.size > free_bytes)
+            throw Refusal{proto::ErrorCode::IoError,
+                          "not enough space: the file needs " + proto::format_size(offer.size) +
+                              ", " + proto::format_size(free_bytes) + " are free"};
+    }
     if (on_conflict_ == OnConflict::Fail) {
         struct stat st {};
         if (::fstatat(dir_.get(), offer.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0)
@@ -84,8 +94,7 @@ void Storage::check_offer(const proto::Offer& offer) const {
 UniqueFd Storage::create_partial(const std::string& partial_name, uint64_t size) const {
     UniqueFd fd(::openat(dir_.get(), partial_name.c_str(),
                          O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (!fd)
-        throw io_refusal("cannot create partial file", errno);
+    if (!fd) throw io_refusal("cannot create partial file", errno);
     if (::ftruncate(fd.get(), static_cast<off_t>(size)) != 0) {
         int err = errno;
         discard(partial_name);
@@ -96,20 +105,18 @@ UniqueFd Storage::create_partial(const std::string& partial_name, uint64_t size)
 
 std::string Storage::commit(int fd, const std::string& partial_name,
                             const proto::Offer& offer) const {
-    if (::fchmod(fd, offer.mode & 0777) != 0)
-        throw io_refusal("cannot set mode", errno);
-    timespec times[2] = {{0, UTIME_OMIT},
-                         {static_cast<time_t>(offer.mtime_sec), static_cast<long>(offer.mtime_nsec)}};
-    if (::futimens(fd, times) != 0)
-        throw io_refusal("cannot set mtime", errno);
+    if (::fchmod(fd, offer.mode & 0777) != 0) throw io_refusal("cannot set mode", errno);
+    timespec times[2] = {
+        {0, UTIME_OMIT},
+        {static_cast<time_t>(offer.mtime_sec), static_cast<long>(offer.mtime_nsec)}};
+    if (::futimens(fd, times) != 0) throw io_refusal("cannot set mtime", errno);
 
     auto place = [&](const std::string& name, unsigned flags) {
         return ::renameat2(dir_.get(), partial_name.c_str(), dir_.get(), name.c_str(), flags);
     };
     switch (on_conflict_) {
     case OnConflict::Overwrite:
-        if (place(offer.name, 0) != 0)
-            throw io_refusal("cannot rename into place", errno);
+        if (place(offer.name, 0) != 0) throw io_refusal("cannot rename into place", errno);
         return offer.name;
     case OnConflict::Fail:
         if (place(offer.name, RENAME_NOREPLACE) != 0) {
@@ -121,10 +128,8 @@ std::string Storage::commit(int fd, const std::string& partial_name,
     case OnConflict::Rename:
         for (unsigned n = 0; n < 10000; ++n) {
             std::string name = n == 0 ? offer.name : conflict_name(offer.name, n);
-            if (place(name, RENAME_NOREPLACE) == 0)
-                return name;
-            if (errno != EEXIST)
-                throw io_refusal("cannot rename into place", errno);
+            if (place(name, RENAME_NOREPLACE) == 0) return name;
+            if (errno != EEXIST) throw io_refusal("cannot rename into place", errno);
         }
         throw Refusal{proto::ErrorCode::Exists, "too many files named like '" + offer.name + "'"};
     }

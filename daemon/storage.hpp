@@ -18,6 +18,9 @@ struct Refusal {
     std::string message;
 };
 
+// Per-chunk state is kept in memory; this bounds it (16 TiB in 4 MiB chunks).
+inline constexpr uint64_t kMaxChunks = uint64_t{1} << 22;
+
 // "name (n).ext" for the n-th clash, kept within the 255-byte name limit.
 std::string conflict_name(const std::string& name, unsigned n);
 

@@ -14,7 +14,9 @@ enum class TransferState : uint8_t { Connecting, Running, Verifying, Done, Faile
 enum class Direction : uint8_t { In, Out };
 
 const char* to_string(TransferState s);
-inline const char* to_string(Direction d) { return d == Direction::In ? "in" : "out"; }
+inline const char* to_string(Direction d) {
+    return d == Direction::In ? "in" : "out";
+}
 
 class Transfer {
 public:
@@ -48,6 +50,9 @@ public:
         std::lock_guard lock(mutex_);
         return stored_name_;
     }
+    // Microseconds since the Unix epoch; finished_at() is 0 until the transfer ends.
+    uint64_t created_at() const { return created_at_; }
+    uint64_t finished_at() const { return finished_at_.load(std::memory_order_acquire); }
 
     void add_bytes(uint64_t n) { bytes_done_.fetch_add(n, std::memory_order_relaxed); }
     // Moves forward only; a finished transfer stays as it ended.
@@ -57,6 +62,12 @@ public:
     bool fail(std::string reason);
 
 private:
+    static uint64_t now_us() {
+        return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count());
+    }
+
     const uint32_t id_;
     const Direction direction_;
     const std::string name_;
@@ -67,6 +78,8 @@ private:
 
     std::atomic<TransferState> state_{TransferState::Connecting};
     std::atomic<uint64_t> bytes_done_{0};
+    const uint64_t created_at_ = now_us();
+    std::atomic<uint64_t> finished_at_{0};
     mutable std::mutex mutex_; // guards the strings below and finishing
     std::string error_;
     std::string stored_name_;

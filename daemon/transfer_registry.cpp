@@ -10,8 +10,7 @@ void TransferRegistry::add(std::shared_ptr<Transfer> t) {
 bool TransferRegistry::add_incoming(const proto::TransferId& wire_id,
                                     std::shared_ptr<IncomingTransfer> t) {
     std::lock_guard lock(mutex_);
-    if (!incoming_.emplace(wire_id, t).second)
-        return false;
+    if (!incoming_.emplace(wire_id, t).second) return false;
     by_id_.emplace(t->id(), std::move(t));
     return true;
 }

@@ -23,8 +23,7 @@ uint64_t encode(Op op, uint32_t generation, uint32_t slot) {
 } // namespace
 
 void Connection::close() {
-    if (closing_)
-        return;
+    if (closing_) return;
     closing_ = true;
     // Wakes every operation still waiting on the socket, including splices blocked in
     // the kernel's worker threads; the connection is freed when the last one returns.
@@ -39,11 +38,9 @@ io_uring_sqe* Connection::prepare(Op op) {
 }
 
 Worker::Worker(Daemon& daemon, unsigned index)
-    : daemon_(daemon), index_(index),
-      pipes_(daemon.config().engine.pipe_size, kMaxPipesPerWorker),
+    : daemon_(daemon), index_(index), pipes_(daemon.config().engine.pipe_size, kMaxPipesPerWorker),
       wake_fd_(::eventfd(0, EFD_CLOEXEC)) {
-    if (!wake_fd_)
-        throw std::system_error(errno, std::generic_category(), "eventfd");
+    if (!wake_fd_) throw std::system_error(errno, std::generic_category(), "eventfd");
 }
 
 Worker::~Worker() = default;
@@ -114,8 +111,7 @@ void Worker::set_timers(std::function<std::optional<Clock::time_point>()> deadli
 }
 
 void Worker::release_if_idle(Connection& c) {
-    if (!c.closing_ || c.inflight_ != 0)
-        return;
+    if (!c.closing_ || c.inflight_ != 0) return;
     uint32_t slot = c.slot_;
     slots_[slot].reset();
     free_slots_.push_back(slot);
@@ -141,8 +137,7 @@ void Worker::run_posted() {
 void Worker::dispatch(uint64_t user_data, int res, uint32_t flags) {
     if (user_data == kWakeTag) {
         run_posted();
-        if (!stopping_ || live_ > 0)
-            arm_wake();
+        if (!stopping_ || live_ > 0) arm_wake();
         return;
     }
     auto op = static_cast<Op>(user_data >> 56);
@@ -161,8 +156,15 @@ void Worker::dispatch(uint64_t user_data, int res, uint32_t flags) {
         return;
     }
     --c->inflight_;
-    if (!c->closing_)
-        c->complete(op, res);
+    if (!c->closing_) {
+        try {
+            c->complete(op, res);
+        } catch (const std::exception& e) {
+            // One connection's trouble must not take the daemon down with it.
+            spdlog::error("connection dropped after an internal error: {}", e.what());
+            c->close();
+        }
+    }
     release_if_idle(*c);
 }
 
@@ -193,8 +195,7 @@ void Worker::run() {
             ++seen;
         }
         io_uring_cq_advance(ring, seen);
-        if (after_wakeup_)
-            after_wakeup_();
+        if (after_wakeup_) after_wakeup_();
     }
 }
 

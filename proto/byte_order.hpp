@@ -54,8 +54,7 @@ public:
 
 private:
     std::span<const uint8_t> take(size_t n) {
-        if (n > remaining())
-            throw FrameError("frame body is truncated");
+        if (n > remaining()) throw FrameError("frame body is truncated");
         auto s = in_.subspan(pos_, n);
         pos_ += n;
         return s;

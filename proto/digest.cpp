@@ -15,8 +15,7 @@ using State = std::unique_ptr<XXH3_state_t, StateDeleter>;
 
 State new_state() {
     State s(XXH3_createState());
-    if (!s)
-        throw std::bad_alloc();
+    if (!s) throw std::bad_alloc();
     return s;
 }
 } // namespace

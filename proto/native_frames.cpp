@@ -55,8 +55,14 @@ template <size_t N> std::array<uint8_t, N> fixed(Reader& r) {
 } // namespace
 
 std::array<uint8_t, kPreambleSize> encode_preamble(uint16_t version) {
-    return {kMagic[0], kMagic[1], kMagic[2], kMagic[3], static_cast<uint8_t>(version >> 8),
-            static_cast<uint8_t>(version), 0, 0};
+    return {kMagic[0],
+            kMagic[1],
+            kMagic[2],
+            kMagic[3],
+            static_cast<uint8_t>(version >> 8),
+            static_cast<uint8_t>(version),
+            0,
+            0};
 }
 
 bool has_magic(std::span<const uint8_t> first_bytes) {
@@ -65,8 +71,7 @@ bool has_magic(std::span<const uint8_t> first_bytes) {
 }
 
 uint16_t decode_preamble(std::span<const uint8_t, kPreambleSize> in) {
-    if (!has_magic(in))
-        throw FrameError("not a streamd native connection (bad magic)");
+    if (!has_magic(in)) throw FrameError("not a streamd native connection (bad magic)");
     Reader r(in.subspan(4));
     return r.u16();
 }
@@ -192,8 +197,7 @@ Auth decode_auth(std::span<const uint8_t> body) {
 }
 
 Offer decode_offer(std::span<const uint8_t> body) {
-    if (body.size() < kOfferFixed)
-        throw FrameError("OFFER body is truncated");
+    if (body.size() < kOfferFixed) throw FrameError("OFFER body is truncated");
     Reader r(body);
     Offer f;
     f.id = fixed<16>(r);
@@ -219,8 +223,7 @@ Offer decode_offer(std::span<const uint8_t> body) {
     if (f.chunk_size < kMinChunk || f.chunk_size > kMaxChunk || f.chunk_size % 4096 != 0)
         throw FrameError("OFFER chunk size " + std::to_string(f.chunk_size) +
                          " is not a multiple of 4096 between 64 KiB and 256 MiB");
-    if (f.mtime_nsec >= 1'000'000'000)
-        throw FrameError("OFFER mtime nanoseconds out of range");
+    if (f.mtime_nsec >= 1'000'000'000) throw FrameError("OFFER mtime nanoseconds out of range");
     if (digest > static_cast<uint8_t>(DigestAlgorithm::Xxh3))
         throw FrameError("OFFER digest algorithm " + std::to_string(digest) + " is unknown");
     f.digest = static_cast<DigestAlgorithm>(digest);
@@ -243,8 +246,7 @@ Join decode_join(std::span<const uint8_t> body) {
 }
 
 Accept decode_accept(std::span<const uint8_t> body) {
-    if (body.size() < kAcceptFixed)
-        throw FrameError("ACCEPT body is truncated");
+    if (body.size() < kAcceptFixed) throw FrameError("ACCEPT body is truncated");
     Reader r(body);
     Accept f;
     f.id = fixed<16>(r);
@@ -262,8 +264,7 @@ Accept decode_accept(std::span<const uint8_t> body) {
 }
 
 Error decode_error(std::span<const uint8_t> body) {
-    if (body.size() < kErrorFixed)
-        throw FrameError("ERROR body is truncated");
+    if (body.size() < kErrorFixed) throw FrameError("ERROR body is truncated");
     Reader r(body);
     Error f;
     f.code = static_cast<ErrorCode>(r.u16());
@@ -273,8 +274,7 @@ Error decode_error(std::span<const uint8_t> body) {
     f.message = r.string(len);
     // The message is shown to people: keep it one printable line.
     for (char& c : f.message)
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-            c = ' ';
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
     return f;
 }
 
@@ -286,10 +286,8 @@ Chunk decode_chunk(std::span<const uint8_t> body) {
     f.length = r.u32();
     f.flags = r.u32();
     f.digest = r.u64();
-    if (f.flags & ~kChunkHole)
-        throw FrameError("CHUNK has unknown flags");
-    if (f.length == 0)
-        throw FrameError("CHUNK is empty");
+    if (f.flags & ~kChunkHole) throw FrameError("CHUNK has unknown flags");
+    if (f.length == 0) throw FrameError("CHUNK is empty");
     return f;
 }
 
@@ -312,15 +310,12 @@ Finish decode_finish(std::span<const uint8_t> body) {
 }
 
 Done decode_done(std::span<const uint8_t> body) {
-    if (body.size() < kDoneFixed)
-        throw FrameError("DONE body is truncated");
+    if (body.size() < kDoneFixed) throw FrameError("DONE body is truncated");
     Reader r(body);
     uint16_t len = r.u16();
-    if (len != r.remaining())
-        throw FrameError("DONE name length does not match its body");
+    if (len != r.remaining()) throw FrameError("DONE name length does not match its body");
     Done f{r.string(len)};
-    if (auto problem = name_problem(f.name))
-        throw FrameError("DONE name is unsafe: " + *problem);
+    if (auto problem = name_problem(f.name)) throw FrameError("DONE name is unsafe: " + *problem);
     expect_end(r, "DONE");
     return f;
 }
@@ -337,34 +332,56 @@ void check_chunk(const Chunk& c, const Offer& offer) {
 
 const char* to_string(FrameType t) {
     switch (t) {
-    case FrameType::Welcome: return "WELCOME";
-    case FrameType::Auth: return "AUTH";
-    case FrameType::Offer: return "OFFER";
-    case FrameType::Join: return "JOIN";
-    case FrameType::Accept: return "ACCEPT";
-    case FrameType::Error: return "ERROR";
-    case FrameType::Chunk: return "CHUNK";
-    case FrameType::ChunkAck: return "CHUNK_ACK";
-    case FrameType::Finish: return "FINISH";
-    case FrameType::Done: return "DONE";
+    case FrameType::Welcome:
+        return "WELCOME";
+    case FrameType::Auth:
+        return "AUTH";
+    case FrameType::Offer:
+        return "OFFER";
+    case FrameType::Join:
+        return "JOIN";
+    case FrameType::Accept:
+        return "ACCEPT";
+    case FrameType::Error:
+        return "ERROR";
+    case FrameType::Chunk:
+        return "CHUNK";
+    case FrameType::ChunkAck:
+        return "CHUNK_ACK";
+    case FrameType::Finish:
+        return "FINISH";
+    case FrameType::Done:
+        return "DONE";
     }
     return "UNKNOWN";
 }
 
 const char* to_string(ErrorCode c) {
     switch (c) {
-    case ErrorCode::UnsupportedVersion: return "UNSUPPORTED_VERSION";
-    case ErrorCode::AuthRequired: return "AUTH_REQUIRED";
-    case ErrorCode::BadFrame: return "BAD_FRAME";
-    case ErrorCode::BadName: return "BAD_NAME";
-    case ErrorCode::TooLarge: return "TOO_LARGE";
-    case ErrorCode::Exists: return "EXISTS";
-    case ErrorCode::UnknownTransfer: return "UNKNOWN_TRANSFER";
-    case ErrorCode::IoError: return "IO_ERROR";
-    case ErrorCode::DigestMismatch: return "DIGEST_MISMATCH";
-    case ErrorCode::Busy: return "BUSY";
-    case ErrorCode::Internal: return "INTERNAL";
-    case ErrorCode::Canceled: return "CANCELED";
+    case ErrorCode::UnsupportedVersion:
+        return "UNSUPPORTED_VERSION";
+    case ErrorCode::AuthRequired:
+        return "AUTH_REQUIRED";
+    case ErrorCode::BadFrame:
+        return "BAD_FRAME";
+    case ErrorCode::BadName:
+        return "BAD_NAME";
+    case ErrorCode::TooLarge:
+        return "TOO_LARGE";
+    case ErrorCode::Exists:
+        return "EXISTS";
+    case ErrorCode::UnknownTransfer:
+        return "UNKNOWN_TRANSFER";
+    case ErrorCode::IoError:
+        return "IO_ERROR";
+    case ErrorCode::DigestMismatch:
+        return "DIGEST_MISMATCH";
+    case ErrorCode::Busy:
+        return "BUSY";
+    case ErrorCode::Internal:
+        return "INTERNAL";
+    case ErrorCode::Canceled:
+        return "CANCELED";
     }
     return "UNKNOWN";
 }

@@ -16,8 +16,7 @@ uint64_t parse_size(std::string_view text) {
         s.remove_suffix(1);
     uint64_t value = 0;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-    if (ec == std::errc::result_out_of_range)
-        throw bad("too large");
+    if (ec == std::errc::result_out_of_range) throw bad("too large");
     if (ec != std::errc() || end == s.data())
         throw bad("expected a number of bytes, optionally with K, M, G or T");
     std::string_view unit(end, s.data() + s.size() - end);
@@ -26,16 +25,26 @@ uint64_t parse_size(std::string_view text) {
     int shift = 0;
     if (!unit.empty()) {
         switch (std::toupper(static_cast<unsigned char>(unit.front()))) {
-        case 'B': shift = -1; break;
-        case 'K': shift = 10; break;
-        case 'M': shift = 20; break;
-        case 'G': shift = 30; break;
-        case 'T': shift = 40; break;
-        default: throw bad("unknown unit");
+        case 'B':
+            shift = -1;
+            break;
+        case 'K':
+            shift = 10;
+            break;
+        case 'M':
+            shift = 20;
+            break;
+        case 'G':
+            shift = 30;
+            break;
+        case 'T':
+            shift = 40;
+            break;
+        default:
+            throw bad("unknown unit");
         }
         if (shift < 0) {
-            if (unit.size() != 1)
-                throw bad("unknown unit");
+            if (unit.size() != 1) throw bad("unknown unit");
             shift = 0;
         } else {
             unit.remove_prefix(1);
@@ -43,15 +52,13 @@ uint64_t parse_size(std::string_view text) {
                 throw bad("unknown unit");
         }
     }
-    if (shift > 0 && value > (UINT64_MAX >> shift))
-        throw bad("too large");
+    if (shift > 0 && value > (UINT64_MAX >> shift)) throw bad("too large");
     return value << shift;
 }
 
 std::string format_size(uint64_t bytes) {
     static constexpr const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    if (bytes < 1024)
-        return std::to_string(bytes) + " B";
+    if (bytes < 1024) return std::to_string(bytes) + " B";
     double v = static_cast<double>(bytes);
     int u = 0;
     while (v >= 1024 && u < 6) {
@@ -59,8 +66,11 @@ std::string format_size(uint64_t bytes) {
         ++u;
     }
     char buf[32];
-    std::snprintf(buf, sizeof buf, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v,
-                  units[u]);
+    std::snprintf(buf, sizeof buf,
+                  v < 10    ? "%.2f %s"
+                  : v < 100 ? "%.1f %s"
+                            : "%.0f %s",
+                  v, units[u]);
     return buf;
 }
 

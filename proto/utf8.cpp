@@ -23,16 +23,13 @@ bool valid_utf8(std::string_view s) {
         } else {
             return false;
         }
-        if (i + n >= s.size())
-            return false;
+        if (i + n >= s.size()) return false;
         for (size_t k = 1; k <= n; ++k) {
             auto cc = static_cast<uint8_t>(s[i + k]);
-            if ((cc & 0xC0) != 0x80)
-                return false;
+            if ((cc & 0xC0) != 0x80) return false;
             cp = (cp << 6) | (cc & 0x3F);
         }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
         i += n + 1;
     }
     return true;

@@ -477,13 +477,13 @@ TEST(CtlProgressLine, HostileNameIsMadePrintable) {
 
 TEST(CtlSendSummary, Line) {
     EXPECT_EQ(format_send_summary("big.iso", "otherhost", "big.iso", 3ull << 30, 1.2),
-              "sent big.iso to otherhost as big.iso: 3.00 GiB in 1.2 s (2.50 GiB/s)");
-    EXPECT_EQ(format_send_summary("a.txt", "h:7741", "a (1).txt", 1000, 10.04),
-              "sent a.txt to h:7741 as a (1).txt: 1000 B in 10.0 s (100 B/s)");
+              "sent big.iso to otherhost as big.iso: 3.00 GiB in 1.20 s (2.50 GiB/s)");
+    EXPECT_EQ(format_send_summary("a.txt", "h:7741", "a (1).txt", 1000, 10.004),
+              "sent a.txt to h:7741 as a (1).txt: 1000 B in 10.00 s (100 B/s)");
 }
 
 TEST(CtlSendSummary, InstantTransfersDoNotDivideByZero) {
-    EXPECT_EQ(format_send_summary("e", "h", "e", 0, 0.0), "sent e to h as e: 0 B in 0.1 s (0 B/s)");
+    EXPECT_EQ(format_send_summary("e", "h", "e", 0, 0.0), "sent e to h as e: 0 B in 0.01 s (0 B/s)");
 }
 
 // --- the local file -------------------------------------------------------------------
