@@ -44,8 +44,7 @@ Options parse(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         auto value = [&]() -> std::string {
-            if (++i == argc)
-                throw std::invalid_argument(a + " needs a value");
+            if (++i == argc) throw std::invalid_argument(a + " needs a value");
             return argv[i];
         };
         if (a == "--size") {
@@ -57,7 +56,8 @@ Options parse(int argc, char** argv) {
             std::string list = value();
             for (size_t pos = 0; pos < list.size();) {
                 size_t comma = list.find(',', pos);
-                o.streams.push_back(static_cast<unsigned>(std::stoul(list.substr(pos, comma - pos))));
+                o.streams.push_back(
+                    static_cast<unsigned>(std::stoul(list.substr(pos, comma - pos))));
                 pos = comma == std::string::npos ? list.size() : comma + 1;
             }
         } else {
@@ -84,16 +84,13 @@ void write_random(const fs::path& path, uint64_t bytes) {
 
 bool same_content(const fs::path& a, const fs::path& b) {
     auto size = fs::file_size(a);
-    if (fs::file_size(b) != size)
-        return false;
-    if (size == 0)
-        return true;
+    if (fs::file_size(b) != size) return false;
+    if (size == 0) return true;
     auto map = [&](const fs::path& p) {
         int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
         void* m = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
         ::close(fd);
-        if (m == MAP_FAILED)
-            throw std::runtime_error("cannot map " + p.string());
+        if (m == MAP_FAILED) throw std::runtime_error("cannot map " + p.string());
         return m;
     };
     void* x = map(a);
@@ -114,16 +111,15 @@ double run_reference(const fs::path& tool, const fs::path& source, const fs::pat
     SpawnOptions o;
     o.argv = {tool.string(), source.string(), dest.string()};
     auto r = run(o, std::chrono::minutes(10));
-    if (!r.status.success())
-        throw std::runtime_error("splice_copy failed: " + r.describe());
+    if (!r.status.success()) throw std::runtime_error("splice_copy failed: " + r.describe());
     return std::stod(r.out.substr(r.out.find(' ') + 1));
 }
 
 // Seconds for one transfer, as the sending daemon timed it (streamctl's summary).
 double run_streamd(const StreamdInstance& from, const StreamdInstance& to, const fs::path& source,
                    unsigned streams, const std::string& name) {
-    auto r = run_streamctl(from.bus_address(), {"send", source.string(), to.endpoint(),
-                                                "--streams", std::to_string(streams), "--as", name});
+    auto r = run_streamctl(from.bus_address(), {"send", source.string(), to.endpoint(), "--streams",
+                                                std::to_string(streams), "--as", name});
     static const std::regex took(" in ([0-9.]+) s ");
     std::smatch m;
     if (!r.status.success() || !std::regex_search(r.out, m, took))
@@ -136,8 +132,7 @@ double run_streamd(const StreamdInstance& from, const StreamdInstance& to, const
 int main(int argc, char** argv) try {
     Options opt = parse(argc, argv);
     const char* tool = std::getenv("SPLICE_COPY_BIN");
-    if (!tool)
-        throw std::runtime_error("SPLICE_COPY_BIN is not set; run through `make bench`");
+    if (!tool) throw std::runtime_error("SPLICE_COPY_BIN is not set; run through `make bench`");
 
     TempDir dir("streamd-bench");
     fs::path source = dir.path() / "source";

@@ -483,7 +483,8 @@ TEST(CtlSendSummary, Line) {
 }
 
 TEST(CtlSendSummary, InstantTransfersDoNotDivideByZero) {
-    EXPECT_EQ(format_send_summary("e", "h", "e", 0, 0.0), "sent e to h as e: 0 B in 0.01 s (0 B/s)");
+    EXPECT_EQ(format_send_summary("e", "h", "e", 0, 0.0),
+              "sent e to h as e: 0 B in 0.01 s (0 B/s)");
 }
 
 // --- the local file -------------------------------------------------------------------
