@@ -63,7 +63,7 @@ test: deps-test build
 # BENCH_ARGS, e.g. "--size 256 --rounds 3 --streams 1,8".
 bench: build
 	TMPDIR=/dev/shm STREAMD_BIN=$(BUILD)/daemon/streamd STREAMCTL_BIN=$(BUILD)/ctl/streamctl \
-		SPLICE_COPY_BIN=$(BUILD)/bench/splice_copy $(BUILD)/bench/compare $(BENCH_ARGS)
+		SPLICE_COPY_BIN=$(BUILD)/bench/splice_copy $(BUILD)/bench/side_by_side $(BENCH_ARGS)
 
 lint: deps-test
 	clang-format --dry-run -Werror $(SOURCES)

@@ -20,6 +20,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Small files finish in milliseconds: look again soon at first, then settle at a
+// pace that still redraws the progress line smoothly.
+constexpr auto kFirstPoll = std::chrono::milliseconds(5);
 constexpr auto kPollInterval = std::chrono::milliseconds(200);
 
 volatile std::sig_atomic_t interrupted = 0;
@@ -100,6 +103,7 @@ int follow(BusClient& client, const QueuedTransfer& t, const std::string& name,
                      t.id);
         catcher.die();
     };
+    std::chrono::milliseconds wait = kFirstPoll;
     for (;;) {
         TransferSnapshot s;
         try {
@@ -128,7 +132,8 @@ int follow(BusClient& client, const QueuedTransfer& t, const std::string& name,
         }
         if (s.name.empty()) s.name = name;
         display.show(s);
-        if (!sleep_between_polls(kPollInterval)) stop_waiting();
+        if (!sleep_between_polls(wait)) stop_waiting();
+        wait = std::min(wait * 2, std::chrono::milliseconds(kPollInterval));
     }
 }
 

@@ -43,10 +43,9 @@ bool IncomingTransfer::all_chunks_done() const {
 
 bool IncomingTransfer::detach_stream() {
     if (streams_.fetch_sub(1, std::memory_order_acq_rel) != 1 || committed_) return false;
-    fail("every stream closed before the transfer finished");
     storage_.discard(partial_name_);
     file_.reset();
-    return true;
+    return fail("every stream closed before the transfer finished");
 }
 
 std::string IncomingTransfer::commit(const proto::FileDigest& digest) {

@@ -36,7 +36,8 @@ public:
 
     void attach_stream() { streams_.fetch_add(1, std::memory_order_relaxed); }
     // The last stream to go takes an unfinished transfer down with it: without resume,
-    // a partial file nobody will complete is only clutter. True when it did.
+    // a partial file nobody will complete is only clutter. True when that is what
+    // failed the transfer (rather than an error some stream reported first).
     bool detach_stream();
 
 private:

@@ -128,7 +128,13 @@ void encode(const Accept& f, std::vector<uint8_t>& out) {
 
 void encode(const Error& f, std::vector<uint8_t>& out) {
     std::string_view msg(f.message);
-    msg = msg.substr(0, kMaxMessage);
+    if (msg.size() > kMaxMessage) {
+        // Cut on a character boundary: the message is shown to people.
+        size_t n = kMaxMessage;
+        while (n > 0 && (static_cast<unsigned char>(msg[n]) & 0xC0) == 0x80)
+            --n;
+        msg = msg.substr(0, n);
+    }
     frame(FrameType::Error, out, [&](Writer& w) {
         w.u16(static_cast<uint16_t>(f.code));
         w.u16(static_cast<uint16_t>(msg.size()));

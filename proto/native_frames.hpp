@@ -153,7 +153,8 @@ void encode(const ChunkAck& f, std::vector<uint8_t>& out);
 void encode(const Finish& f, std::vector<uint8_t>& out);
 void encode(const Done& f, std::vector<uint8_t>& out);
 
-// Checks the type is known and the length is possible for it.
+// Checks the type is known and the body within kMaxBody; the body decoders check
+// the exact length for their type.
 FrameHeader decode_header(std::span<const uint8_t, kHeaderSize> in);
 
 // Each decodes a body whose header said it is of that type. Checks every field

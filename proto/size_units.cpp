@@ -61,15 +61,17 @@ std::string format_size(uint64_t bytes) {
     if (bytes < 1024) return std::to_string(bytes) + " B";
     double v = static_cast<double>(bytes);
     int u = 0;
-    while (v >= 1024 && u < 6) {
+    // Thresholds just below the next power so that rounding never prints "1024 KiB"
+    // or "10.00 KiB".
+    while (v >= 1023.5 && u < 6) {
         v /= 1024;
         ++u;
     }
     char buf[32];
     std::snprintf(buf, sizeof buf,
-                  v < 10    ? "%.2f %s"
-                  : v < 100 ? "%.1f %s"
-                            : "%.0f %s",
+                  v < 9.995   ? "%.2f %s"
+                  : v < 99.95 ? "%.1f %s"
+                              : "%.0f %s",
                   v, units[u]);
     return buf;
 }

@@ -11,7 +11,7 @@ namespace streamd::proto {
 // 1024. Throws std::invalid_argument with a one-line reason.
 uint64_t parse_size(std::string_view text);
 
-// "0 B", "1023 B", "4.0 KiB", "1.5 GiB".
+// Three significant digits: "0 B", "1023 B", "4.00 KiB", "1.50 GiB", "512 MiB".
 std::string format_size(uint64_t bytes);
 
 } // namespace streamd::proto

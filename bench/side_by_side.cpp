@@ -1,6 +1,6 @@
 // streamd against the zero-copy reference, side by side and alternating in one run.
 //
-//   compare [--size MIB] [--rounds N] [--streams N[,N...]]
+//   side_by_side [--size MIB] [--rounds N] [--streams N[,N...]]
 //
 // Starts two real daemons on loopback, each with its own bus, and times `streamctl
 // send` from one to the other next to bench/splice_copy moving the same file between
@@ -180,6 +180,6 @@ int main(int argc, char** argv) try {
     }
     return 0;
 } catch (const std::exception& e) {
-    std::fprintf(stderr, "compare: %s\n", e.what());
+    std::fprintf(stderr, "side_by_side: %s\n", e.what());
     return 1;
 }
