@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <liburing.h>
+#include <string>
 
 namespace streamd {
 
@@ -36,6 +37,8 @@ public:
     void close();
     // The transfer this connection carries was given up elsewhere.
     virtual void cancel() { close(); }
+    // complete() threw; the connection reports it as it reports any failure.
+    virtual void internal_error(const std::string& what) = 0;
     bool closing() const { return closing_; }
 
 protected:

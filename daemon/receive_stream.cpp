@@ -44,14 +44,6 @@ void ReceiveStream::start() {
 }
 
 void ReceiveStream::complete(Op op, int res) {
-    try {
-        dispatch(op, res);
-    } catch (const std::exception& e) {
-        abandon(std::string("internal error: ") + e.what());
-    }
-}
-
-void ReceiveStream::dispatch(Op op, int res) {
     switch (op) {
     case Op::Recv:
         on_recv(res);

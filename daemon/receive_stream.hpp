@@ -21,11 +21,11 @@ public:
 
     void start() override;
     void complete(Op op, int res) override;
+    void internal_error(const std::string& what) override { abandon("internal error: " + what); }
     uint32_t transfer_id() const override { return transfer_ ? transfer_->id() : 0; }
     void cancel() override;
 
 private:
-    void dispatch(Op op, int res);
     enum class Reading { Preamble, Header, Body };
 
     void read_exact(Reading what, size_t n);

@@ -42,14 +42,6 @@ void SendStream::start() {
 }
 
 void SendStream::complete(Op op, int res) {
-    try {
-        dispatch(op, res);
-    } catch (const std::exception& e) {
-        fail(std::string("internal error: ") + e.what());
-    }
-}
-
-void SendStream::dispatch(Op op, int res) {
     switch (op) {
     case Op::Connect:
         on_connect(res);

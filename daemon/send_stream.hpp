@@ -23,10 +23,10 @@ public:
 
     void start() override;
     void complete(Op op, int res) override;
+    void internal_error(const std::string& what) override { fail("internal error: " + what); }
     uint32_t transfer_id() const override { return transfer_->id(); }
 
 private:
-    void dispatch(Op op, int res);
     enum class Phase { Connecting, AwaitWelcome, AwaitAccept, Running, Finishing };
     enum class Sending { Nothing, Header, Data };
     struct Unacked {

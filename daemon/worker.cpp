@@ -162,6 +162,7 @@ void Worker::dispatch(uint64_t user_data, int res, uint32_t flags) {
         } catch (const std::exception& e) {
             // One connection's trouble must not take the daemon down with it.
             spdlog::error("connection dropped after an internal error: {}", e.what());
+            c->internal_error(e.what());
             c->close();
         }
     }

@@ -517,7 +517,7 @@ protected:
 TEST_F(CtlSourceFile, RegularFileOpensBlocking) {
     const std::string path = dir_ / "data.bin";
     std::ofstream(path) << "payload";
-    const UniqueFd fd = open_source_file(path);
+    const streamd::UniqueFd fd = open_source_file(path);
     ASSERT_TRUE(fd);
     const int flags = ::fcntl(fd.get(), F_GETFL);
     EXPECT_EQ(flags & O_ACCMODE, O_RDONLY);

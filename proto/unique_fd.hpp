@@ -1,18 +1,18 @@
-// Sole ownership of a file descriptor.
+// Owns one file descriptor. Shared by streamd, streamctl and the test harness.
 #pragma once
 
 #include <unistd.h>
 #include <utility>
 
-namespace streamd::ctl {
+namespace streamd {
 
 class UniqueFd {
 public:
     UniqueFd() = default;
     explicit UniqueFd(int fd) : fd_(fd) {}
-    UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
-    UniqueFd& operator=(UniqueFd&& other) noexcept {
-        reset(other.release());
+    UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    UniqueFd& operator=(UniqueFd&& o) noexcept {
+        reset(std::exchange(o.fd_, -1));
         return *this;
     }
     UniqueFd(const UniqueFd&) = delete;
@@ -21,7 +21,6 @@ public:
 
     int get() const { return fd_; }
     explicit operator bool() const { return fd_ >= 0; }
-
     int release() { return std::exchange(fd_, -1); }
     void reset(int fd = -1) {
         if (fd_ >= 0) ::close(fd_);
@@ -32,4 +31,4 @@ private:
     int fd_ = -1;
 };
 
-} // namespace streamd::ctl
+} // namespace streamd
