@@ -66,7 +66,7 @@ bench: build
 		SPLICE_COPY_BIN=$(BUILD)/bench/splice_copy $(BUILD)/bench/side_by_side $(BENCH_ARGS)
 
 lint: deps-test
-	clang-format --dry-run -Werror $(SOURCES)
+	@clang-format --dry-run -Werror $(SOURCES) && echo "clang-format: clean"
 
 clean:
 	rm -rf $(BUILD) $(VAR)

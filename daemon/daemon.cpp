@@ -159,7 +159,7 @@ uint32_t Daemon::send(SendRequest r) {
     if (access != O_RDONLY && access != O_RDWR)
         throw std::invalid_argument("the file descriptor is not open for reading");
 
-    PeerAddress address = resolve(r.destination);
+    auto addresses = resolve(r.destination);
 
     proto::Offer offer;
     random_bytes(offer.id);
@@ -177,7 +177,7 @@ uint32_t Daemon::send(SendRequest r) {
     offer.name = std::move(r.name);
 
     auto t = std::make_shared<OutgoingTransfer>(registry_.next_id(), std::move(r.file), offer,
-                                                r.destination.to_string(), address);
+                                                r.destination.to_string(), std::move(addresses));
     registry_.add(t);
     spdlog::info("transfer {}: sending {} ({}) to {} over {} stream{}", t->id(), offer.name,
                  proto::format_size(offer.size), t->peer(), offer.stream_count,

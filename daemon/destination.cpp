@@ -48,7 +48,7 @@ Destination parse_destination(std::string_view text, uint16_t default_port) {
     return d;
 }
 
-PeerAddress resolve(const Destination& d) {
+std::vector<PeerAddress> resolve(const Destination& d) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -59,15 +59,19 @@ PeerAddress resolve(const Destination& d) {
         throw UnknownHost("unknown host '" + d.host +
                           "': " + (rc == EAI_SYSTEM ? std::strerror(errno) : gai_strerror(rc)));
     }
-    PeerAddress p;
-    std::memcpy(&p.addr, res->ai_addr, res->ai_addrlen);
-    p.length = res->ai_addrlen;
+    std::vector<PeerAddress> out;
+    for (addrinfo* ai = res; ai; ai = ai->ai_next) {
+        PeerAddress p;
+        std::memcpy(&p.addr, ai->ai_addr, ai->ai_addrlen);
+        p.length = ai->ai_addrlen;
+        if (p.addr.ss_family == AF_INET6)
+            reinterpret_cast<sockaddr_in6*>(&p.addr)->sin6_port = htons(d.port);
+        else
+            reinterpret_cast<sockaddr_in*>(&p.addr)->sin_port = htons(d.port);
+        out.push_back(p);
+    }
     ::freeaddrinfo(res);
-    if (p.addr.ss_family == AF_INET6)
-        reinterpret_cast<sockaddr_in6*>(&p.addr)->sin6_port = htons(d.port);
-    else
-        reinterpret_cast<sockaddr_in*>(&p.addr)->sin_port = htons(d.port);
-    return p;
+    return out;
 }
 
 std::string format_address(const sockaddr* addr) {

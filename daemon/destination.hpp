@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace streamd {
 
@@ -26,8 +27,8 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-// Blocking name lookup; throws UnknownHost.
-PeerAddress resolve(const Destination& d);
+// Blocking name lookup: every address, in the resolver's order; throws UnknownHost.
+std::vector<PeerAddress> resolve(const Destination& d);
 
 // "address:port" of a socket address, brackets around IPv6.
 std::string format_address(const sockaddr* addr);

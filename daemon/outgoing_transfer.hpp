@@ -22,10 +22,14 @@ struct PeerAddress {
 class OutgoingTransfer : public Transfer {
 public:
     OutgoingTransfer(uint32_t id, UniqueFd source, proto::Offer offer, std::string peer,
-                     PeerAddress address);
+                     std::vector<PeerAddress> addresses);
 
     const proto::Offer& offer() const { return offer_; }
-    const PeerAddress& address() const { return address_; }
+    // Every address the destination resolved to, in the resolver's order. Stream 0
+    // tries them in turn; the others use the one that answered it.
+    const std::vector<PeerAddress>& addresses() const { return addresses_; }
+    size_t chosen_address() const { return chosen_.load(std::memory_order_relaxed); }
+    void choose_address(size_t i) { chosen_.store(i, std::memory_order_relaxed); }
     int source() const { return source_.get(); }
     // Files with holes are sent hole-aware; dense files skip the SEEK_DATA probe.
     bool sparse() const { return sparse_; }
@@ -50,7 +54,8 @@ public:
 private:
     UniqueFd source_;
     const proto::Offer offer_;
-    const PeerAddress address_;
+    const std::vector<PeerAddress> addresses_;
+    std::atomic<size_t> chosen_{0};
     bool sparse_ = false;
     std::unique_ptr<ChunkScheduler> scheduler_;
     std::vector<uint64_t> digests_;

@@ -30,7 +30,12 @@ SendStream::~SendStream() {
 
 void SendStream::start() {
     if (transfer_->finished()) return close();
-    const auto& peer = transfer_->address();
+    address_ = index_ == 0 ? 0 : transfer_->chosen_address();
+    connect();
+}
+
+void SendStream::connect() {
+    const auto& peer = transfer_->addresses()[address_];
     fd_.reset(::socket(peer.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd_) return fail(std::string("cannot create a socket: ") + std::strerror(errno));
     // Chunk headers and acknowledgements are small and latency-bound; the data itself
@@ -64,7 +69,12 @@ void SendStream::complete(Op op, int res) {
 }
 
 void SendStream::on_connect(int res) {
+    if (res < 0 && index_ == 0 && address_ + 1 < transfer_->addresses().size()) {
+        ++address_; // "localhost" may be ::1 first while the peer listens on 127.0.0.1
+        return connect();
+    }
     if (res < 0) return fail("cannot connect to " + transfer_->peer() + ": " + std::strerror(-res));
+    if (index_ == 0) transfer_->choose_address(address_);
     auto preamble = proto::encode_preamble();
     out_.insert(out_.end(), preamble.begin(), preamble.end());
     flush();

@@ -34,6 +34,7 @@ private:
         uint32_t length;
     };
 
+    void connect();
     void on_connect(int res);
     void read_more();
     void on_recv(int res);
@@ -59,6 +60,7 @@ private:
     std::shared_ptr<OutgoingTransfer> transfer_;
     const uint16_t index_;
     Phase phase_ = Phase::Connecting;
+    size_t address_ = 0; // index into the transfer's addresses
 
     std::array<uint8_t, 2 * (proto::kHeaderSize + proto::kMaxBody)> in_{};
     size_t in_len_ = 0;
