@@ -1,0 +1,164 @@
+// What streamd says when it starts, or refuses to, and how its port treats strangers.
+
+#include "process.hpp"
+#include "streamctl.hpp"
+#include "streamd_instance.hpp"
+#include "temp_dir.hpp"
+#include "test_files.hpp"
+#include "tool_paths.hpp"
+#include "unique_fd.hpp"
+
+#include <arpa/inet.h>
+#include <chrono>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <string>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace streamd::it {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr auto kTimeout = std::chrono::seconds(30);
+
+fs::path write_config(const TempDir& dir, const std::string& text) {
+    fs::path path = dir.path() / "streamd.toml";
+    std::ofstream(path) << text;
+    return path;
+}
+
+RunResult run_streamd(const std::vector<std::string>& args,
+                      const std::map<std::string, std::string>& env = {}) {
+    SpawnOptions o;
+    o.argv = {streamd_binary().string()};
+    o.argv.insert(o.argv.end(), args.begin(), args.end());
+    o.env = env;
+    return run(o, kTimeout);
+}
+
+TEST(DaemonStart, PrintsItsVersion) {
+    auto r = run_streamd({"--version"});
+    ASSERT_TRUE(r.status.success()) << r.describe();
+    EXPECT_EQ(r.out, "streamd 0.1.0\n");
+}
+
+TEST(DaemonStart, UnknownOptionIsAUsageError) {
+    auto r = run_streamd({"--frobnicate"});
+    EXPECT_EQ(r.status.code, 2) << r.describe();
+    EXPECT_NE(r.err.find("unknown option '--frobnicate'"), std::string::npos) << r.describe();
+}
+
+TEST(DaemonStart, BadConfigurationNamesFileLineAndColumn) {
+    TempDir dir;
+    auto path = write_config(dir, "[listen]\nport = 7740\nportt = 1\n");
+    auto r = run_streamd({"--user", "--config", path.string()});
+    EXPECT_EQ(r.status.code, 1) << r.describe();
+    EXPECT_NE(r.err.find(path.string() + ":3:1: unknown key 'portt' in [listen]"),
+              std::string::npos)
+        << r.describe();
+}
+
+TEST(DaemonStart, MissingConfigurationFileIsRefused) {
+    TempDir dir;
+    auto r = run_streamd({"--user", "--config", (dir.path() / "nope.toml").string()});
+    EXPECT_EQ(r.status.code, 1) << r.describe();
+    EXPECT_NE(r.err.find("nope.toml: cannot read: No such file or directory"), std::string::npos)
+        << r.describe();
+}
+
+// Under systemd, stderr is a journal stream named by JOURNAL_STREAM; each line then
+// starts with its syslog priority instead of a timestamp.
+TEST(DaemonStart, JournalStreamGetsPriorityPrefixes) {
+    TempDir dir;
+    auto path = write_config(dir, "[transfer]\nstreams = 0\n");
+    SpawnOptions o;
+    o.argv = {
+        "sh", "-c",
+        "JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2) exec \"$0\" --user --config \"$1\"",
+        streamd_binary().string(), path.string()};
+    auto r = run(o, kTimeout);
+    EXPECT_EQ(r.status.code, 1) << r.describe();
+    EXPECT_EQ(r.err.rfind("<2>" + path.string() + ":2:11: [transfer] streams must be", 0), 0u)
+        << r.describe();
+}
+
+TEST(DaemonStart, TerminalLogIsPlainText) {
+    TempDir dir;
+    auto path = write_config(dir, "[transfer]\nstreams = 0\n");
+    // A JOURNAL_STREAM inherited from elsewhere must not switch the format.
+    auto r = run_streamd({"--user", "--config", path.string()}, {{"JOURNAL_STREAM", "1:1"}});
+    EXPECT_EQ(r.status.code, 1) << r.describe();
+    EXPECT_EQ(r.err.find("<2>"), std::string::npos) << r.describe();
+    EXPECT_NE(r.err.find("critical"), std::string::npos) << r.describe();
+}
+
+// A connection to the daemon's port, with a bounded wait for its answer.
+class PortClient {
+public:
+    explicit PortClient(uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+        timeval tv{10, 0};
+        ::setsockopt(fd_.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::connect(fd_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+            throw std::runtime_error("cannot connect to the daemon");
+    }
+    void send(std::string_view bytes) {
+        ASSERT_EQ(::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL),
+                  static_cast<ssize_t>(bytes.size()));
+    }
+    // Everything until the daemon closes the connection (or the wait runs out).
+    std::string read_all() {
+        std::string all;
+        char buf[4096];
+        ssize_t n;
+        while ((n = ::recv(fd_.get(), buf, sizeof buf, 0)) > 0)
+            all.append(buf, static_cast<size_t>(n));
+        return all;
+    }
+
+private:
+    UniqueFd fd_;
+};
+
+TEST(DaemonPort, AnswersHttpWithNotImplemented) {
+    StreamdInstance d;
+    PortClient c(d.port());
+    c.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    auto reply = c.read_all();
+    EXPECT_EQ(reply.rfind("HTTP/1.1 501 Not Implemented\r\n", 0), 0u) << reply;
+}
+
+TEST(DaemonPort, RefusesAnUnknownProtocolVersionAndKeepsServing) {
+    StreamdInstance d;
+    {
+        PortClient c(d.port());
+        c.send(std::string("\xC5STD\x00\x09\x00\x00", 8));
+        auto reply = c.read_all();
+        // An ERROR frame (type 6) with code UNSUPPORTED_VERSION (1) and a message.
+        ASSERT_GE(reply.size(), 12u) << d.log();
+        EXPECT_EQ(reply[0], '\x06');
+        EXPECT_EQ(reply.substr(8, 2), std::string("\x00\x01", 2));
+        EXPECT_NE(reply.find("version 9 is not supported"), std::string::npos);
+    }
+    {
+        PortClient c(d.port());
+        c.send("\x01garbage that is neither HTTP nor ours");
+        EXPECT_EQ(c.read_all(), "");
+    }
+    // Still serving: a real transfer goes through.
+    StreamdInstance sender;
+    TempDir dir;
+    fs::path file = dir.path() / "after.bin";
+    write_random_file(file, 100000, 7);
+    auto r = run_streamctl(sender.bus_address(), {"send", file.string(), d.endpoint()});
+    ASSERT_TRUE(r.status.success()) << r.describe() << d.log();
+    EXPECT_EQ(fs::file_size(d.incoming() / "after.bin"), 100000u);
+}
+
+} // namespace
+} // namespace streamd::it
