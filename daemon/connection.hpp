@@ -1,11 +1,14 @@
 // A TCP connection driven by one worker's ring for its whole life.
 #pragma once
 
+#include "native_frames.hpp"
 #include "unique_fd.hpp"
 
 #include <cstdint>
 #include <liburing.h>
+#include <span>
 #include <string>
+#include <vector>
 
 namespace streamd {
 
@@ -45,6 +48,18 @@ protected:
     // A submission entry whose completion comes back to complete(op, …).
     io_uring_sqe* prepare(Op op);
 
+    // Small frames (handshakes, chunk headers, acknowledgements) leave in order, one
+    // send in flight at a time; what is queued meanwhile follows it.
+    // `flags` go with the send that starts now, if one does (MSG_MORE).
+    template <typename Frame> void send_frame(const Frame& f, int flags = 0) {
+        proto::encode(f, outbox_);
+        flush(flags);
+    }
+    void send_bytes(std::span<const uint8_t> bytes);
+    void flush(int flags = 0);
+    // Accounts for a completed Op::Send (res >= 0); true once everything queued is out.
+    bool sent(int res);
+
     Worker& worker_;
     UniqueFd fd_;
 
@@ -54,6 +69,10 @@ private:
     uint32_t generation_ = 0;
     unsigned inflight_ = 0;
     bool closing_ = false;
+
+    std::vector<uint8_t> outbox_;
+    std::vector<uint8_t> sending_;
+    size_t sent_ = 0;
 };
 
 } // namespace streamd

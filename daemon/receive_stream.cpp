@@ -109,9 +109,9 @@ void ReceiveStream::on_preamble() {
     if (!proto::has_magic({in_.data(), proto::kPreambleSize})) {
         // Not ours; probably a browser. Answer politely instead of hanging up.
         if (std::isupper(in_[0])) {
-            out_.insert(out_.end(), kHttpReply.begin(), kHttpReply.end());
             close_after_send_ = true;
-            return flush();
+            return send_bytes(
+                {reinterpret_cast<const uint8_t*>(kHttpReply.data()), kHttpReply.size()});
         }
         return close();
     }
@@ -326,30 +326,9 @@ void ReceiveStream::chunk_arrived() {
 
 // ---- sending ----------------------------------------------------------------------
 
-template <typename Frame> void ReceiveStream::send_frame(const Frame& f) {
-    proto::encode(f, out_);
-    flush();
-}
-
-void ReceiveStream::flush() {
-    if (!sending_.empty() || out_.empty()) return;
-    sending_.swap(out_);
-    sent_ = 0;
-    io_uring_prep_send(prepare(Op::Send), fd_.get(), sending_.data(), sending_.size(),
-                       MSG_NOSIGNAL);
-}
-
 void ReceiveStream::on_send(int res) {
     if (res < 0) return abandon(std::string("connection lost: ") + std::strerror(-res));
-    sent_ += static_cast<size_t>(res);
-    if (sent_ < sending_.size()) {
-        io_uring_prep_send(prepare(Op::Send), fd_.get(), sending_.data() + sent_,
-                           sending_.size() - sent_, MSG_NOSIGNAL);
-        return;
-    }
-    sending_.clear();
-    if (!out_.empty()) return flush();
-    if (close_after_send_) close();
+    if (sent(res) && close_after_send_) close();
 }
 
 void ReceiveStream::refuse(proto::ErrorCode code, std::string message) {

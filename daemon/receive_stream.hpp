@@ -44,8 +44,6 @@ private:
     bool fall_back_to_copy(int res, const char* what);
     void chunk_arrived();
 
-    template <typename Frame> void send_frame(const Frame& f);
-    void flush();
     void on_send(int res);
     // Tells the peer why, then closes; fails the transfer if there is one.
     void refuse(proto::ErrorCode code, std::string message);
@@ -70,9 +68,6 @@ private:
     std::unique_ptr<SplicePipe> pipe_;
     std::unique_ptr<uint8_t[]> copy_buffer_;
 
-    std::vector<uint8_t> out_;
-    std::vector<uint8_t> sending_;
-    size_t sent_ = 0;
     bool close_after_send_ = false;
 };
 

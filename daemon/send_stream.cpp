@@ -75,9 +75,7 @@ void SendStream::on_connect(int res) {
     }
     if (res < 0) return fail("cannot connect to " + transfer_->peer() + ": " + std::strerror(-res));
     if (index_ == 0) transfer_->choose_address(address_);
-    auto preamble = proto::encode_preamble();
-    out_.insert(out_.end(), preamble.begin(), preamble.end());
-    flush();
+    send_bytes(proto::encode_preamble());
     phase_ = Phase::AwaitWelcome;
     read_more();
 }
@@ -253,10 +251,9 @@ void SendStream::next_chunk() {
     unacked_.push_back({chunk.offset, chunk.length});
     read_at_ = chunk.offset;
     data_left_ = chunk.data_length();
-    proto::encode(chunk, out_);
     state_ = Sending::Header;
     // MSG_MORE lets the header share a segment with the first data.
-    flush(data_left_ > 0 ? MSG_MORE : 0);
+    send_frame(chunk, data_left_ > 0 ? MSG_MORE : 0);
 }
 
 bool SendStream::is_hole(uint64_t offset, uint64_t length) const {
@@ -330,30 +327,10 @@ void SendStream::finish_if_idle() {
 
 // ---- control frames -----------------------------------------------------------------
 
-template <typename Frame> void SendStream::send_frame(const Frame& f) {
-    proto::encode(f, out_);
-    flush();
-}
-
-void SendStream::flush(int flags) {
-    if (!sending_.empty() || out_.empty()) return;
-    sending_.swap(out_);
-    sent_ = 0;
-    io_uring_prep_send(prepare(Op::Send), fd_.get(), sending_.data(), sending_.size(),
-                       MSG_NOSIGNAL | flags);
-}
-
 void SendStream::on_send(int res) {
     if (res < 0)
         return fail("connection to " + transfer_->peer() + " lost: " + std::strerror(-res));
-    sent_ += static_cast<size_t>(res);
-    if (sent_ < sending_.size()) {
-        io_uring_prep_send(prepare(Op::Send), fd_.get(), sending_.data() + sent_,
-                           sending_.size() - sent_, MSG_NOSIGNAL);
-        return;
-    }
-    sending_.clear();
-    if (!out_.empty()) return flush();
+    if (!sent(res)) return;
     if (state_ == Sending::Header) {
         state_ = Sending::Data;
         if (data_left_ > 0) return data_in();

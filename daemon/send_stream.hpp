@@ -52,8 +52,6 @@ private:
     void on_data_out(int res);
     void finish_if_idle();
 
-    template <typename Frame> void send_frame(const Frame& f);
-    void flush(int flags = 0);
     void on_send(int res);
     void fail(std::string reason);
 
@@ -65,9 +63,6 @@ private:
     std::array<uint8_t, 2 * (proto::kHeaderSize + proto::kMaxBody)> in_{};
     size_t in_len_ = 0;
 
-    std::vector<uint8_t> out_;
-    std::vector<uint8_t> sending_;
-    size_t sent_ = 0;
     Sending state_ = Sending::Nothing;
 
     uint64_t read_at_ = 0;   // source offset of the next byte to read

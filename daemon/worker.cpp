@@ -22,21 +22,6 @@ uint64_t encode(Op op, uint32_t generation, uint32_t slot) {
 }
 } // namespace
 
-void Connection::close() {
-    if (closing_) return;
-    closing_ = true;
-    // Wakes every operation still waiting on the socket, including splices blocked in
-    // the kernel's worker threads; the connection is freed when the last one returns.
-    ::shutdown(fd_.get(), SHUT_RDWR);
-}
-
-io_uring_sqe* Connection::prepare(Op op) {
-    io_uring_sqe* sqe = worker_.ring().sqe();
-    ++inflight_;
-    sqe->user_data = worker_.tag(*this, op);
-    return sqe;
-}
-
 Worker::Worker(Daemon& daemon, unsigned index)
     : daemon_(daemon), index_(index), pipes_(daemon.config().engine.pipe_size, kMaxPipesPerWorker),
       wake_fd_(::eventfd(0, EFD_CLOEXEC)) {

@@ -1,0 +1,52 @@
+#include "connection.hpp"
+
+#include "worker.hpp"
+
+#include <sys/socket.h>
+
+namespace streamd {
+
+void Connection::close() {
+    if (closing_) return;
+    closing_ = true;
+    // Wakes every operation still waiting on the socket, including splices blocked in
+    // the kernel's worker threads; the connection is freed when the last one returns.
+    ::shutdown(fd_.get(), SHUT_RDWR);
+}
+
+io_uring_sqe* Connection::prepare(Op op) {
+    io_uring_sqe* sqe = worker_.ring().sqe();
+    ++inflight_;
+    sqe->user_data = worker_.tag(*this, op);
+    return sqe;
+}
+
+void Connection::send_bytes(std::span<const uint8_t> bytes) {
+    outbox_.insert(outbox_.end(), bytes.begin(), bytes.end());
+    flush();
+}
+
+void Connection::flush(int flags) {
+    if (!sending_.empty() || outbox_.empty()) return;
+    sending_.swap(outbox_);
+    sent_ = 0;
+    io_uring_prep_send(prepare(Op::Send), fd_.get(), sending_.data(), sending_.size(),
+                       MSG_NOSIGNAL | flags);
+}
+
+bool Connection::sent(int res) {
+    sent_ += static_cast<size_t>(res);
+    if (sent_ < sending_.size()) {
+        io_uring_prep_send(prepare(Op::Send), fd_.get(), sending_.data() + sent_,
+                           sending_.size() - sent_, MSG_NOSIGNAL);
+        return false;
+    }
+    sending_.clear();
+    if (!outbox_.empty()) {
+        flush();
+        return false;
+    }
+    return true;
+}
+
+} // namespace streamd
