@@ -21,6 +21,23 @@ io_uring_sqe* Connection::prepare(Op op) {
     return sqe;
 }
 
+void Connection::complete(Op op, int res) {
+    switch (op) {
+    case Op::Connect:
+        return on_connect(res);
+    case Op::Recv:
+        return on_recv(res);
+    case Op::Send:
+        return on_send(res);
+    case Op::DataIn:
+        return on_data_in(res);
+    case Op::DataOut:
+        return on_data_out(res);
+    case Op::Handler:
+        break; // the worker's own, never a connection's
+    }
+}
+
 void Connection::send_bytes(std::span<const uint8_t> bytes) {
     outbox_.insert(outbox_.end(), bytes.begin(), bytes.end());
     flush();

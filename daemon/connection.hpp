@@ -32,7 +32,8 @@ public:
     Connection& operator=(const Connection&) = delete;
 
     virtual void start() = 0;
-    virtual void complete(Op op, int res) = 0;
+    // Hands a completion to the handler for its operation.
+    void complete(Op op, int res);
     // The local id of the transfer this connection carries, 0 for none.
     virtual uint32_t transfer_id() const = 0;
 
@@ -45,6 +46,12 @@ public:
     bool closing() const { return closing_; }
 
 protected:
+    virtual void on_connect(int) {}
+    virtual void on_recv(int res) = 0;
+    virtual void on_send(int res) = 0;
+    virtual void on_data_in(int res) = 0;
+    virtual void on_data_out(int res) = 0;
+
     // A submission entry whose completion comes back to complete(op, …).
     io_uring_sqe* prepare(Op op);
 

@@ -43,25 +43,6 @@ void ReceiveStream::start() {
     read_exact(Reading::Preamble, proto::kPreambleSize);
 }
 
-void ReceiveStream::complete(Op op, int res) {
-    switch (op) {
-    case Op::Recv:
-        on_recv(res);
-        break;
-    case Op::Send:
-        on_send(res);
-        break;
-    case Op::DataIn:
-        on_data_in(res);
-        break;
-    case Op::DataOut:
-        on_data_out(res);
-        break;
-    default:
-        break;
-    }
-}
-
 // ---- control frames -------------------------------------------------------------
 
 void ReceiveStream::read_exact(Reading what, size_t n) {

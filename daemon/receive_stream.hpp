@@ -20,7 +20,6 @@ public:
     ~ReceiveStream() override;
 
     void start() override;
-    void complete(Op op, int res) override;
     void internal_error(const std::string& what) override { abandon("internal error: " + what); }
     uint32_t transfer_id() const override { return transfer_ ? transfer_->id() : 0; }
     void cancel() override;
@@ -29,7 +28,7 @@ private:
     enum class Reading { Preamble, Header, Body };
 
     void read_exact(Reading what, size_t n);
-    void on_recv(int res);
+    void on_recv(int res) override;
     void on_preamble();
     void on_frame(std::span<const uint8_t> body);
     void on_offer(std::span<const uint8_t> body);
@@ -38,13 +37,13 @@ private:
     void on_finish(std::span<const uint8_t> body);
 
     void data_in();
-    void on_data_in(int res);
+    void on_data_in(int res) override;
     void data_out();
-    void on_data_out(int res);
+    void on_data_out(int res) override;
     bool fall_back_to_copy(int res, const char* what);
     void chunk_arrived();
 
-    void on_send(int res);
+    void on_send(int res) override;
     // Tells the peer why, then closes; fails the transfer if there is one.
     void refuse(proto::ErrorCode code, std::string message);
     // Closes without a word (the peer is gone or misbehaved at the socket level).

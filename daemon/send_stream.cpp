@@ -46,28 +46,6 @@ void SendStream::connect() {
                           reinterpret_cast<const sockaddr*>(&peer.addr), peer.length);
 }
 
-void SendStream::complete(Op op, int res) {
-    switch (op) {
-    case Op::Connect:
-        on_connect(res);
-        break;
-    case Op::Recv:
-        on_recv(res);
-        break;
-    case Op::Send:
-        on_send(res);
-        break;
-    case Op::DataIn:
-        on_data_in(res);
-        break;
-    case Op::DataOut:
-        on_data_out(res);
-        break;
-    default:
-        break;
-    }
-}
-
 void SendStream::on_connect(int res) {
     if (res < 0 && index_ == 0 && address_ + 1 < transfer_->addresses().size()) {
         ++address_; // "localhost" may be ::1 first while the peer listens on 127.0.0.1

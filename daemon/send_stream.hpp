@@ -22,7 +22,6 @@ public:
     ~SendStream() override;
 
     void start() override;
-    void complete(Op op, int res) override;
     void internal_error(const std::string& what) override { fail("internal error: " + what); }
     uint32_t transfer_id() const override { return transfer_->id(); }
 
@@ -35,9 +34,9 @@ private:
     };
 
     void connect();
-    void on_connect(int res);
+    void on_connect(int res) override;
     void read_more();
-    void on_recv(int res);
+    void on_recv(int res) override;
     void on_frame(const proto::FrameHeader& h, std::span<const uint8_t> body);
     void on_welcome(std::span<const uint8_t> body);
     void on_accept(std::span<const uint8_t> body);
@@ -47,12 +46,12 @@ private:
     void next_chunk();
     bool is_hole(uint64_t offset, uint64_t length) const;
     void data_in();
-    void on_data_in(int res);
+    void on_data_in(int res) override;
     void data_out();
-    void on_data_out(int res);
+    void on_data_out(int res) override;
     void finish_if_idle();
 
-    void on_send(int res);
+    void on_send(int res) override;
     void fail(std::string reason);
 
     std::shared_ptr<OutgoingTransfer> transfer_;
