@@ -207,6 +207,9 @@ void ReceiveStream::on_finish(std::span<const uint8_t> body) {
 // ---- chunk data -------------------------------------------------------------------
 
 void ReceiveStream::data_in() {
+    // Only ever into an empty pipe: a pipe's capacity counts page slots, and socket
+    // data may fill them with smaller pieces, so a second splice into a partly filled
+    // pipe can block on a full one, where closing the socket cannot wake it.
     if (pipe_) {
         auto n = static_cast<unsigned>(std::min<uint64_t>(chunk_left_, pipe_->capacity));
         io_uring_prep_splice(prepare(Op::DataIn), fd_.get(), -1, pipe_->write_end.get(), -1, n,
