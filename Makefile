@@ -8,6 +8,7 @@ BUILD_DEPS := meson ninja-build pkg-config g++ liburing-dev libsdbus-c++-dev lib
 	libtomlplusplus-dev libspdlog-dev libfmt-dev libgtest-dev libsystemd-dev libxxhash-dev
 RUN_DEPS := dbus
 TEST_DEPS := dbus util-linux coreutils clang-format
+BENCH_DEPS := iperf3 nginx-light rsync socat curl aria2
 
 SOURCES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
 
@@ -59,11 +60,13 @@ test: deps-test build
 	echo "$$passed passed, $$failed failed"; \
 	exit $$status
 
-# streamd against bench/splice_copy, alternating in one run, on tmpfs.
-# BENCH_ARGS, e.g. "--size 256 --rounds 3 --streams 1,8".
+# streamd against its peers and the machine's limits, alternating in one run, on tmpfs.
+# BENCH_ARGS, e.g. "--size 256 --rounds 3 --streams 1,8" or "--only streamd".
 bench: build
+	$(call install_missing,$(BENCH_DEPS))
 	TMPDIR=/dev/shm STREAMD_BIN=$(BUILD)/daemon/streamd STREAMCTL_BIN=$(BUILD)/ctl/streamctl \
-		SPLICE_COPY_BIN=$(BUILD)/bench/splice_copy $(BUILD)/bench/side_by_side $(BENCH_ARGS)
+		SPLICE_COPY_BIN=$(BUILD)/bench/splice_copy $(BUILD)/bench/side_by_side \
+		--json bench/results/$$(date +%Y-%m-%d).json $(BENCH_ARGS)
 
 lint: deps-test
 	@clang-format --dry-run -Werror $(SOURCES) && echo "clang-format: clean"

@@ -1,13 +1,14 @@
-// streamd against the zero-copy reference, side by side and alternating in one run.
+// streamd against its peers and the machine's limits, side by side and alternating in
+// one run.
 //
-//   side_by_side [--size MIB] [--rounds N] [--streams N[,N...]]
+//   side_by_side [--size MIB] [--rounds N] [--streams N[,N...]] [--only streamd]
+//                [--json PATH]
 //
-// Starts two real daemons on loopback, each with its own bus, and times `streamctl
-// send` from one to the other next to bench/splice_copy moving the same file between
-// two processes. Run it with TMPDIR on a tmpfs so that disk writeback stays out of the
-// numbers. Every received file is compared with the source.
-#include "process.hpp"
-#include "streamctl.hpp"
+// Starts two real daemons on loopback, each with its own bus, and the peers' real
+// programs, then moves the same file with each of them in turn, round after round.
+// Run it with TMPDIR on a tmpfs so that disk writeback stays out of the numbers. Every
+// received file is compared with the source; a wrong one ends the run.
+#include "contenders.hpp"
 #include "streamd_instance.hpp"
 #include "temp_dir.hpp"
 
@@ -20,7 +21,7 @@
 #include <fstream>
 #include <map>
 #include <random>
-#include <regex>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <sys/mman.h>
@@ -29,7 +30,8 @@
 #include <vector>
 
 namespace fs = std::filesystem;
-using namespace streamd::it;
+using namespace streamd;
+using namespace streamd::bench;
 
 namespace {
 
@@ -37,6 +39,8 @@ struct Options {
     uint64_t size_mib = 1024;
     unsigned rounds = 5;
     std::vector<unsigned> streams{1, 4, 8};
+    bool only_streamd = false;
+    std::string json;
 };
 
 Options parse(int argc, char** argv) {
@@ -60,6 +64,10 @@ Options parse(int argc, char** argv) {
                     static_cast<unsigned>(std::stoul(list.substr(pos, comma - pos))));
                 pos = comma == std::string::npos ? list.size() : comma + 1;
             }
+        } else if (a == "--only" && value() == "streamd") {
+            o.only_streamd = true;
+        } else if (a == "--json") {
+            o.json = value();
         } else {
             throw std::invalid_argument("unknown option " + a);
         }
@@ -106,26 +114,24 @@ double median(std::vector<double> v) {
     return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
-// Seconds for one splice_copy run (its own measurement, from connect to the last byte).
-double run_reference(const fs::path& tool, const fs::path& source, const fs::path& dest) {
-    SpawnOptions o;
-    o.argv = {tool.string(), source.string(), dest.string()};
-    auto r = run(o, std::chrono::minutes(10));
-    if (!r.status.success()) throw std::runtime_error("splice_copy failed: " + r.describe());
-    return std::stod(r.out.substr(r.out.find(' ') + 1));
+// Peak resident memory of a process, in MiB.
+double peak_rss_mib(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string key;
+    while (in >> key) {
+        if (key == "VmHWM:") {
+            double kib = 0;
+            in >> kib;
+            return kib / 1024;
+        }
+    }
+    return 0;
 }
 
-// Seconds for one transfer, as the sending daemon timed it (streamctl's summary).
-double run_streamd(const StreamdInstance& from, const StreamdInstance& to, const fs::path& source,
-                   unsigned streams, const std::string& name) {
-    auto r = run_streamctl(from.bus_address(), {"send", source.string(), to.endpoint(), "--streams",
-                                                std::to_string(streams), "--as", name});
-    static const std::regex took(" in ([0-9.]+) s ");
-    std::smatch m;
-    if (!r.status.success() || !std::regex_search(r.out, m, took))
-        throw std::runtime_error("streamctl send failed: " + r.describe());
-    return std::stod(m[1].str());
-}
+struct Row {
+    std::string name;
+    std::vector<Sample> samples;
+};
 
 } // namespace
 
@@ -134,49 +140,81 @@ int main(int argc, char** argv) try {
     const char* tool = std::getenv("SPLICE_COPY_BIN");
     if (!tool) throw std::runtime_error("SPLICE_COPY_BIN is not set; run through `make bench`");
 
-    TempDir dir("streamd-bench");
-    fs::path source = dir.path() / "source";
-    fs::path reference_out = dir.path() / "reference-out";
+    it::TempDir dir("streamd-bench");
+    fs::path served = dir.path() / "served";
+    fs::create_directories(served);
+    fs::path source = served / "source";
     write_random(source, opt.size_mib << 20);
+    Tools tools{tool, dir.path()};
 
-    StreamdInstance sender, receiver;
+    it::StreamdInstance sender, receiver;
+    std::vector<std::unique_ptr<Contender>> contenders;
+    contenders.push_back(splice_copy(tools));
+    if (!opt.only_streamd) contenders.push_back(iperf3(tools));
+    for (unsigned s : opt.streams)
+        contenders.push_back(streamd_native(sender, receiver, s));
+    if (!opt.only_streamd) {
+        contenders.push_back(socat_pipe(tools));
+        contenders.push_back(nginx_curl(tools, served));
+        contenders.push_back(nginx_aria2(tools, served));
+        contenders.push_back(rsync_daemon(tools));
+    }
     std::printf("%llu MiB, %u rounds, alternating; files in %s\n",
                 static_cast<unsigned long long>(opt.size_mib), opt.rounds, dir.path().c_str());
 
-    std::map<std::string, std::vector<double>> times;
-    std::vector<std::string> order{"splice_copy"};
-    for (unsigned s : opt.streams)
-        order.push_back("streamd, " + std::to_string(s) + " stream" + (s == 1 ? "" : "s"));
-
+    std::vector<Row> rows;
+    for (const auto& c : contenders)
+        rows.push_back({c->name(), {}});
     for (unsigned round = 1; round <= opt.rounds; ++round) {
         std::printf("round %u:", round);
-        fs::remove(reference_out);
-        double t = run_reference(tool, source, reference_out);
-        if (!same_content(source, reference_out))
-            throw std::runtime_error("splice_copy produced a different file");
-        fs::remove(reference_out);
-        times[order[0]].push_back(t);
-        std::printf(" splice_copy %.3f s", t);
-        for (size_t i = 0; i < opt.streams.size(); ++i) {
-            std::string name = "bench-" + std::to_string(opt.streams[i]);
-            t = run_streamd(sender, receiver, source, opt.streams[i], name);
-            fs::path received = receiver.incoming() / name;
-            if (!same_content(source, received))
-                throw std::runtime_error("streamd delivered a different file");
-            fs::remove(received);
-            times[order[i + 1]].push_back(t);
-            std::printf(", %u: %.3f s", opt.streams[i], t);
+        for (size_t i = 0; i < contenders.size(); ++i) {
+            Sample s = contenders[i]->run(source);
+            if (auto copy = contenders[i]->received()) {
+                if (!same_content(source, *copy))
+                    throw std::runtime_error(contenders[i]->name() + " delivered a different file");
+                fs::remove(*copy);
+            }
+            rows[i].samples.push_back(s);
+            std::printf(" %s %.3f s;", contenders[i]->name().c_str(), s.seconds);
+            std::fflush(stdout);
         }
         std::printf("\n");
-        std::fflush(stdout);
     }
 
     double gib = static_cast<double>(opt.size_mib) / 1024;
-    double ref = median(times[order[0]]);
-    std::printf("\n%-22s %10s %10s %14s\n", "contender", "median s", "GiB/s", "vs splice_copy");
-    for (const auto& name : order) {
-        double m = median(times[name]);
-        std::printf("%-22s %10.3f %10.2f %13.2fx\n", name.c_str(), m, gib / m, ref / m);
+    auto seconds_of = [](const Row& r) {
+        std::vector<double> v;
+        for (const auto& s : r.samples)
+            v.push_back(s.seconds);
+        return v;
+    };
+    double ceiling = median(seconds_of(rows[0]));
+    std::printf("\n%-22s %9s %15s %8s %8s %10s %8s\n", "contender", "median s", "spread s", "GiB/s",
+                "Gbit/s", "CPU s/GiB", "ceiling");
+    std::ostringstream json;
+    json << "{\"size_mib\":" << opt.size_mib << ",\"rounds\":" << opt.rounds << ",\"results\":[";
+    for (size_t i = 0; i < rows.size(); ++i) {
+        auto secs = seconds_of(rows[i]);
+        std::vector<double> cpu;
+        for (const auto& s : rows[i].samples)
+            cpu.push_back(s.cpu_seconds);
+        double m = median(secs);
+        auto [lo, hi] = std::minmax_element(secs.begin(), secs.end());
+        double cpu_per_gib = median(cpu) / gib;
+        std::printf("%-22s %9.3f %7.3f-%-7.3f %8.2f %8.2f %10.2f %7.2fx\n", rows[i].name.c_str(), m,
+                    *lo, *hi, gib / m, gib / m * 8 * 1.073741824, cpu_per_gib, ceiling / m);
+        json << (i ? "," : "") << "{\"name\":\"" << rows[i].name << "\",\"median_s\":" << m
+             << ",\"min_s\":" << *lo << ",\"max_s\":" << *hi << ",\"gib_per_s\":" << gib / m
+             << ",\"cpu_s_per_gib\":" << cpu_per_gib << ",\"vs_ceiling\":" << ceiling / m << "}";
+    }
+    double rss_send = peak_rss_mib(sender.pid()), rss_recv = peak_rss_mib(receiver.pid());
+    std::printf("\nstreamd peak RSS: sender %.1f MiB, receiver %.1f MiB\n", rss_send, rss_recv);
+    json << "],\"streamd_peak_rss_mib\":{\"sender\":" << rss_send << ",\"receiver\":" << rss_recv
+         << "}}\n";
+    if (!opt.json.empty()) {
+        fs::create_directories(fs::path(opt.json).parent_path());
+        std::ofstream(opt.json) << json.str();
+        std::printf("wrote %s\n", opt.json.c_str());
     }
     return 0;
 } catch (const std::exception& e) {

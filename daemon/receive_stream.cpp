@@ -54,6 +54,7 @@ void ReceiveStream::read_exact(Reading what, size_t n) {
 }
 
 void ReceiveStream::on_recv(int res) {
+    if (close_after_send_) return; // refused: nothing more the peer says matters
     if (res < 0) return abandon(std::string("connection lost: ") + std::strerror(-res));
     if (res == 0 && have_ < want_) {
         if (reading_ != Reading::Body && have_ == 0)
@@ -186,6 +187,8 @@ void ReceiveStream::on_chunk(std::span<const uint8_t> body) {
     if (chunk_.hole()) return chunk_arrived();
     chunk_left_ = chunk_.length;
     write_at_ = chunk_.offset;
+    hashed_to_ = chunk_.offset;
+    hasher_.reset();
     buffered_ = 0;
     if (worker_.daemon().use_splice() && !pipe_) pipe_ = worker_.pipes().acquire();
     if (!pipe_ && !copy_buffer_) copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
@@ -221,6 +224,7 @@ void ReceiveStream::data_in() {
 }
 
 void ReceiveStream::on_data_in(int res) {
+    if (close_after_send_) return;
     if (res < 0 && pipe_ && fall_back_to_copy(res, "socket to pipe")) return data_in();
     if (res < 0) return abandon(std::string("connection lost: ") + std::strerror(-res));
     if (res == 0) return abandon("connection closed by the peer in the middle of a chunk");
@@ -243,6 +247,7 @@ void ReceiveStream::data_out() {
 }
 
 void ReceiveStream::on_data_out(int res) {
+    if (close_after_send_) return;
     if (res == -EINVAL && pipe_) {
         // The file system refuses splice: move what is in the pipe by hand, once.
         copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
@@ -263,8 +268,11 @@ void ReceiveStream::on_data_out(int res) {
     buffered_ -= static_cast<uint64_t>(res);
     buffer_pos_ += static_cast<uint64_t>(res);
     if (buffered_ > 0) return data_out();
-    if (chunk_left_ > 0) return data_in();
-    chunk_arrived();
+    if (chunk_left_ == 0) return chunk_arrived();
+    // Hash what just landed while the kernel fills the pipe with what comes next.
+    data_in();
+    worker_.submit_now();
+    hash_written();
 }
 
 bool ReceiveStream::fall_back_to_copy(int res, const char* what) {
@@ -275,27 +283,41 @@ bool ReceiveStream::fall_back_to_copy(int res, const char* what) {
     return true;
 }
 
-void ReceiveStream::chunk_arrived() {
-    const auto& offer = transfer_->offer();
-    uint64_t index = chunk_.offset / offer.chunk_size;
-    bool ok = true;
-    if (offer.digest == proto::DigestAlgorithm::Xxh3) {
-        // Read back what is now in the file, not what passed through: this checks the
-        // bytes that will stay on disk.
-        uint64_t actual = 0;
-        if (chunk_.hole()) {
-            actual = proto::zero_digest(chunk_.length);
-        } else {
-            try {
-                MappedRegion region(transfer_->file(), chunk_.offset, chunk_.length);
-                actual = proto::chunk_digest(region.bytes());
-            } catch (const std::system_error& e) {
-                return refuse(proto::ErrorCode::IoError,
-                              std::string("cannot read back the chunk: ") + e.what());
-            }
+bool ReceiveStream::verifying() const {
+    return transfer_->offer().digest == proto::DigestAlgorithm::Xxh3;
+}
+
+void ReceiveStream::hash_written() {
+    // Read back what is now in the file, not what passed through: this checks the
+    // bytes that will stay on disk.
+    // pread into a small cache-resident buffer: mapping and unmapping instead would
+    // cost a TLB shootdown across every thread of the daemon each time.
+    auto buffer = worker_.scratch();
+    while (verifying() && hashed_to_ < write_at_) {
+        size_t want = std::min<uint64_t>(buffer.size(), write_at_ - hashed_to_);
+        ssize_t n = ::pread(transfer_->file(), buffer.data(), want, static_cast<off_t>(hashed_to_));
+        if (n <= 0) {
+            std::string why = n == 0 ? "the file is shorter than written" : std::strerror(errno);
+            return refuse(proto::ErrorCode::IoError, "cannot read back the chunk: " + why);
         }
+        hasher_.update(buffer.first(static_cast<size_t>(n)));
+        hashed_to_ += static_cast<uint64_t>(n);
+    }
+}
+
+void ReceiveStream::chunk_arrived() {
+    // The next header, and every other stream's queued work, can travel while this
+    // thread hashes.
+    read_exact(Reading::Header, proto::kHeaderSize);
+    worker_.submit_now();
+    bool ok = true;
+    if (verifying()) {
+        hash_written();
+        if (close_after_send_) return;
+        uint64_t actual = chunk_.hole() ? proto::zero_digest(chunk_.length) : hasher_.digest();
         ok = actual == chunk_.digest;
     }
+    uint64_t index = chunk_.offset / transfer_->offer().chunk_size;
     if (ok) {
         transfer_->complete_chunk(index, chunk_.digest, chunk_.length);
     } else {
@@ -305,7 +327,6 @@ void ReceiveStream::chunk_arrived() {
     }
     send_frame(
         proto::ChunkAck{chunk_.offset, ok ? proto::AckStatus::Ok : proto::AckStatus::BadDigest});
-    read_exact(Reading::Header, proto::kHeaderSize);
 }
 
 // ---- sending ----------------------------------------------------------------------

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "connection.hpp"
+#include "digest.hpp"
 #include "incoming_transfer.hpp"
 #include "native_frames.hpp"
 #include "splice_pipe.hpp"
@@ -41,6 +42,8 @@ private:
     void data_out();
     void on_data_out(int res) override;
     bool fall_back_to_copy(int res, const char* what);
+    bool verifying() const;
+    void hash_written();
     void chunk_arrived();
 
     void on_send(int res) override;
@@ -64,6 +67,8 @@ private:
     uint64_t write_at_ = 0;   // file offset of the next byte to write
     uint64_t buffered_ = 0;   // bytes in the pipe (or copy buffer) not yet written
     uint64_t buffer_pos_ = 0; // copy mode: written part of the buffer
+    uint64_t hashed_to_ = 0;  // file offset up to which the chunk is hashed
+    proto::ChunkHasher hasher_;
     std::unique_ptr<SplicePipe> pipe_;
     std::unique_ptr<uint8_t[]> copy_buffer_;
 

@@ -217,6 +217,8 @@ void SendStream::next_chunk() {
         if (chunk.hole()) {
             chunk.digest = proto::zero_digest(chunk.length);
         } else {
+            // Let other streams' queued sends go while this thread reads the chunk.
+            worker_.submit_now();
             try {
                 MappedRegion region(transfer_->source(), chunk.offset, chunk.length);
                 chunk.digest = proto::chunk_digest(region.bytes());

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <vector>
 
 namespace streamd {
@@ -41,6 +42,11 @@ public:
     Daemon& daemon() { return daemon_; }
     IoRing& ring() { return *ring_; }
     SplicePipePool& pipes() { return pipes_; }
+    // Room for reading file data back to hash it; one thread uses it at a time.
+    std::span<uint8_t> scratch() { return {scratch_.get(), kScratchSize}; }
+
+    // Hands what is queued to the kernel now, before this thread computes for a while.
+    void submit_now() { io_uring_submit(ring_->get()); }
 
     void adopt(std::unique_ptr<Connection> c);
     void close_transfer(uint32_t transfer_id);
@@ -63,6 +69,8 @@ private:
     const unsigned index_;
     std::optional<IoRing> ring_;
     SplicePipePool pipes_;
+    static constexpr size_t kScratchSize = 256 * 1024; // stays in the core's L2
+    std::unique_ptr<uint8_t[]> scratch_ = std::make_unique<uint8_t[]>(kScratchSize);
 
     std::vector<std::unique_ptr<Connection>> slots_;
     std::vector<uint32_t> generations_;

@@ -7,37 +7,46 @@
 
 namespace streamd::proto {
 
-namespace {
-struct StateDeleter {
-    void operator()(XXH3_state_t* s) const { XXH3_freeState(s); }
-};
-using State = std::unique_ptr<XXH3_state_t, StateDeleter>;
-
-State new_state() {
-    State s(XXH3_createState());
-    if (!s) throw std::bad_alloc();
-    return s;
-}
-} // namespace
-
 uint64_t chunk_digest(std::span<const uint8_t> data) {
     return XXH3_64bits(data.data(), data.size());
 }
 
+ChunkHasher::ChunkHasher() : state_(XXH3_createState()) {
+    if (!state_) throw std::bad_alloc();
+    reset();
+}
+
+ChunkHasher::~ChunkHasher() {
+    XXH3_freeState(state_);
+}
+
+void ChunkHasher::reset() {
+    XXH3_64bits_reset(state_);
+}
+
+void ChunkHasher::update(std::span<const uint8_t> piece) {
+    XXH3_64bits_update(state_, piece.data(), piece.size());
+}
+
+uint64_t ChunkHasher::digest() const {
+    return XXH3_64bits_digest(state_);
+}
+
 uint64_t zero_digest(uint64_t length) {
     static const std::array<uint8_t, 64 * 1024> zeros{};
-    auto s = new_state();
-    XXH3_64bits_reset(s.get());
+    ChunkHasher h;
     while (length > 0) {
         size_t n = std::min<uint64_t>(length, zeros.size());
-        XXH3_64bits_update(s.get(), zeros.data(), n);
+        h.update({zeros.data(), n});
         length -= n;
     }
-    return XXH3_64bits_digest(s.get());
+    return h.digest();
 }
 
 FileDigest file_digest(std::span<const uint64_t> chunk_digests) {
-    auto s = new_state();
+    std::unique_ptr<XXH3_state_t, XXH_errorcode (*)(XXH3_state_t*)> s(XXH3_createState(),
+                                                                      XXH3_freeState);
+    if (!s) throw std::bad_alloc();
     XXH3_128bits_reset(s.get());
     for (uint64_t d : chunk_digests) {
         std::array<uint8_t, 8> be;

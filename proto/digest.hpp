@@ -6,9 +6,27 @@
 #include <cstdint>
 #include <span>
 
+struct XXH3_state_s; // xxhash.h, kept out of this header
+
 namespace streamd::proto {
 
 uint64_t chunk_digest(std::span<const uint8_t> data);
+
+// chunk_digest() fed piece by piece, for data that arrives in pieces.
+class ChunkHasher {
+public:
+    ChunkHasher();
+    ChunkHasher(const ChunkHasher&) = delete;
+    ChunkHasher& operator=(const ChunkHasher&) = delete;
+    ~ChunkHasher();
+
+    void reset();
+    void update(std::span<const uint8_t> piece);
+    uint64_t digest() const;
+
+private:
+    ::XXH3_state_s* state_;
+};
 // The digest of `length` zero bytes, for HOLE chunks.
 uint64_t zero_digest(uint64_t length);
 // XXH3-128 over the chunk digests, each as 8 big-endian bytes, in chunk order.

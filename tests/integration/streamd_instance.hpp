@@ -34,6 +34,7 @@ public:
     ~StreamdInstance();
 
     std::uint16_t port() const { return port_; }
+    pid_t pid() const { return daemon_->pid(); }
     // HOST:PORT as streamctl takes it.
     std::string endpoint() const { return "127.0.0.1:" + std::to_string(port_); }
     const std::filesystem::path& incoming() const { return incoming_; }

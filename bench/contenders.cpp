@@ -1,0 +1,303 @@
+#include "contenders.hpp"
+
+#include "cpu_time.hpp"
+#include "streamctl.hpp"
+
+#include <arpa/inet.h>
+#include <chrono>
+#include <fstream>
+#include <netinet/in.h>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+namespace streamd::bench {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using it::Process;
+using it::SpawnOptions;
+constexpr auto kRunLimit = std::chrono::minutes(10);
+
+double seconds_since(Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+uint16_t free_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), len);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(fd);
+    return ntohs(a.sin_port);
+}
+
+// Servers announce readiness in different ways or not at all; the kernel's socket table
+// says the same for all of them without using up their one connection.
+void wait_listening(uint16_t port, const Process& server) {
+    char suffix[8];
+    std::snprintf(suffix, sizeof suffix, ":%04X", port);
+    auto deadline = Clock::now() + std::chrono::seconds(30);
+    while (Clock::now() < deadline) {
+        for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+            std::ifstream in(table);
+            std::string line;
+            std::getline(in, line); // column names
+            while (std::getline(in, line)) {
+                // "sl local_address rem_address st ...": state 0A is LISTEN.
+                std::istringstream fields(line);
+                std::string slot, local, remote, state;
+                fields >> slot >> local >> remote >> state;
+                if (local.ends_with(suffix) && state == "0A") return;
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    throw std::runtime_error(server.command() + " is not listening on port " +
+                             std::to_string(port) + ": " + server.stderr_text());
+}
+
+it::RunResult run_checked(std::vector<std::string> argv) {
+    SpawnOptions o;
+    o.argv = std::move(argv);
+    auto r = it::run(o, kRunLimit);
+    if (!r.status.success()) throw std::runtime_error(r.describe());
+    return r;
+}
+
+// A contender whose client is one command, timed from start to exit, with the CPU of
+// every process it and its server start and reap, plus a long-running server's own.
+class CommandContender : public Contender {
+public:
+    std::optional<fs::path> received() const override { return dest_; }
+
+protected:
+    Sample timed(std::vector<std::string> client, pid_t server = -1) {
+        double cpu0 =
+            reaped_children_cpu_seconds() + (server > 0 ? process_tree_cpu_seconds(server) : 0);
+        auto start = Clock::now();
+        run_checked(std::move(client));
+        Sample s{seconds_since(start), 0};
+        s.cpu_seconds = reaped_children_cpu_seconds() +
+                        (server > 0 ? process_tree_cpu_seconds(server) : 0) - cpu0;
+        return s;
+    }
+    fs::path dest_;
+};
+
+class SpliceCopy : public CommandContender {
+public:
+    explicit SpliceCopy(const Tools& t) : tool_(t.splice_copy) {
+        dest_ = t.work / "splice_copy.out";
+    }
+    std::string name() const override { return "splice_copy"; }
+    Sample run(const fs::path& source) override {
+        fs::remove(dest_);
+        double cpu0 = reaped_children_cpu_seconds();
+        auto r = run_checked({tool_.string(), source.string(), dest_.string()});
+        // Its own clock starts at connect, as streamd's starts at the transfer.
+        return {std::stod(r.out.substr(r.out.find(' ') + 1)), reaped_children_cpu_seconds() - cpu0};
+    }
+
+private:
+    fs::path tool_;
+};
+
+class Iperf3 : public Contender {
+public:
+    std::string name() const override { return "iperf3 (memory)"; }
+    std::optional<fs::path> received() const override { return std::nullopt; }
+    Sample run(const fs::path& source) override {
+        uint16_t port = free_port();
+        SpawnOptions server;
+        server.argv = {"iperf3", "-s", "-1", "-B", "127.0.0.1", "-p", std::to_string(port)};
+        double cpu0 = reaped_children_cpu_seconds();
+        Process p(server);
+        wait_listening(port, p);
+        auto r = run_checked({"iperf3", "-c", "127.0.0.1", "-p", std::to_string(port), "-n",
+                              std::to_string(fs::file_size(source)), "-J"});
+        p.wait_for(std::chrono::seconds(30));
+        static const std::regex seconds(R"("sum_received":\s*\{[^}]*?"seconds":\s*([0-9.]+))");
+        std::smatch m;
+        if (!std::regex_search(r.out, m, seconds))
+            throw std::runtime_error("iperf3 gave no receiver summary");
+        return {std::stod(m[1].str()), reaped_children_cpu_seconds() - cpu0};
+    }
+};
+
+class StreamdNative : public Contender {
+public:
+    StreamdNative(it::StreamdInstance& s, it::StreamdInstance& r, unsigned streams)
+        : sender_(s), receiver_(r), streams_(streams) {}
+    std::string name() const override {
+        return "streamd, " + std::to_string(streams_) + " stream" + (streams_ == 1 ? "" : "s");
+    }
+    std::optional<fs::path> received() const override {
+        return receiver_.incoming() / ("bench-" + std::to_string(streams_));
+    }
+    Sample run(const fs::path& source) override {
+        fs::remove(*received());
+        auto cpu = [&] {
+            return process_cpu_seconds(sender_.pid()) + process_cpu_seconds(receiver_.pid());
+        };
+        double cpu0 = cpu();
+        auto r =
+            it::run_streamctl(sender_.bus_address(),
+                              {"send", source.string(), receiver_.endpoint(), "--streams",
+                               std::to_string(streams_), "--as", received()->filename().string()});
+        static const std::regex took(" in ([0-9.]+) s ");
+        std::smatch m;
+        if (!r.status.success() || !std::regex_search(r.out, m, took))
+            throw std::runtime_error("streamctl send failed: " + r.describe());
+        return {std::stod(m[1].str()), cpu() - cpu0};
+    }
+
+private:
+    it::StreamdInstance& sender_;
+    it::StreamdInstance& receiver_;
+    unsigned streams_;
+};
+
+class Socat : public CommandContender {
+public:
+    explicit Socat(const Tools& t) { dest_ = t.work / "socat.out"; }
+    std::string name() const override { return "socat | file"; }
+    Sample run(const fs::path& source) override {
+        fs::remove(dest_);
+        uint16_t port = free_port();
+        SpawnOptions server;
+        server.argv = {"socat", "-u",
+                       "TCP-LISTEN:" + std::to_string(port) + ",bind=127.0.0.1,reuseaddr",
+                       "CREATE:" + dest_.string()};
+        double cpu0 = reaped_children_cpu_seconds();
+        Process p(server);
+        wait_listening(port, p);
+        auto start = Clock::now();
+        run_checked(
+            {"socat", "-u", "FILE:" + source.string(), "TCP:127.0.0.1:" + std::to_string(port)});
+        auto status = p.wait_for(kRunLimit);
+        Sample s{seconds_since(start), reaped_children_cpu_seconds() - cpu0};
+        if (!status || !status->success()) throw std::runtime_error("socat receiver failed");
+        return s;
+    }
+};
+
+// One nginx serving a folder, kept for the whole run.
+class Nginx {
+public:
+    Nginx(const fs::path& work, const fs::path& served) : port_(free_port()) {
+        fs::path dir = work / "nginx";
+        fs::create_directories(dir);
+        std::ofstream(dir / "nginx.conf")
+            // As root, nginx's workers would become nobody, who cannot read our
+            // private scratch folder.
+            << (::geteuid() == 0 ? "user root;\n" : "") << "daemon off;\nworker_processes 1;\npid "
+            << (dir / "nginx.pid").string() << ";\nerror_log " << (dir / "error.log").string()
+            << ";\nevents { worker_connections 64; }\nhttp {\n  access_log off;\n"
+            << "  sendfile on;\n  tcp_nopush on;\n  client_body_temp_path " << dir.string()
+            << ";\n  server {\n    listen 127.0.0.1:" << port_ << ";\n    root " << served.string()
+            << ";\n  }\n}\n";
+        SpawnOptions o;
+        o.argv = {"nginx", "-c", (dir / "nginx.conf").string(), "-p", dir.string()};
+        process_.emplace(o);
+        wait_listening(port_, *process_);
+    }
+    std::string url(const fs::path& file) const {
+        return "http://127.0.0.1:" + std::to_string(port_) + "/" + file.filename().string();
+    }
+    pid_t pid() const { return process_->pid(); }
+
+private:
+    uint16_t port_;
+    std::optional<Process> process_;
+};
+
+class NginxClient : public CommandContender {
+public:
+    NginxClient(const Tools& t, const fs::path& served, bool aria2)
+        : nginx_(t.work, served), aria2_(aria2) {
+        dest_ = t.work / (aria2 ? "aria2.out" : "curl.out");
+    }
+    std::string name() const override { return aria2_ ? "nginx -> aria2c -x8" : "nginx -> curl"; }
+    Sample run(const fs::path& source) override {
+        fs::remove(dest_);
+        if (aria2_)
+            return timed({"aria2c", "-q", "-x8", "-s8", "-k1M", "--file-allocation=none",
+                          "--allow-overwrite=true", "-d", dest_.parent_path().string(), "-o",
+                          dest_.filename().string(), nginx_.url(source)},
+                         nginx_.pid());
+        return timed({"curl", "-sSf", "-o", dest_.string(), nginx_.url(source)}, nginx_.pid());
+    }
+
+private:
+    Nginx nginx_;
+    bool aria2_;
+};
+
+class RsyncDaemon : public CommandContender {
+public:
+    explicit RsyncDaemon(const Tools& t) : port_(free_port()) {
+        fs::path dir = t.work / "rsync";
+        fs::create_directories(dir / "module");
+        dest_ = dir / "module" / "rsync.out";
+        std::ofstream(dir / "rsyncd.conf")
+            << "use chroot = no\npid file = " << (dir / "rsyncd.pid").string()
+            << "\n[bench]\n  path = " << (dir / "module").string()
+            << "\n  read only = no\n  uid = root\n  gid = root\n";
+        SpawnOptions o;
+        o.argv = {"rsync",
+                  "--daemon",
+                  "--no-detach",
+                  "--address=127.0.0.1",
+                  "--port=" + std::to_string(port_),
+                  "--config=" + (dir / "rsyncd.conf").string()};
+        process_.emplace(o);
+        wait_listening(port_, *process_);
+    }
+    std::string name() const override { return "rsync daemon"; }
+    Sample run(const fs::path& source) override {
+        fs::remove(dest_);
+        return timed(
+            {"rsync", "--whole-file", source.string(),
+             "rsync://127.0.0.1:" + std::to_string(port_) + "/bench/" + dest_.filename().string()},
+            process_->pid());
+    }
+
+private:
+    uint16_t port_;
+    std::optional<Process> process_;
+};
+
+} // namespace
+
+std::unique_ptr<Contender> splice_copy(const Tools& t) {
+    return std::make_unique<SpliceCopy>(t);
+}
+std::unique_ptr<Contender> iperf3(const Tools&) {
+    return std::make_unique<Iperf3>();
+}
+std::unique_ptr<Contender> streamd_native(it::StreamdInstance& sender,
+                                          it::StreamdInstance& receiver, unsigned streams) {
+    return std::make_unique<StreamdNative>(sender, receiver, streams);
+}
+std::unique_ptr<Contender> socat_pipe(const Tools& t) {
+    return std::make_unique<Socat>(t);
+}
+std::unique_ptr<Contender> nginx_curl(const Tools& t, const fs::path& served) {
+    return std::make_unique<NginxClient>(t, served, false);
+}
+std::unique_ptr<Contender> nginx_aria2(const Tools& t, const fs::path& served) {
+    return std::make_unique<NginxClient>(t, served, true);
+}
+std::unique_ptr<Contender> rsync_daemon(const Tools& t) {
+    return std::make_unique<RsyncDaemon>(t);
+}
+
+} // namespace streamd::bench

@@ -1,0 +1,50 @@
+// The ways of moving one file over loopback that streamd is measured against, and
+// streamd itself. Each runs real programs; each received file is checked by the caller.
+#pragma once
+
+#include "process.hpp"
+#include "streamd_instance.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace streamd::bench {
+
+namespace fs = std::filesystem;
+
+struct Sample {
+    double seconds = 0;     // moving the data, as the contender's own end reports it
+    double cpu_seconds = 0; // both ends together
+};
+
+class Contender {
+public:
+    virtual ~Contender() = default;
+    virtual std::string name() const = 0;
+    // Moves `source`; afterwards the copy is at received(), unless it is memory to memory.
+    virtual Sample run(const fs::path& source) = 0;
+    virtual std::optional<fs::path> received() const = 0;
+};
+
+struct Tools {
+    fs::path splice_copy;
+    fs::path work; // scratch folder on the file system under test
+};
+
+// The zero-copy limit: sendfile → socket → splice into a file, two processes.
+std::unique_ptr<Contender> splice_copy(const Tools& t);
+// The TCP limit: iperf3 memory to memory.
+std::unique_ptr<Contender> iperf3(const Tools& t);
+std::unique_ptr<Contender> streamd_native(it::StreamdInstance& sender,
+                                          it::StreamdInstance& receiver, unsigned streams);
+std::unique_ptr<Contender> socat_pipe(const Tools& t);
+// nginx (sendfile on) serving the source's folder, fetched by curl or by aria2c -x8 -s8.
+std::unique_ptr<Contender> nginx_curl(const Tools& t, const fs::path& served);
+std::unique_ptr<Contender> nginx_aria2(const Tools& t, const fs::path& served);
+std::unique_ptr<Contender> rsync_daemon(const Tools& t);
+
+} // namespace streamd::bench
