@@ -8,7 +8,8 @@ BUILD_DEPS := meson ninja-build pkg-config g++ liburing-dev libsdbus-c++-dev lib
 	libtomlplusplus-dev libspdlog-dev libfmt-dev libgtest-dev libsystemd-dev libxxhash-dev
 RUN_DEPS := dbus
 TEST_DEPS := dbus util-linux coreutils clang-format
-BENCH_DEPS := iperf3 nginx-light rsync socat curl aria2
+BENCH_RESULT := bench/results/$(shell date +%Y-%m-%d)
+BENCH_DEPS := iperf3 nginx-light rsync socat curl aria2 gnuplot-nox
 
 SOURCES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
 
@@ -66,7 +67,8 @@ bench: build
 	$(call install_missing,$(BENCH_DEPS))
 	TMPDIR=/dev/shm STREAMD_BIN=$(BUILD)/daemon/streamd STREAMCTL_BIN=$(BUILD)/ctl/streamctl \
 		SPLICE_COPY_BIN=$(BUILD)/bench/splice_copy $(BUILD)/bench/side_by_side \
-		--json bench/results/$$(date +%Y-%m-%d).json $(BENCH_ARGS)
+		--json $(BENCH_RESULT).json $(BENCH_ARGS)
+	gnuplot -e "data='$(BENCH_RESULT).tsv'; out='docs/benchmarks.png'" bench/chart.gp
 
 lint: deps-test
 	@clang-format --dry-run -Werror $(SOURCES) && echo "clang-format: clean"

@@ -191,7 +191,8 @@ int main(int argc, char** argv) try {
     double ceiling = median(seconds_of(rows[0]));
     std::printf("\n%-22s %9s %15s %8s %8s %10s %8s\n", "contender", "median s", "spread s", "GiB/s",
                 "Gbit/s", "CPU s/GiB", "ceiling");
-    std::ostringstream json;
+    std::ostringstream json, table;
+    table << "contender\tGiB/s\tvs ceiling\n";
     json << "{\"size_mib\":" << opt.size_mib << ",\"rounds\":" << opt.rounds << ",\"results\":[";
     for (size_t i = 0; i < rows.size(); ++i) {
         auto secs = seconds_of(rows[i]);
@@ -206,6 +207,7 @@ int main(int argc, char** argv) try {
         json << (i ? "," : "") << "{\"name\":\"" << rows[i].name << "\",\"median_s\":" << m
              << ",\"min_s\":" << *lo << ",\"max_s\":" << *hi << ",\"gib_per_s\":" << gib / m
              << ",\"cpu_s_per_gib\":" << cpu_per_gib << ",\"vs_ceiling\":" << ceiling / m << "}";
+        table << rows[i].name << '\t' << gib / m << '\t' << ceiling / m << '\n';
     }
     double rss_send = peak_rss_mib(sender.pid()), rss_recv = peak_rss_mib(receiver.pid());
     std::printf("\nstreamd peak RSS: sender %.1f MiB, receiver %.1f MiB\n", rss_send, rss_recv);
@@ -214,7 +216,10 @@ int main(int argc, char** argv) try {
     if (!opt.json.empty()) {
         fs::create_directories(fs::path(opt.json).parent_path());
         std::ofstream(opt.json) << json.str();
-        std::printf("wrote %s\n", opt.json.c_str());
+        // The same, as columns for the chart.
+        fs::path tsv = fs::path(opt.json).replace_extension(".tsv");
+        std::ofstream(tsv) << table.str();
+        std::printf("wrote %s and %s\n", opt.json.c_str(), tsv.c_str());
     }
     return 0;
 } catch (const std::exception& e) {
