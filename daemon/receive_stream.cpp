@@ -2,7 +2,6 @@
 
 #include "daemon.hpp"
 #include "digest.hpp"
-#include "mapped_region.hpp"
 #include "size_units.hpp"
 #include "worker.hpp"
 
