@@ -140,7 +140,7 @@ int main(int argc, char** argv) try {
     const char* tool = std::getenv("SPLICE_COPY_BIN");
     if (!tool) throw std::runtime_error("SPLICE_COPY_BIN is not set; run through `make bench`");
 
-    it::TempDir dir("streamd-bench");
+    fixtures::TempDir dir("streamd-bench");
     fs::path served = dir.path() / "served";
     fs::create_directories(served);
     fs::path source = served / "source";

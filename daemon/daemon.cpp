@@ -58,6 +58,7 @@ Daemon::Daemon(Config config, BusKind bus)
     unsigned n = worker_count(config_);
     for (unsigned i = 0; i < n; ++i)
         workers_.push_back(std::make_unique<Worker>(*this, i));
+    accept_tags_.resize(n);
 }
 
 Daemon::~Daemon() = default;
@@ -81,8 +82,15 @@ int Daemon::run() {
 }
 
 void Daemon::worker_started(Worker& w) {
+    // Each handler is registered once; re-arming reuses its tag.
+    accept_tags_[w.index()] =
+        w.handler_tag([this, &w](int res, uint32_t flags) { on_accept(w, res, flags); });
     arm_accept(w);
     if (w.index() != 0) return;
+    signal_tag_ = w.handler_tag([this, &w](int res, uint32_t) {
+        if (res == sizeof signal_info_) on_signal(static_cast<int>(signal_info_.ssi_signo));
+        if (!stopping_) arm_signals(w);
+    });
     arm_signals(w);
     dbus_->attach(w);
     spdlog::info("streamd {} listening on {} with {} worker{}, receiving into {}", STREAMD_VERSION,
@@ -92,33 +100,30 @@ void Daemon::worker_started(Worker& w) {
 }
 
 void Daemon::arm_accept(Worker& w) {
-    uint64_t tag = w.handler_tag([this, &w](int res, uint32_t flags) {
-        if (res >= 0) {
-            UniqueFd fd(res);
-            sockaddr_storage peer{};
-            socklen_t len = sizeof peer;
-            ::getpeername(fd.get(), reinterpret_cast<sockaddr*>(&peer), &len);
-            auto* addr = reinterpret_cast<sockaddr*>(&peer);
-            w.adopt(std::make_unique<ReceiveStream>(w, std::move(fd), format_address(addr),
-                                                    is_loopback(addr)));
-        } else if (res != -ECANCELED) {
-            spdlog::warn("accept failed: {}", std::strerror(-res));
-        }
-        if (!(flags & IORING_CQE_F_MORE) && !stopping_) arm_accept(w);
-    });
     io_uring_sqe* sqe = w.ring().sqe();
     io_uring_prep_multishot_accept(sqe, listener_.fd.get(), nullptr, nullptr, SOCK_CLOEXEC);
-    sqe->user_data = tag;
+    sqe->user_data = accept_tags_[w.index()];
+}
+
+void Daemon::on_accept(Worker& w, int res, uint32_t flags) {
+    if (res >= 0) {
+        UniqueFd fd(res);
+        sockaddr_storage peer{};
+        socklen_t len = sizeof peer;
+        ::getpeername(fd.get(), reinterpret_cast<sockaddr*>(&peer), &len);
+        auto* addr = reinterpret_cast<sockaddr*>(&peer);
+        w.adopt(std::make_unique<ReceiveStream>(w, std::move(fd), format_address(addr),
+                                                is_loopback(addr)));
+    } else if (res != -ECANCELED) {
+        spdlog::warn("accept failed: {}", std::strerror(-res));
+    }
+    if (!(flags & IORING_CQE_F_MORE) && !stopping_) arm_accept(w);
 }
 
 void Daemon::arm_signals(Worker& w) {
-    uint64_t tag = w.handler_tag([this, &w](int res, uint32_t) {
-        if (res == sizeof signal_info_) on_signal(static_cast<int>(signal_info_.ssi_signo));
-        if (!stopping_) arm_signals(w);
-    });
     io_uring_sqe* sqe = w.ring().sqe();
     io_uring_prep_read(sqe, signal_fd_.get(), &signal_info_, sizeof signal_info_, 0);
-    sqe->user_data = tag;
+    sqe->user_data = signal_tag_;
 }
 
 void Daemon::on_signal(int signo) {

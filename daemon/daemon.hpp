@@ -62,6 +62,7 @@ public:
 
 private:
     void arm_accept(Worker& w);
+    void on_accept(Worker& w, int res, uint32_t flags);
     void arm_signals(Worker& w);
     void on_signal(int signo);
     void stop();
@@ -74,6 +75,8 @@ private:
     std::atomic<bool> copy_logged_{false};
     UniqueFd signal_fd_;
     signalfd_siginfo signal_info_{};
+    std::vector<uint64_t> accept_tags_; // by worker index, each written by its own worker
+    uint64_t signal_tag_ = 0;
     std::unique_ptr<DbusService> dbus_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::atomic<bool> stopping_{false};

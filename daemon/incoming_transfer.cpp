@@ -16,7 +16,8 @@ IncomingTransfer::IncomingTransfer(uint32_t id, const proto::Offer& offer, std::
 }
 
 IncomingTransfer::~IncomingTransfer() {
-    if (!committed_) storage_.discard(partial_name_);
+    // Holding the file means the partial is still ours: neither renamed nor discarded.
+    if (file_) storage_.discard(partial_name_);
 }
 
 bool IncomingTransfer::claim_chunk(uint64_t index) {
@@ -42,7 +43,7 @@ bool IncomingTransfer::all_chunks_done() const {
 }
 
 bool IncomingTransfer::detach_stream() {
-    if (streams_.fetch_sub(1, std::memory_order_acq_rel) != 1 || committed_) return false;
+    if (streams_.fetch_sub(1, std::memory_order_acq_rel) != 1 || !file_) return false;
     storage_.discard(partial_name_);
     file_.reset();
     return fail("every stream closed before the transfer finished");
@@ -56,7 +57,6 @@ std::string IncomingTransfer::commit(const proto::FileDigest& digest) {
         throw Refusal{proto::ErrorCode::DigestMismatch,
                       "whole-file digest does not match; the file was not kept"};
     std::string stored = storage_.commit(file_.get(), partial_name_, offer_);
-    committed_ = true;
     file_.reset();
     return stored;
 }

@@ -19,7 +19,7 @@ public:
     // Creates the partial file; throws Refusal.
     IncomingTransfer(uint32_t id, const proto::Offer& offer, std::string peer,
                      const Storage& storage);
-    // Removes the partial file unless it was committed.
+    // Removes the partial file unless it was renamed into place or discarded already.
     ~IncomingTransfer() override;
 
     const proto::Offer& offer() const { return offer_; }
@@ -51,7 +51,6 @@ private:
     std::vector<uint64_t> digests_; // slot i written once, by the stream that wrote chunk i
     std::atomic<uint64_t> chunks_done_{0};
     std::atomic<unsigned> streams_{0};
-    bool committed_ = false;
 };
 
 } // namespace streamd

@@ -23,7 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 constexpr auto kTimeout = std::chrono::seconds(30);
 
-fs::path write_config(const TempDir& dir, const std::string& text) {
+fs::path write_config(const fixtures::TempDir& dir, const std::string& text) {
     fs::path path = dir.path() / "streamd.toml";
     std::ofstream(path) << text;
     return path;
@@ -51,7 +51,7 @@ TEST(DaemonStart, UnknownOptionIsAUsageError) {
 }
 
 TEST(DaemonStart, BadConfigurationNamesFileLineAndColumn) {
-    TempDir dir;
+    fixtures::TempDir dir;
     auto path = write_config(dir, "[listen]\nport = 7740\nportt = 1\n");
     auto r = run_streamd({"--user", "--config", path.string()});
     EXPECT_EQ(r.status.code, 1) << r.describe();
@@ -61,7 +61,7 @@ TEST(DaemonStart, BadConfigurationNamesFileLineAndColumn) {
 }
 
 TEST(DaemonStart, MissingConfigurationFileIsRefused) {
-    TempDir dir;
+    fixtures::TempDir dir;
     auto r = run_streamd({"--user", "--config", (dir.path() / "nope.toml").string()});
     EXPECT_EQ(r.status.code, 1) << r.describe();
     EXPECT_NE(r.err.find("nope.toml: cannot read: No such file or directory"), std::string::npos)
@@ -71,7 +71,7 @@ TEST(DaemonStart, MissingConfigurationFileIsRefused) {
 // Under systemd, stderr is a journal stream named by JOURNAL_STREAM; each line then
 // starts with its syslog priority instead of a timestamp.
 TEST(DaemonStart, JournalStreamGetsPriorityPrefixes) {
-    TempDir dir;
+    fixtures::TempDir dir;
     auto path = write_config(dir, "[transfer]\nstreams = 0\n");
     SpawnOptions o;
     o.argv = {
@@ -85,7 +85,7 @@ TEST(DaemonStart, JournalStreamGetsPriorityPrefixes) {
 }
 
 TEST(DaemonStart, TerminalLogIsPlainText) {
-    TempDir dir;
+    fixtures::TempDir dir;
     auto path = write_config(dir, "[transfer]\nstreams = 0\n");
     // A JOURNAL_STREAM inherited from elsewhere must not switch the format.
     auto r = run_streamd({"--user", "--config", path.string()}, {{"JOURNAL_STREAM", "1:1"}});
@@ -152,7 +152,7 @@ TEST(DaemonPort, RefusesAnUnknownProtocolVersionAndKeepsServing) {
     }
     // Still serving: a real transfer goes through.
     StreamdInstance sender;
-    TempDir dir;
+    fixtures::TempDir dir;
     fs::path file = dir.path() / "after.bin";
     write_random_file(file, 100000, 7);
     auto r = run_streamctl(sender.bus_address(), {"send", file.string(), d.endpoint()});

@@ -27,7 +27,7 @@ public:
     std::string log() const { return process_ ? process_->stderr_text() : ""; }
 
 private:
-    TempDir dir_;
+    fixtures::TempDir dir_;
     std::optional<Process> process_;
     std::string address_;
 };

@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 // A stand-in for streamd: a shell script that ignores its arguments.
-fs::path fake_daemon(const TempDir& dir, const std::string& body) {
+fs::path fake_daemon(const fixtures::TempDir& dir, const std::string& body) {
     fs::path script = dir / "fake-streamd";
     write_text_file(script, "#!/bin/sh\n" + body + "\n");
     fs::permissions(script, fs::perms(0755));
@@ -76,7 +76,7 @@ TEST(Harness, DaemonExitingBeforeReadyIsReported) {
 }
 
 TEST(Harness, DaemonNeverReadyTimesOut) {
-    TempDir dir;
+    fixtures::TempDir dir;
     std::string error =
         startup_failure(fake_daemon(dir, "echo starting >&2; exec sleep 1000"), 200ms);
     EXPECT_NE(error.find("no READY=1"), std::string::npos) << error;
@@ -85,7 +85,7 @@ TEST(Harness, DaemonNeverReadyTimesOut) {
 }
 
 TEST(Harness, ReadinessCarriesThePort) {
-    TempDir dir;
+    fixtures::TempDir dir;
     fs::path script =
         fake_daemon(dir, "systemd-notify --ready --status='listening on 127.0.0.1:4242' || exit 1\n"
                          "exec sleep 1000");

@@ -102,7 +102,7 @@ protected:
         return run_streamctl(daemons().sender.bus_address(), args, options);
     }
 
-    TempDir sources_{"streamd-it-sources"};
+    fixtures::TempDir sources_{"streamd-it-sources"};
 
 private:
     static inline std::unique_ptr<ErrorDaemons> daemons_;

@@ -46,7 +46,7 @@ public:
     ExitStatus stop();
 
 private:
-    TempDir dir_;
+    fixtures::TempDir dir_;
     std::filesystem::path incoming_;
     std::filesystem::path config_path_;
     DbusBus bus_;

@@ -163,7 +163,7 @@ protected:
     static void SetUpTestSuite() {
         shared_ = std::make_unique<SharedPair>();
         shared_->start();
-        sources_dir_ = std::make_unique<TempDir>("streamd-it-sources");
+        sources_dir_ = std::make_unique<fixtures::TempDir>("streamd-it-sources");
         sources_ = std::make_unique<std::map<std::string, SourceFile>>();
     }
 
@@ -190,7 +190,7 @@ protected:
 
 private:
     static inline std::unique_ptr<SharedPair> shared_;
-    static inline std::unique_ptr<TempDir> sources_dir_;
+    static inline std::unique_ptr<fixtures::TempDir> sources_dir_;
     static inline std::unique_ptr<std::map<std::string, SourceFile>> sources_;
 };
 
@@ -235,7 +235,7 @@ protected:
 
     DaemonPair& pair() { return *shared_->pair; }
 
-    TempDir sources_{"streamd-it-sources"};
+    fixtures::TempDir sources_{"streamd-it-sources"};
 
 private:
     static inline std::unique_ptr<SharedPair> shared_;

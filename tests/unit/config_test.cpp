@@ -1,4 +1,5 @@
 #include "config.hpp"
+#include "temp_dir.hpp"
 
 #include <cstdlib>
 #include <fstream>
@@ -49,31 +50,10 @@ void expect_same(const Config& a, const Config& b) {
 }
 
 // A private folder removed with everything in it when the test ends.
-class ScratchDir {
-public:
-    ScratchDir() {
-        std::string pattern = (fs::temp_directory_path() / "streamd-config-XXXXXX").string();
-        if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~ScratchDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-
-    const fs::path& path() const { return path_; }
-
-    fs::path write(const std::string& name, std::string_view text) const {
-        fs::path file = path_ / name;
-        std::ofstream(file) << text;
-        return file;
-    }
-
-private:
-    fs::path path_;
-};
+fs::path write_text(const fs::path& file, std::string_view text) {
+    std::ofstream(file) << text;
+    return file;
+}
 
 std::optional<fs::path> shipped_config() {
     const char* root = std::getenv("STREAMD_SOURCE_ROOT");
@@ -217,9 +197,9 @@ TEST(ConfigPaths, RelativeIncomingIsResolvedAgainstBaseDir) {
 }
 
 TEST(ConfigPaths, LoadConfigResolvesAgainstTheFilesFolder) {
-    ScratchDir dir;
+    fixtures::TempDir dir{"streamd-config"};
     fs::create_directory(dir.path() / "etc");
-    fs::path file = dir.write("etc/streamd.toml", "[storage]\nincoming = \"received\"\n");
+    fs::path file = write_text(dir / "etc/streamd.toml", "[storage]\nincoming = \"received\"\n");
     EXPECT_EQ(load_config(file).storage.incoming, dir.path() / "etc" / "received");
 }
 
@@ -372,8 +352,8 @@ TEST(ConfigErrors, LongValuesAreShortenedInMessages) {
 }
 
 TEST(ConfigLoad, ErrorsNameTheFile) {
-    ScratchDir dir;
-    fs::path file = dir.write("streamd.toml", "[listen]\nport = 99999\n");
+    fixtures::TempDir dir{"streamd-config"};
+    fs::path file = write_text(dir / "streamd.toml", "[listen]\nport = 99999\n");
     try {
         load_config(file);
         ADD_FAILURE() << "no ConfigError";
@@ -384,7 +364,7 @@ TEST(ConfigLoad, ErrorsNameTheFile) {
 }
 
 TEST(ConfigLoad, MissingFile) {
-    ScratchDir dir;
+    fixtures::TempDir dir{"streamd-config"};
     fs::path file = dir.path() / "absent.toml";
     try {
         load_config(file);
@@ -396,7 +376,7 @@ TEST(ConfigLoad, MissingFile) {
 }
 
 TEST(ConfigLoad, DirectoryIsNotAFile) {
-    ScratchDir dir;
+    fixtures::TempDir dir{"streamd-config"};
     try {
         load_config(dir.path());
         ADD_FAILURE() << "no ConfigError";
@@ -407,8 +387,8 @@ TEST(ConfigLoad, DirectoryIsNotAFile) {
 
 TEST(ConfigLoad, UnreadableFile) {
     if (geteuid() == 0) GTEST_SKIP() << "root reads any file";
-    ScratchDir dir;
-    fs::path file = dir.write("streamd.toml", "");
+    fixtures::TempDir dir{"streamd-config"};
+    fs::path file = write_text(dir / "streamd.toml", "");
     fs::permissions(file, fs::perms::none);
     try {
         load_config(file);

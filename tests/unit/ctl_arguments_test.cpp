@@ -10,6 +10,7 @@
 #include "ctl/transfer_json.hpp"
 #include "ctl/transfer_table.hpp"
 #include "ctl/utf8_decoder.hpp"
+#include "temp_dir.hpp"
 
 #include <cstdlib>
 #include <fcntl.h>
@@ -493,13 +494,6 @@ namespace {
 
 class CtlSourceFile : public ::testing::Test {
 protected:
-    void SetUp() override {
-        char tmpl[] = "/tmp/streamctl-test-XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        dir_ = tmpl;
-    }
-    void TearDown() override { std::filesystem::remove_all(dir_); }
-
     std::string failure_for(const std::string& path) {
         try {
             open_source_file(path);
@@ -509,7 +503,7 @@ protected:
         return "";
     }
 
-    std::filesystem::path dir_;
+    streamd::fixtures::TempDir dir_{"streamctl-test"};
 };
 
 } // namespace
@@ -539,7 +533,7 @@ TEST_F(CtlSourceFile, UnreadableFile) {
 }
 
 TEST_F(CtlSourceFile, DirectoryIsNotARegularFile) {
-    EXPECT_EQ(failure_for(dir_), "'" + dir_.string() + "' is not a regular file");
+    EXPECT_EQ(failure_for(dir_.path()), "'" + dir_.path().string() + "' is not a regular file");
 }
 
 TEST_F(CtlSourceFile, FifoIsRefusedWithoutHanging) {

@@ -2,6 +2,7 @@
 // is taken, and the final rename, which must never clobber a file it was told to keep.
 #include "file_name.hpp"
 #include "storage.hpp"
+#include "temp_dir.hpp"
 #include "utf8.hpp"
 
 #include <cerrno>
@@ -26,28 +27,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr uint64_t MiB = 1024 * 1024;
-
-// A private folder, removed with everything in it when the test ends.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "streamd-storage-XXXXXX").string();
-        if (!::mkdtemp(pattern.data()))
-            throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 std::string read_file(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
@@ -186,7 +165,7 @@ protected:
         return fd;
     }
 
-    TempDir tmp_;
+    fixtures::TempDir tmp_{"streamd-storage"};
 };
 
 TEST_F(StorageFolder, CreatesTheFolder) {
