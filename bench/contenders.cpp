@@ -3,7 +3,9 @@
 #include "cpu_time.hpp"
 #include "streamctl.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <netinet/in.h>
@@ -72,22 +74,24 @@ it::RunResult run_checked(std::vector<std::string> argv) {
     return r;
 }
 
-// A contender whose client is one command, timed from start to exit, with the CPU of
-// every process it and its server start and reap, plus a long-running server's own.
+// A contender whose client is one command, timed from start to exit. The client's CPU is
+// that of every process it starts and reaps; the server's is its own and its workers'.
 class CommandContender : public Contender {
 public:
     std::optional<fs::path> received() const override { return dest_; }
 
 protected:
-    Sample timed(std::vector<std::string> client, pid_t server = -1) {
-        double cpu0 =
-            reaped_children_cpu_seconds() + (server > 0 ? process_tree_cpu_seconds(server) : 0);
+    enum class Client { Sends, Receives };
+    Sample timed(std::vector<std::string> client, pid_t server, Client role) {
+        double client0 = reaped_children_cpu_seconds();
+        double server0 = process_tree_cpu_seconds(server);
         auto start = Clock::now();
         run_checked(std::move(client));
-        Sample s{seconds_since(start), 0};
-        s.cpu_seconds = reaped_children_cpu_seconds() +
-                        (server > 0 ? process_tree_cpu_seconds(server) : 0) - cpu0;
-        return s;
+        double seconds = seconds_since(start);
+        double client_cpu = reaped_children_cpu_seconds() - client0;
+        double server_cpu = process_tree_cpu_seconds(server) - server0;
+        if (role == Client::Sends) return {seconds, client_cpu, server_cpu};
+        return {seconds, server_cpu, client_cpu};
     }
     fs::path dest_;
 };
@@ -100,10 +104,12 @@ public:
     std::string name() const override { return "splice_copy"; }
     Sample run(const fs::path& source) override {
         fs::remove(dest_);
-        double cpu0 = reaped_children_cpu_seconds();
         auto r = run_checked({tool_.string(), source.string(), dest_.string()});
-        // Its own clock starts at connect, as streamd's starts at the transfer.
-        return {std::stod(r.out.substr(r.out.find(' ') + 1)), reaped_children_cpu_seconds() - cpu0};
+        // Its own clock starts at connect, as streamd's starts at the transfer; it
+        // measures each end's CPU itself.
+        Sample s;
+        std::istringstream(r.out) >> s.seconds >> s.seconds >> s.sender_cpu >> s.receiver_cpu;
+        return s;
     }
 
 private:
@@ -118,51 +124,65 @@ public:
         uint16_t port = free_port();
         SpawnOptions server;
         server.argv = {"iperf3", "-s", "-1", "-B", "127.0.0.1", "-p", std::to_string(port)};
-        double cpu0 = reaped_children_cpu_seconds();
         Process p(server);
         wait_listening(port, p);
+        double cpu0 = reaped_children_cpu_seconds();
         auto r = run_checked({"iperf3", "-c", "127.0.0.1", "-p", std::to_string(port), "-n",
                               std::to_string(fs::file_size(source)), "-J"});
+        double cpu1 = reaped_children_cpu_seconds();
         p.wait_for(std::chrono::seconds(30));
         static const std::regex seconds(R"("sum_received":\s*\{[^}]*?"seconds":\s*([0-9.]+))");
         std::smatch m;
         if (!std::regex_search(r.out, m, seconds))
             throw std::runtime_error("iperf3 gave no receiver summary");
-        return {std::stod(m[1].str()), reaped_children_cpu_seconds() - cpu0};
+        return {std::stod(m[1].str()), cpu1 - cpu0, reaped_children_cpu_seconds() - cpu1};
     }
 };
 
 class StreamdNative : public Contender {
 public:
-    StreamdNative(it::StreamdInstance& s, it::StreamdInstance& r, unsigned streams)
-        : sender_(s), receiver_(r), streams_(streams) {}
-    std::string name() const override {
-        return "streamd, " + std::to_string(streams_) + " stream" + (streams_ == 1 ? "" : "s");
+    StreamdNative(it::StreamdInstance& s, it::StreamdInstance& r, StreamdRun run)
+        : sender_(s), receiver_(r), run_(std::move(run)) {
+        name_ =
+            "streamd, " + std::to_string(run_.streams) + " stream" + (run_.streams == 1 ? "" : "s");
+        if (!run_.chunk_size.empty()) name_ += ", " + run_.chunk_size + " chunks";
+        if (!run_.verified) name_ += ", unverified";
+        std::string file = name_.substr(9);
+        std::replace_if(
+            file.begin(), file.end(), [](char c) { return !std::isalnum(c); }, '-');
+        dest_ = receiver_.incoming() / ("bench-" + file);
     }
-    std::optional<fs::path> received() const override {
-        return receiver_.incoming() / ("bench-" + std::to_string(streams_));
-    }
+    std::string name() const override { return name_; }
+    std::optional<fs::path> received() const override { return dest_; }
     Sample run(const fs::path& source) override {
         fs::remove(*received());
-        auto cpu = [&] {
-            return process_cpu_seconds(sender_.pid()) + process_cpu_seconds(receiver_.pid());
-        };
-        double cpu0 = cpu();
-        auto r =
-            it::run_streamctl(sender_.bus_address(),
-                              {"send", source.string(), receiver_.endpoint(), "--streams",
-                               std::to_string(streams_), "--as", received()->filename().string()});
+        double sender0 = process_cpu_seconds(sender_.pid()) + reaped_children_cpu_seconds();
+        double receiver0 = process_cpu_seconds(receiver_.pid());
+        std::vector<std::string> args{"send",
+                                      source.string(),
+                                      receiver_.endpoint(),
+                                      "--streams",
+                                      std::to_string(run_.streams),
+                                      "--as",
+                                      dest_.filename().string()};
+        if (!run_.chunk_size.empty()) args.insert(args.end(), {"--chunk-size", run_.chunk_size});
+        auto r = it::run_streamctl(sender_.bus_address(), args);
         static const std::regex took(" in ([0-9.]+) s ");
         std::smatch m;
         if (!r.status.success() || !std::regex_search(r.out, m, took))
             throw std::runtime_error("streamctl send failed: " + r.describe());
-        return {std::stod(m[1].str()), cpu() - cpu0};
+        // streamctl's own CPU counts to the sending end.
+        return {std::stod(m[1].str()),
+                process_cpu_seconds(sender_.pid()) + reaped_children_cpu_seconds() - sender0,
+                process_cpu_seconds(receiver_.pid()) - receiver0};
     }
 
 private:
     it::StreamdInstance& sender_;
     it::StreamdInstance& receiver_;
-    unsigned streams_;
+    StreamdRun run_;
+    std::string name_;
+    fs::path dest_;
 };
 
 class Socat : public CommandContender {
@@ -176,14 +196,15 @@ public:
         server.argv = {"socat", "-u",
                        "TCP-LISTEN:" + std::to_string(port) + ",bind=127.0.0.1,reuseaddr",
                        "CREATE:" + dest_.string()};
-        double cpu0 = reaped_children_cpu_seconds();
         Process p(server);
         wait_listening(port, p);
+        double cpu0 = reaped_children_cpu_seconds();
         auto start = Clock::now();
         run_checked(
             {"socat", "-u", "FILE:" + source.string(), "TCP:127.0.0.1:" + std::to_string(port)});
+        double cpu1 = reaped_children_cpu_seconds();
         auto status = p.wait_for(kRunLimit);
-        Sample s{seconds_since(start), reaped_children_cpu_seconds() - cpu0};
+        Sample s{seconds_since(start), cpu1 - cpu0, reaped_children_cpu_seconds() - cpu1};
         if (!status || !status->success()) throw std::runtime_error("socat receiver failed");
         return s;
     }
@@ -232,8 +253,9 @@ public:
             return timed({"aria2c", "-q", "-x8", "-s8", "-k1M", "--file-allocation=none",
                           "--allow-overwrite=true", "-d", dest_.parent_path().string(), "-o",
                           dest_.filename().string(), nginx_.url(source)},
-                         nginx_.pid());
-        return timed({"curl", "-sSf", "-o", dest_.string(), nginx_.url(source)}, nginx_.pid());
+                         nginx_.pid(), Client::Receives);
+        return timed({"curl", "-sSf", "-o", dest_.string(), nginx_.url(source)}, nginx_.pid(),
+                     Client::Receives);
     }
 
 private:
@@ -267,7 +289,7 @@ public:
         return timed(
             {"rsync", "--whole-file", source.string(),
              "rsync://127.0.0.1:" + std::to_string(port_) + "/bench/" + dest_.filename().string()},
-            process_->pid());
+            process_->pid(), Client::Sends);
     }
 
 private:
@@ -284,8 +306,8 @@ std::unique_ptr<Contender> iperf3(const Tools&) {
     return std::make_unique<Iperf3>();
 }
 std::unique_ptr<Contender> streamd_native(it::StreamdInstance& sender,
-                                          it::StreamdInstance& receiver, unsigned streams) {
-    return std::make_unique<StreamdNative>(sender, receiver, streams);
+                                          it::StreamdInstance& receiver, StreamdRun run) {
+    return std::make_unique<StreamdNative>(sender, receiver, std::move(run));
 }
 std::unique_ptr<Contender> socat_pipe(const Tools& t) {
     return std::make_unique<Socat>(t);

@@ -17,8 +17,9 @@ namespace streamd::bench {
 namespace fs = std::filesystem;
 
 struct Sample {
-    double seconds = 0;     // moving the data, as the contender's own end reports it
-    double cpu_seconds = 0; // both ends together
+    double seconds = 0; // moving the data, as the contender's own end reports it
+    double sender_cpu = 0;
+    double receiver_cpu = 0;
 };
 
 class Contender {
@@ -39,8 +40,13 @@ struct Tools {
 std::unique_ptr<Contender> splice_copy(const Tools& t);
 // The TCP limit: iperf3 memory to memory.
 std::unique_ptr<Contender> iperf3(const Tools& t);
+struct StreamdRun {
+    unsigned streams = 8;
+    std::string chunk_size{}; // as streamctl takes it; empty for the daemon's default
+    bool verified = true;     // says which daemon sends: one has `verify = false`
+};
 std::unique_ptr<Contender> streamd_native(it::StreamdInstance& sender,
-                                          it::StreamdInstance& receiver, unsigned streams);
+                                          it::StreamdInstance& receiver, StreamdRun run);
 std::unique_ptr<Contender> socat_pipe(const Tools& t);
 // nginx (sendfile on) serving the source's folder, fetched by curl or by aria2c -x8 -s8.
 std::unique_ptr<Contender> nginx_curl(const Tools& t, const fs::path& served);

@@ -33,13 +33,15 @@ double process_cpu_seconds(pid_t pid) {
 }
 
 double process_tree_cpu_seconds(pid_t pid) {
-    // Servers that fork per connection (rsync) have reaped that child by the time we look.
+    // Servers that fork per connection (rsync, whose child forks again) have often
+    // reaped those children by the time we look: count what each process reaped, and
+    // descend into the children still running.
     double total = stat_seconds(pid, true);
     std::ifstream children("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) +
                            "/children");
     pid_t child;
     while (children >> child)
-        total += process_cpu_seconds(child);
+        total += process_tree_cpu_seconds(child);
     return total;
 }
 

@@ -1,8 +1,12 @@
 // streamd against its peers and the machine's limits, side by side and alternating in
 // one run.
 //
-//   side_by_side [--size MIB] [--rounds N] [--streams N[,N...]] [--only streamd]
-//                [--json PATH]
+//   side_by_side [--size MIB] [--rounds N] [--streams N,...] [--chunk-sizes SIZE,...]
+//                [--unverified N,...] [--only streamd] [--json PATH]
+//
+// --streams: stream counts to run at the daemon's default chunk size; --chunk-sizes:
+// other chunk sizes, at 8 streams; --unverified: stream counts to run once more from a
+// daemon with `verify = false`, which shows what verification costs.
 //
 // Starts two real daemons on loopback, each with its own bus, and the peers' real
 // programs, then moves the same file with each of them in turn, round after round.
@@ -38,10 +42,30 @@ namespace {
 struct Options {
     uint64_t size_mib = 1024;
     unsigned rounds = 5;
-    std::vector<unsigned> streams{1, 4, 8};
+    std::vector<unsigned> streams{1, 2, 4, 8, 16};
+    std::vector<std::string> chunk_sizes{"256K", "1M", "16M"};
+    std::vector<unsigned> unverified{1, 8};
     bool only_streamd = false;
     std::string json;
 };
+
+// "a,b,c" → {a, b, c}; "" → {}.
+std::vector<std::string> list(const std::string& text) {
+    std::vector<std::string> items;
+    for (size_t pos = 0; pos < text.size();) {
+        size_t comma = std::min(text.find(',', pos), text.size());
+        items.push_back(text.substr(pos, comma - pos));
+        pos = comma + 1;
+    }
+    return items;
+}
+
+std::vector<unsigned> numbers(const std::string& text) {
+    std::vector<unsigned> n;
+    for (const auto& item : list(text))
+        n.push_back(static_cast<unsigned>(std::stoul(item)));
+    return n;
+}
 
 Options parse(int argc, char** argv) {
     Options o;
@@ -56,14 +80,11 @@ Options parse(int argc, char** argv) {
         } else if (a == "--rounds") {
             o.rounds = static_cast<unsigned>(std::stoul(value()));
         } else if (a == "--streams") {
-            o.streams.clear();
-            std::string list = value();
-            for (size_t pos = 0; pos < list.size();) {
-                size_t comma = list.find(',', pos);
-                o.streams.push_back(
-                    static_cast<unsigned>(std::stoul(list.substr(pos, comma - pos))));
-                pos = comma == std::string::npos ? list.size() : comma + 1;
-            }
+            o.streams = numbers(value());
+        } else if (a == "--chunk-sizes") {
+            o.chunk_sizes = list(value());
+        } else if (a == "--unverified") {
+            o.unverified = numbers(value());
         } else if (a == "--only" && value() == "streamd") {
             o.only_streamd = true;
         } else if (a == "--json") {
@@ -72,8 +93,8 @@ Options parse(int argc, char** argv) {
             throw std::invalid_argument("unknown option " + a);
         }
     }
-    if (o.rounds == 0 || o.size_mib == 0 || o.streams.empty())
-        throw std::invalid_argument("size, rounds and streams must be positive");
+    if (o.rounds == 0 || o.size_mib == 0)
+        throw std::invalid_argument("size and rounds must be positive");
     return o;
 }
 
@@ -147,12 +168,18 @@ int main(int argc, char** argv) try {
     write_random(source, opt.size_mib << 20);
     Tools tools{tool, dir.path()};
 
-    it::StreamdInstance sender, receiver;
+    it::StreamdOptions unverified;
+    unverified.verify = false;
+    it::StreamdInstance sender, unverified_sender(unverified), receiver;
     std::vector<std::unique_ptr<Contender>> contenders;
     contenders.push_back(splice_copy(tools));
     if (!opt.only_streamd) contenders.push_back(iperf3(tools));
     for (unsigned s : opt.streams)
-        contenders.push_back(streamd_native(sender, receiver, s));
+        contenders.push_back(streamd_native(sender, receiver, {s, "", true}));
+    for (const auto& size : opt.chunk_sizes)
+        contenders.push_back(streamd_native(sender, receiver, {8, size, true}));
+    for (unsigned s : opt.unverified)
+        contenders.push_back(streamd_native(unverified_sender, receiver, {s, "", false}));
     if (!opt.only_streamd) {
         contenders.push_back(socat_pipe(tools));
         contenders.push_back(nginx_curl(tools, served));
@@ -189,24 +216,28 @@ int main(int argc, char** argv) try {
         return v;
     };
     double ceiling = median(seconds_of(rows[0]));
-    std::printf("\n%-22s %9s %15s %8s %8s %10s %8s\n", "contender", "median s", "spread s", "GiB/s",
-                "Gbit/s", "CPU s/GiB", "ceiling");
+    std::printf("\n%-22s %9s %15s %8s %8s %17s %8s\n", "contender", "median s", "spread s", "GiB/s",
+                "Gbit/s", "CPU s/GiB snd+rcv", "ceiling");
     std::ostringstream json, table;
     table << "contender\tGiB/s\tvs ceiling\n";
     json << "{\"size_mib\":" << opt.size_mib << ",\"rounds\":" << opt.rounds << ",\"results\":[";
     for (size_t i = 0; i < rows.size(); ++i) {
         auto secs = seconds_of(rows[i]);
-        std::vector<double> cpu;
-        for (const auto& s : rows[i].samples)
-            cpu.push_back(s.cpu_seconds);
+        std::vector<double> send_cpu, recv_cpu;
+        for (const auto& s : rows[i].samples) {
+            send_cpu.push_back(s.sender_cpu);
+            recv_cpu.push_back(s.receiver_cpu);
+        }
         double m = median(secs);
         auto [lo, hi] = std::minmax_element(secs.begin(), secs.end());
-        double cpu_per_gib = median(cpu) / gib;
-        std::printf("%-22s %9.3f %7.3f-%-7.3f %8.2f %8.2f %10.2f %7.2fx\n", rows[i].name.c_str(), m,
-                    *lo, *hi, gib / m, gib / m * 8 * 1.073741824, cpu_per_gib, ceiling / m);
+        double send = median(send_cpu) / gib, recv = median(recv_cpu) / gib;
+        std::printf("%-22s %9.3f %7.3f-%-7.3f %8.2f %8.2f %6.2f+%.2f=%.2f %7.2fx\n",
+                    rows[i].name.c_str(), m, *lo, *hi, gib / m, gib / m * 8 * 1.073741824, send,
+                    recv, send + recv, ceiling / m);
         json << (i ? "," : "") << "{\"name\":\"" << rows[i].name << "\",\"median_s\":" << m
              << ",\"min_s\":" << *lo << ",\"max_s\":" << *hi << ",\"gib_per_s\":" << gib / m
-             << ",\"cpu_s_per_gib\":" << cpu_per_gib << ",\"vs_ceiling\":" << ceiling / m << "}";
+             << ",\"sender_cpu_s_per_gib\":" << send << ",\"receiver_cpu_s_per_gib\":" << recv
+             << ",\"vs_ceiling\":" << ceiling / m << "}";
         table << rows[i].name << '\t' << gib / m << '\t' << ceiling / m << '\n';
     }
     double rss_send = peak_rss_mib(sender.pid()), rss_recv = peak_rss_mib(receiver.pid());

@@ -2,13 +2,14 @@
 // the sender sendfile()s from the page cache, the receiver splices socket → pipe →
 // file. No protocol, no digests: what streamd is measured against.
 //
-//   splice_copy SOURCE DEST        prints "BYTES SECONDS" on stdout
+//   splice_copy SOURCE DEST   prints "BYTES SECONDS SENDER_CPU RECEIVER_CPU" on stdout
 #include <arpa/inet.h>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -16,6 +17,11 @@
 #include <unistd.h>
 
 namespace {
+
+double cpu_seconds(const rusage& u) {
+    auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+    return secs(u.ru_utime) + secs(u.ru_stime);
+}
 
 [[noreturn]] void die(const char* what) {
     std::perror(what);
@@ -78,8 +84,11 @@ int main(int argc, char** argv) {
     }
     ::close(sock);
     int status = 0;
-    ::waitpid(child, &status, 0);
+    rusage receiver{}, sender{};
+    ::wait4(child, &status, 0, &receiver);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::printf("%lld %.6f\n", static_cast<long long>(st.st_size), secs);
+    ::getrusage(RUSAGE_SELF, &sender);
+    std::printf("%lld %.6f %.6f %.6f\n", static_cast<long long>(st.st_size), secs,
+                cpu_seconds(sender), cpu_seconds(receiver));
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }

@@ -33,6 +33,8 @@ void Connection::complete(Op op, int res) {
         return on_data_in(res);
     case Op::DataOut:
         return on_data_out(res);
+    case Op::Tee:
+        return on_tee(res);
     case Op::Handler:
         break; // the worker's own, never a connection's
     }

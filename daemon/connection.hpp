@@ -22,6 +22,7 @@ enum class Op : uint8_t {
     Send,    // control frames and chunk headers
     DataIn,  // chunk data into the pipe (or the copy buffer)
     DataOut, // chunk data out of the pipe (or the copy buffer)
+    Tee,     // chunk data duplicated for hashing
 };
 
 class Connection {
@@ -51,6 +52,7 @@ protected:
     virtual void on_send(int res) = 0;
     virtual void on_data_in(int res) = 0;
     virtual void on_data_out(int res) = 0;
+    virtual void on_tee(int) {}
 
     // A submission entry whose completion comes back to complete(op, …).
     io_uring_sqe* prepare(Op op);

@@ -45,6 +45,10 @@ io_uring_sqe* IoRing::sqe() {
     return s;
 }
 
+void IoRing::reserve(unsigned n) {
+    if (io_uring_sq_space_left(&ring_) < n) io_uring_submit(&ring_);
+}
+
 bool IoRing::supports(int opcode) const {
     return probe_ && io_uring_opcode_supported(probe_, opcode);
 }

@@ -17,6 +17,9 @@ public:
     io_uring* get() { return &ring_; }
     // A free submission entry; submits what is queued when the queue is full.
     io_uring_sqe* sqe();
+    // Makes room for `n` entries in one go, so that a linked chain is never split
+    // across two submissions.
+    void reserve(unsigned n);
     // "single-issuer, defer-taskrun" or similar, for the start-up log line.
     const std::string& setup_description() const { return setup_; }
     bool supports(int opcode) const;

@@ -2,6 +2,7 @@
 
 #include "daemon.hpp"
 #include "digest.hpp"
+#include "mapped_region.hpp"
 #include "size_units.hpp"
 #include "worker.hpp"
 
@@ -10,7 +11,9 @@
 #include <cstring>
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/uio.h>
 #include <unistd.h>
+#include <utility>
 
 namespace streamd {
 
@@ -31,6 +34,7 @@ ReceiveStream::ReceiveStream(Worker& worker, UniqueFd fd, std::string peer, bool
 
 ReceiveStream::~ReceiveStream() {
     worker_.pipes().release(std::move(pipe_), buffered_ == 0);
+    worker_.pipes().release(std::move(tee_pipe_), teed_ == 0);
     if (transfer_ && transfer_->detach_stream()) {
         worker_.daemon().registry().forget_incoming(transfer_->offer().id);
         spdlog::warn("transfer {}: receiving {} from {} failed: {}", transfer_->id(),
@@ -186,10 +190,15 @@ void ReceiveStream::on_chunk(std::span<const uint8_t> body) {
     if (chunk_.hole()) return chunk_arrived();
     chunk_left_ = chunk_.length;
     write_at_ = chunk_.offset;
-    hashed_to_ = chunk_.offset;
     hasher_.reset();
     buffered_ = 0;
-    if (worker_.daemon().use_splice() && !pipe_) pipe_ = worker_.pipes().acquire();
+    if (worker_.daemon().use_splice() && !pipe_ && !copy_buffer_) {
+        pipe_ = worker_.pipes().acquire();
+        if (pipe_ && verifying()) {
+            tee_pipe_ = worker_.pipes().acquire();
+            if (!tee_pipe_) worker_.pipes().release(std::move(pipe_), true);
+        }
+    }
     if (!pipe_ && !copy_buffer_) copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
     data_in();
 }
@@ -209,28 +218,59 @@ void ReceiveStream::on_finish(std::span<const uint8_t> body) {
 // ---- chunk data -------------------------------------------------------------------
 
 void ReceiveStream::data_in() {
+    if (!pipe_) {
+        auto n = std::min<uint64_t>(chunk_left_, kCopyBuffer);
+        io_uring_prep_recv(prepare(Op::DataIn), fd_.get(), copy_buffer_.get(), n, 0);
+        return;
+    }
     // Only ever into an empty pipe: a pipe's capacity counts page slots, and socket
     // data may fill them with smaller pieces, so a second splice into a partly filled
     // pipe can block on a full one, where closing the socket cannot wake it.
-    if (pipe_) {
-        auto n = static_cast<unsigned>(std::min<uint64_t>(chunk_left_, pipe_->capacity));
-        io_uring_prep_splice(prepare(Op::DataIn), fd_.get(), -1, pipe_->write_end.get(), -1, n,
-                             SPLICE_F_MOVE);
-    } else {
-        auto n = std::min<uint64_t>(chunk_left_, kCopyBuffer);
-        io_uring_prep_recv(prepare(Op::DataIn), fd_.get(), copy_buffer_.get(), n, 0);
+    auto n = static_cast<unsigned>(std::min<uint64_t>(chunk_left_, pipe_->capacity));
+    // The kernel runs every splice on one of its worker threads. Linked, that thread
+    // reads, tees and writes in one go instead of returning here in between. The tee
+    // and the write do not block: they take what the read brought (nothing, if it
+    // failed) and never wait for more.
+    worker_.ring().reserve(3);
+    io_uring_sqe* in = prepare(Op::DataIn);
+    io_uring_prep_splice(in, fd_.get(), -1, pipe_->write_end.get(), -1, n, SPLICE_F_MOVE);
+    in->flags |= IOSQE_IO_HARDLINK;
+    if (tee_pipe_) {
+        io_uring_sqe* tee = prepare(Op::Tee);
+        io_uring_prep_tee(tee, pipe_->read_end.get(), tee_pipe_->write_end.get(), n,
+                          SPLICE_F_NONBLOCK);
+        tee->flags |= IOSQE_IO_HARDLINK;
     }
+    io_uring_prep_splice(prepare(Op::DataOut), pipe_->read_end.get(), -1, transfer_->file(),
+                         static_cast<int64_t>(write_at_), n, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    linked_out_ = true;
 }
 
 void ReceiveStream::on_data_in(int res) {
     if (close_after_send_) return;
+    if (res <= 0 && linked_out_) {
+        in_failure_ = res == 0 ? -ECONNRESET : res;
+        return; // the linked write comes back empty-handed; decide then
+    }
+    received(res);
+}
+
+void ReceiveStream::received(int res) {
     if (res < 0 && pipe_ && fall_back_to_copy(res, "socket to pipe")) return data_in();
     if (res < 0) return abandon(std::string("connection lost: ") + std::strerror(-res));
     if (res == 0) return abandon("connection closed by the peer in the middle of a chunk");
     chunk_left_ -= static_cast<uint64_t>(res);
     buffered_ = static_cast<uint64_t>(res);
     buffer_pos_ = 0;
+    if (linked_out_) return;
+    if (verifying()) hasher_.update({copy_buffer_.get(), buffered_});
     data_out();
+}
+
+void ReceiveStream::on_tee(int res) {
+    // Short or failed, the digest of what was teed will not match, and the chunk is
+    // asked for again.
+    if (res > 0) teed_ += static_cast<uint64_t>(res);
 }
 
 void ReceiveStream::data_out() {
@@ -247,14 +287,23 @@ void ReceiveStream::data_out() {
 
 void ReceiveStream::on_data_out(int res) {
     if (close_after_send_) return;
+    if (std::exchange(linked_out_, false)) {
+        if (in_failure_ != 0) return received(std::exchange(in_failure_, 0));
+        // Would have blocked (the file system took less than the pipe held): the
+        // rest goes out unlinked, allowed to wait.
+        if (res == -EAGAIN) return data_out();
+    }
     if (res == -EINVAL && pipe_) {
         // The file system refuses splice: move what is in the pipe by hand, once.
         copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
         ssize_t n = ::read(pipe_->read_end.get(), copy_buffer_.get(), buffered_);
         if (n != static_cast<ssize_t>(buffered_))
             return refuse(proto::ErrorCode::IoError, "cannot drain pipe");
+        hash_teed();
         worker_.pipes().release(std::move(pipe_), true);
+        worker_.pipes().release(std::move(tee_pipe_), true);
         worker_.daemon().note_copy_fallback("pipe to file");
+        if (verifying()) hasher_.update({copy_buffer_.get(), buffered_});
         buffer_pos_ = 0;
         return data_out();
     }
@@ -267,16 +316,16 @@ void ReceiveStream::on_data_out(int res) {
     buffered_ -= static_cast<uint64_t>(res);
     buffer_pos_ += static_cast<uint64_t>(res);
     if (buffered_ > 0) return data_out();
+    hash_teed();
     if (chunk_left_ == 0) return chunk_arrived();
-    // Hash what just landed while the kernel fills the pipe with what comes next.
     data_in();
-    worker_.submit_now();
-    hash_written();
 }
 
 bool ReceiveStream::fall_back_to_copy(int res, const char* what) {
     if (res != -EINVAL || buffered_ != 0) return false;
     worker_.pipes().release(std::move(pipe_), true);
+    worker_.pipes().release(std::move(tee_pipe_), teed_ == 0);
+    teed_ = 0;
     copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
     worker_.daemon().note_copy_fallback(what);
     return true;
@@ -286,21 +335,16 @@ bool ReceiveStream::verifying() const {
     return transfer_->offer().digest == proto::DigestAlgorithm::Xxh3;
 }
 
-void ReceiveStream::hash_written() {
-    // Read back what is now in the file, not what passed through: this checks the
-    // bytes that will stay on disk.
-    // pread into a small cache-resident buffer: mapping and unmapping instead would
-    // cost a TLB shootdown across every thread of the daemon each time.
+void ReceiveStream::hash_teed() {
+    // In pieces that stay in the core's cache; the pipe holds no more than was teed,
+    // and RWF_NOWAIT makes sure a miscount cannot block this thread.
     auto buffer = worker_.scratch();
-    while (verifying() && hashed_to_ < write_at_) {
-        size_t want = std::min<uint64_t>(buffer.size(), write_at_ - hashed_to_);
-        ssize_t n = ::pread(transfer_->file(), buffer.data(), want, static_cast<off_t>(hashed_to_));
-        if (n <= 0) {
-            std::string why = n == 0 ? "the file is shorter than written" : std::strerror(errno);
-            return refuse(proto::ErrorCode::IoError, "cannot read back the chunk: " + why);
-        }
+    while (teed_ > 0) {
+        iovec io{buffer.data(), std::min<uint64_t>(buffer.size(), teed_)};
+        ssize_t n = ::preadv2(tee_pipe_->read_end.get(), &io, 1, -1, RWF_NOWAIT);
+        if (n <= 0) break;
         hasher_.update(buffer.first(static_cast<size_t>(n)));
-        hashed_to_ += static_cast<uint64_t>(n);
+        teed_ -= static_cast<uint64_t>(n);
     }
 }
 
@@ -308,11 +352,8 @@ void ReceiveStream::chunk_arrived() {
     // The next header, and every other stream's queued work, can travel while this
     // thread hashes.
     read_exact(Reading::Header, proto::kHeaderSize);
-    worker_.submit_now();
     bool ok = true;
     if (verifying()) {
-        hash_written();
-        if (close_after_send_) return;
         uint64_t actual = chunk_.hole() ? proto::zero_digest(chunk_.length) : hasher_.digest();
         ok = actual == chunk_.digest;
     }

@@ -39,11 +39,13 @@ private:
 
     void data_in();
     void on_data_in(int res) override;
+    void received(int res);
+    void on_tee(int res) override;
     void data_out();
     void on_data_out(int res) override;
     bool fall_back_to_copy(int res, const char* what);
     bool verifying() const;
-    void hash_written();
+    void hash_teed();
     void chunk_arrived();
 
     void on_send(int res) override;
@@ -67,9 +69,16 @@ private:
     uint64_t write_at_ = 0;   // file offset of the next byte to write
     uint64_t buffered_ = 0;   // bytes in the pipe (or copy buffer) not yet written
     uint64_t buffer_pos_ = 0; // copy mode: written part of the buffer
-    uint64_t hashed_to_ = 0;  // file offset up to which the chunk is hashed
     proto::ChunkHasher hasher_;
     std::unique_ptr<SplicePipe> pipe_;
+    // Splice mode with verification: each piece is teed into this pipe and hashed from
+    // there, so the bytes are read once more from memory and never from the file.
+    std::unique_ptr<SplicePipe> tee_pipe_;
+    uint64_t teed_ = 0; // bytes in tee_pipe_
+    // Splice mode: the tee and the write are linked behind the read in flight, and what
+    // that read returned when it was not data (handled once the write is back too).
+    bool linked_out_ = false;
+    int in_failure_ = 0;
     std::unique_ptr<uint8_t[]> copy_buffer_;
 
     bool close_after_send_ = false;

@@ -12,6 +12,7 @@
 #include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
+#include <utility>
 
 namespace streamd {
 
@@ -188,15 +189,10 @@ void SendStream::on_done(std::span<const uint8_t> body) {
 
 void SendStream::next_chunk() {
     if (transfer_->finished()) return close();
-    std::optional<uint64_t> index;
-    if (!resend_.empty()) {
-        index = resend_.back();
-        resend_.pop_back();
-    } else if (!exhausted_) {
-        index = transfer_->scheduler().next();
-        exhausted_ = !index;
-    }
-    if (!index) {
+    std::optional<proto::Chunk> chunk = std::exchange(next_, std::nullopt);
+    if (!chunk) chunk = take_chunk();
+    if (closing()) return;
+    if (!chunk) {
         state_ = Sending::Nothing;
         // An empty file has no chunk whose acknowledgement could trigger FINISH.
         if (index_ == 0 && transfer_->scheduler().total() == 0) {
@@ -207,6 +203,24 @@ void SendStream::next_chunk() {
         }
         return finish_if_idle();
     }
+    unacked_.push_back({chunk->offset, chunk->length});
+    read_at_ = chunk->offset;
+    data_left_ = chunk->data_length();
+    state_ = Sending::Header;
+    // MSG_MORE lets the header share a segment with the first data.
+    send_frame(*chunk, data_left_ > 0 ? MSG_MORE : 0);
+}
+
+std::optional<proto::Chunk> SendStream::take_chunk() {
+    std::optional<uint64_t> index;
+    if (!resend_.empty()) {
+        index = resend_.back();
+        resend_.pop_back();
+    } else if (!exhausted_) {
+        index = transfer_->scheduler().next();
+        exhausted_ = !index;
+    }
+    if (!index) return std::nullopt;
     const auto& offer = transfer_->offer();
     proto::Chunk chunk;
     chunk.offset = *index * offer.chunk_size;
@@ -223,17 +237,13 @@ void SendStream::next_chunk() {
                 MappedRegion region(transfer_->source(), chunk.offset, chunk.length);
                 chunk.digest = proto::chunk_digest(region.bytes());
             } catch (const std::system_error& e) {
-                return fail(std::string("cannot read the file: ") + e.what());
+                fail(std::string("cannot read the file: ") + e.what());
+                return std::nullopt;
             }
         }
     }
     transfer_->record_digest(*index, chunk.digest);
-    unacked_.push_back({chunk.offset, chunk.length});
-    read_at_ = chunk.offset;
-    data_left_ = chunk.data_length();
-    state_ = Sending::Header;
-    // MSG_MORE lets the header share a segment with the first data.
-    send_frame(chunk, data_left_ > 0 ? MSG_MORE : 0);
+    return chunk;
 }
 
 bool SendStream::is_hole(uint64_t offset, uint64_t length) const {
@@ -245,32 +255,47 @@ bool SendStream::is_hole(uint64_t offset, uint64_t length) const {
 void SendStream::data_in() {
     if (worker_.daemon().use_splice() && !pipe_ && !copy_buffer_) pipe_ = worker_.pipes().acquire();
     if (!pipe_ && !copy_buffer_) copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
-    if (pipe_) {
-        auto n = static_cast<unsigned>(std::min<uint64_t>(data_left_, pipe_->capacity));
-        io_uring_prep_splice(prepare(Op::DataIn), transfer_->source(),
-                             static_cast<int64_t>(read_at_), pipe_->write_end.get(), -1, n,
-                             SPLICE_F_MOVE);
-    } else {
+    if (!pipe_) {
         auto n = static_cast<unsigned>(std::min<uint64_t>(data_left_, kCopyBuffer));
         io_uring_prep_read(prepare(Op::DataIn), transfer_->source(), copy_buffer_.get(), n,
                            read_at_);
+        return;
     }
+    // Linked, as on the receiving end: one kernel worker reads and sends in one go. The
+    // send does not wait on the pipe, so a short or failed read cannot make it hang.
+    auto n = static_cast<unsigned>(std::min<uint64_t>(data_left_, pipe_->capacity));
+    worker_.ring().reserve(2);
+    io_uring_sqe* in = prepare(Op::DataIn);
+    io_uring_prep_splice(in, transfer_->source(), static_cast<int64_t>(read_at_),
+                         pipe_->write_end.get(), -1, n, SPLICE_F_MOVE);
+    in->flags |= IOSQE_IO_HARDLINK;
+    io_uring_prep_splice(prepare(Op::DataOut), pipe_->read_end.get(), -1, fd_.get(), -1, n,
+                         SPLICE_F_MOVE | SPLICE_F_NONBLOCK | (data_left_ > n ? SPLICE_F_MORE : 0));
+    linked_out_ = true;
 }
 
 void SendStream::on_data_in(int res) {
+    if (res <= 0 && linked_out_) {
+        in_failure_ = res == 0 ? -ENODATA : res;
+        return; // the linked send comes back empty-handed; decide then
+    }
+    read(res);
+}
+
+void SendStream::read(int res) {
     if (res == -EINVAL && pipe_) {
         worker_.pipes().release(std::move(pipe_), true);
         copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
         worker_.daemon().note_copy_fallback("file to pipe");
         return data_in();
     }
+    if (res == 0 || res == -ENODATA) return fail("the file shrank while it was being sent");
     if (res < 0) return fail(std::string("cannot read the file: ") + std::strerror(-res));
-    if (res == 0) return fail("the file shrank while it was being sent");
     read_at_ += static_cast<uint64_t>(res);
     data_left_ -= static_cast<uint64_t>(res);
     buffered_ = static_cast<uint64_t>(res);
     buffer_pos_ = 0;
-    data_out();
+    if (!linked_out_) data_out();
 }
 
 void SendStream::data_out() {
@@ -287,6 +312,10 @@ void SendStream::data_out() {
 }
 
 void SendStream::on_data_out(int res) {
+    if (std::exchange(linked_out_, false)) {
+        if (in_failure_ != 0) return read(std::exchange(in_failure_, 0));
+        if (res == -EAGAIN) return data_out();
+    }
     if (res <= 0)
         return fail("connection to " + transfer_->peer() +
                     " lost: " + (res == 0 ? std::string("short send") : std::strerror(-res)));
@@ -300,7 +329,7 @@ void SendStream::on_data_out(int res) {
 void SendStream::finish_if_idle() {
     // Nothing left to send or to hear about: the receiver treats the end of this
     // stream between frames as a normal close.
-    if (phase_ == Phase::Running && exhausted_ && resend_.empty() && unacked_.empty() &&
+    if (phase_ == Phase::Running && exhausted_ && !next_ && resend_.empty() && unacked_.empty() &&
         state_ == Sending::Nothing)
         close();
 }
@@ -313,8 +342,10 @@ void SendStream::on_send(int res) {
     if (!sent(res)) return;
     if (state_ == Sending::Header) {
         state_ = Sending::Data;
-        if (data_left_ > 0) return data_in();
-        next_chunk();
+        if (data_left_ == 0) return next_chunk();
+        data_in();
+        // The kernel moves this chunk while this thread reads and hashes the next.
+        if (!next_) next_ = take_chunk();
     }
 }
 

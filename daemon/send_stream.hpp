@@ -11,6 +11,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,9 +45,13 @@ private:
     void on_done(std::span<const uint8_t> body);
 
     void next_chunk();
+    // Takes the next chunk this stream should send and computes its digest; nullopt
+    // when there is none, or when reading the source failed (then the stream is closing).
+    std::optional<proto::Chunk> take_chunk();
     bool is_hole(uint64_t offset, uint64_t length) const;
     void data_in();
     void on_data_in(int res) override;
+    void read(int res);
     void data_out();
     void on_data_out(int res) override;
     void finish_if_idle();
@@ -70,6 +75,12 @@ private:
     uint64_t buffer_pos_ = 0;
     std::unique_ptr<SplicePipe> pipe_;
     std::unique_ptr<uint8_t[]> copy_buffer_;
+    // Splice mode: the send is linked behind the read in flight, and what that read
+    // returned when it was not data (handled once the send is back too).
+    bool linked_out_ = false;
+    int in_failure_ = 0;
+    // Taken and hashed while the chunk before it was on the wire.
+    std::optional<proto::Chunk> next_;
 
     std::deque<Unacked> unacked_;
     std::vector<uint64_t> resend_;

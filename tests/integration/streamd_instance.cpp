@@ -16,12 +16,14 @@ void write_config(const std::filesystem::path& file, const std::filesystem::path
                   const StreamdOptions& options) {
     std::ofstream out(file);
     out << "[listen]\n"
-        << "address = \"127.0.0.1\"\n"
+        << "address = \"" << options.address << "\"\n"
         << "port = 0\n"
         << "\n[storage]\n"
         << "incoming = \"" << incoming.string() << "\"\n"
         << "max_file_size = " << options.max_file_size << "\n"
         << "on_conflict = \"" << options.on_conflict << "\"\n"
+        << "\n[transfer]\n"
+        << "verify = " << (options.verify ? "true" : "false") << "\n"
         << "\n[engine]\n"
         << "workers = " << options.workers << "\n";
     if (!out) throw std::runtime_error("cannot write " + file.string());
@@ -34,13 +36,15 @@ StreamdInstance::StreamdInstance(StreamdOptions options)
 
 StreamdInstance::StreamdInstance(const std::filesystem::path& binary, StreamdOptions options)
     : dir_("streamd-it-daemon"), incoming_(dir_ / "incoming"), config_path_(dir_ / "streamd.toml"),
-      bus_(DbusBusOptions{.allow_any_user = options.bus_allows_any_user}),
-      notify_(dir_ / "notify") {
+      bus_(DbusBusOptions{.allow_any_user = options.bus_allows_any_user}), notify_(dir_ / "notify"),
+      address_(options.address) {
     std::filesystem::create_directory(incoming_);
     write_config(config_path_, incoming_, options);
 
     SpawnOptions spawn;
-    spawn.argv = {binary.string(), "--user", "--config", config_path_.string()};
+    spawn.argv = options.command_prefix;
+    spawn.argv.insert(spawn.argv.end(),
+                      {binary.string(), "--user", "--config", config_path_.string()});
     spawn.env = {{"DBUS_SESSION_BUS_ADDRESS", bus_.address()},
                  {"NOTIFY_SOCKET", notify_.path().string()}};
     daemon_.emplace(spawn);

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace streamd::it {
 
@@ -18,6 +19,10 @@ struct StreamdOptions {
     std::string max_file_size = "0";
     std::string on_conflict = "rename";
     unsigned workers = 2;
+    bool verify = true;
+    std::string address = "127.0.0.1";
+    // Put before the daemon's command line, e.g. {"ip", "netns", "exec", NAME}.
+    std::vector<std::string> command_prefix{};
     bool bus_allows_any_user = false;
     std::chrono::milliseconds ready_timeout = std::chrono::seconds(30);
 };
@@ -36,7 +41,7 @@ public:
     std::uint16_t port() const { return port_; }
     pid_t pid() const { return daemon_->pid(); }
     // HOST:PORT as streamctl takes it.
-    std::string endpoint() const { return "127.0.0.1:" + std::to_string(port_); }
+    std::string endpoint() const { return address_ + ":" + std::to_string(port_); }
     const std::filesystem::path& incoming() const { return incoming_; }
     const std::filesystem::path& config_path() const { return config_path_; }
     const std::string& bus_address() const { return bus_.address(); }
@@ -53,6 +58,7 @@ private:
     NotifySocket notify_;
     std::optional<Process> daemon_;
     std::uint16_t port_ = 0;
+    std::string address_;
 };
 
 } // namespace streamd::it
