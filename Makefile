@@ -7,9 +7,9 @@ PORT ?= 7740
 BUILD_DEPS := meson ninja-build pkg-config g++ liburing-dev libsdbus-c++-dev libsdbus-c++-bin \
 	libtomlplusplus-dev libspdlog-dev libfmt-dev libgtest-dev libsystemd-dev libxxhash-dev
 RUN_DEPS := dbus
-TEST_DEPS := dbus util-linux coreutils clang-format
+TEST_DEPS := dbus util-linux coreutils clang-format iproute2
 BENCH_RESULT := bench/results/$(shell date +%Y-%m-%d)
-BENCH_DEPS := iperf3 nginx-light rsync socat curl aria2 gnuplot-nox
+BENCH_DEPS := iperf3 nginx-light rsync socat curl aria2 gnuplot-nox iproute2 iputils-ping
 
 SOURCES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
 
@@ -66,7 +66,8 @@ test: deps-test build
 bench: build
 	$(call install_missing,$(BENCH_DEPS))
 	TMPDIR=/dev/shm STREAMD_BIN=$(BUILD)/daemon/streamd STREAMCTL_BIN=$(BUILD)/ctl/streamctl \
-		SPLICE_COPY_BIN=$(BUILD)/bench/splice_copy $(BUILD)/bench/side_by_side \
+		SPLICE_COPY_BIN=$(BUILD)/bench/splice_copy DELAY_LINE_BIN=$(BUILD)/bench/delay_line \
+		$(BUILD)/bench/side_by_side \
 		--json $(BENCH_RESULT).json $(BENCH_ARGS)
 	gnuplot -e "data='$(BENCH_RESULT).tsv'; out='docs/benchmarks.png'" bench/chart.gp
 

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <cctype>
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <netinet/in.h>
 #include <regex>
@@ -42,14 +43,16 @@ uint16_t free_port() {
 }
 
 // Servers announce readiness in different ways or not at all; the kernel's socket table
-// says the same for all of them without using up their one connection.
+// says the same for all of them without using up their one connection. The server's own
+// view of it, as it may live in another network namespace.
 void wait_listening(uint16_t port, const Process& server) {
     char suffix[8];
     std::snprintf(suffix, sizeof suffix, ":%04X", port);
     auto deadline = Clock::now() + std::chrono::seconds(30);
+    std::string proc = "/proc/" + std::to_string(server.pid()) + "/net/";
     while (Clock::now() < deadline) {
-        for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
-            std::ifstream in(table);
+        for (const char* table : {"tcp", "tcp6"}) {
+            std::ifstream in(proc + table);
             std::string line;
             std::getline(in, line); // column names
             while (std::getline(in, line)) {
@@ -64,6 +67,12 @@ void wait_listening(uint16_t port, const Process& server) {
     }
     throw std::runtime_error(server.command() + " is not listening on port " +
                              std::to_string(port) + ": " + server.stderr_text());
+}
+
+// `prefix` then `argv`: a command as it runs at one end of the route.
+std::vector<std::string> at(const std::vector<std::string>& prefix, std::vector<std::string> argv) {
+    argv.insert(argv.begin(), prefix.begin(), prefix.end());
+    return argv;
 }
 
 it::RunResult run_checked(std::vector<std::string> argv) {
@@ -118,17 +127,20 @@ private:
 
 class Iperf3 : public Contender {
 public:
+    explicit Iperf3(const Tools& t) : route_(t.route) {}
     std::string name() const override { return "iperf3 (memory)"; }
     std::optional<fs::path> received() const override { return std::nullopt; }
     Sample run(const fs::path& source) override {
         uint16_t port = free_port();
         SpawnOptions server;
-        server.argv = {"iperf3", "-s", "-1", "-B", "127.0.0.1", "-p", std::to_string(port)};
+        server.argv = at(route_.receiver_prefix, {"iperf3", "-s", "-1", "-B", route_.receiver_host,
+                                                  "-p", std::to_string(port)});
         Process p(server);
         wait_listening(port, p);
         double cpu0 = reaped_children_cpu_seconds();
-        auto r = run_checked({"iperf3", "-c", "127.0.0.1", "-p", std::to_string(port), "-n",
-                              std::to_string(fs::file_size(source)), "-J"});
+        auto r = run_checked(at(route_.sender_prefix,
+                                {"iperf3", "-c", route_.receiver_host, "-p", std::to_string(port),
+                                 "-n", std::to_string(fs::file_size(source)), "-J"}));
         double cpu1 = reaped_children_cpu_seconds();
         p.wait_for(std::chrono::seconds(30));
         static const std::regex seconds(R"("sum_received":\s*\{[^}]*?"seconds":\s*([0-9.]+))");
@@ -137,6 +149,9 @@ public:
             throw std::runtime_error("iperf3 gave no receiver summary");
         return {std::stod(m[1].str()), cpu1 - cpu0, reaped_children_cpu_seconds() - cpu1};
     }
+
+private:
+    Route route_;
 };
 
 class StreamdNative : public Contender {
@@ -187,33 +202,39 @@ private:
 
 class Socat : public CommandContender {
 public:
-    explicit Socat(const Tools& t) { dest_ = t.work / "socat.out"; }
+    explicit Socat(const Tools& t) : route_(t.route) { dest_ = t.work / "socat.out"; }
     std::string name() const override { return "socat | file"; }
     Sample run(const fs::path& source) override {
         fs::remove(dest_);
         uint16_t port = free_port();
         SpawnOptions server;
-        server.argv = {"socat", "-u",
-                       "TCP-LISTEN:" + std::to_string(port) + ",bind=127.0.0.1,reuseaddr",
-                       "CREATE:" + dest_.string()};
+        server.argv = at(route_.receiver_prefix, {"socat", "-u",
+                                                  "TCP-LISTEN:" + std::to_string(port) + ",bind=" +
+                                                      route_.receiver_host + ",reuseaddr",
+                                                  "CREATE:" + dest_.string()});
         Process p(server);
         wait_listening(port, p);
         double cpu0 = reaped_children_cpu_seconds();
         auto start = Clock::now();
         run_checked(
-            {"socat", "-u", "FILE:" + source.string(), "TCP:127.0.0.1:" + std::to_string(port)});
+            at(route_.sender_prefix, {"socat", "-u", "FILE:" + source.string(),
+                                      "TCP:" + route_.receiver_host + ":" + std::to_string(port)}));
         double cpu1 = reaped_children_cpu_seconds();
         auto status = p.wait_for(kRunLimit);
         Sample s{seconds_since(start), cpu1 - cpu0, reaped_children_cpu_seconds() - cpu1};
         if (!status || !status->success()) throw std::runtime_error("socat receiver failed");
         return s;
     }
+
+private:
+    Route route_;
 };
 
 // One nginx serving a folder, kept for the whole run.
 class Nginx {
 public:
-    Nginx(const fs::path& work, const fs::path& served) : port_(free_port()) {
+    Nginx(const fs::path& work, const fs::path& served, const Route& route)
+        : port_(free_port()), host_(route.sender_host) {
         fs::path dir = work / "nginx";
         fs::create_directories(dir);
         std::ofstream(dir / "nginx.conf")
@@ -223,49 +244,59 @@ public:
             << (dir / "nginx.pid").string() << ";\nerror_log " << (dir / "error.log").string()
             << ";\nevents { worker_connections 64; }\nhttp {\n  access_log off;\n"
             << "  sendfile on;\n  tcp_nopush on;\n  client_body_temp_path " << dir.string()
-            << ";\n  server {\n    listen 127.0.0.1:" << port_ << ";\n    root " << served.string()
-            << ";\n  }\n}\n";
+            << ";\n  server {\n    listen " << host_ << ":" << port_ << ";\n    root "
+            << served.string() << ";\n  }\n}\n";
         SpawnOptions o;
-        o.argv = {"nginx", "-c", (dir / "nginx.conf").string(), "-p", dir.string()};
+        o.argv = at(route.sender_prefix,
+                    {"nginx", "-c", (dir / "nginx.conf").string(), "-p", dir.string()});
         process_.emplace(o);
         wait_listening(port_, *process_);
     }
+    Nginx(const Nginx&) = delete;
+    Nginx& operator=(const Nginx&) = delete;
+    // Killed outright, the master would leave its worker behind.
+    ~Nginx() { process_->stop(SIGTERM, std::chrono::seconds(10)); }
     std::string url(const fs::path& file) const {
-        return "http://127.0.0.1:" + std::to_string(port_) + "/" + file.filename().string();
+        return "http://" + host_ + ":" + std::to_string(port_) + "/" + file.filename().string();
     }
     pid_t pid() const { return process_->pid(); }
 
 private:
     uint16_t port_;
+    std::string host_;
     std::optional<Process> process_;
 };
 
 class NginxClient : public CommandContender {
 public:
     NginxClient(const Tools& t, const fs::path& served, bool aria2)
-        : nginx_(t.work, served), aria2_(aria2) {
+        : nginx_(t.work, served, t.route), receiver_prefix_(t.route.receiver_prefix),
+          aria2_(aria2) {
         dest_ = t.work / (aria2 ? "aria2.out" : "curl.out");
     }
     std::string name() const override { return aria2_ ? "nginx -> aria2c -x8" : "nginx -> curl"; }
     Sample run(const fs::path& source) override {
         fs::remove(dest_);
         if (aria2_)
-            return timed({"aria2c", "-q", "-x8", "-s8", "-k1M", "--file-allocation=none",
-                          "--allow-overwrite=true", "-d", dest_.parent_path().string(), "-o",
-                          dest_.filename().string(), nginx_.url(source)},
+            return timed(at(receiver_prefix_,
+                            {"aria2c", "-q", "-x8", "-s8", "-k1M", "--file-allocation=none",
+                             "--allow-overwrite=true", "-d", dest_.parent_path().string(), "-o",
+                             dest_.filename().string(), nginx_.url(source)}),
                          nginx_.pid(), Client::Receives);
-        return timed({"curl", "-sSf", "-o", dest_.string(), nginx_.url(source)}, nginx_.pid(),
-                     Client::Receives);
+        return timed(
+            at(receiver_prefix_, {"curl", "-sSf", "-o", dest_.string(), nginx_.url(source)}),
+            nginx_.pid(), Client::Receives);
     }
 
 private:
     Nginx nginx_;
+    std::vector<std::string> receiver_prefix_;
     bool aria2_;
 };
 
 class RsyncDaemon : public CommandContender {
 public:
-    explicit RsyncDaemon(const Tools& t) : port_(free_port()) {
+    explicit RsyncDaemon(const Tools& t) : route_(t.route), port_(free_port()) {
         fs::path dir = t.work / "rsync";
         fs::create_directories(dir / "module");
         dest_ = dir / "module" / "rsync.out";
@@ -274,25 +305,25 @@ public:
             << "\n[bench]\n  path = " << (dir / "module").string()
             << "\n  read only = no\n  uid = root\n  gid = root\n";
         SpawnOptions o;
-        o.argv = {"rsync",
-                  "--daemon",
-                  "--no-detach",
-                  "--address=127.0.0.1",
-                  "--port=" + std::to_string(port_),
-                  "--config=" + (dir / "rsyncd.conf").string()};
+        o.argv =
+            at(route_.receiver_prefix,
+               {"rsync", "--daemon", "--no-detach", "--address=" + route_.receiver_host,
+                "--port=" + std::to_string(port_), "--config=" + (dir / "rsyncd.conf").string()});
         process_.emplace(o);
         wait_listening(port_, *process_);
     }
     std::string name() const override { return "rsync daemon"; }
     Sample run(const fs::path& source) override {
         fs::remove(dest_);
-        return timed(
-            {"rsync", "--whole-file", source.string(),
-             "rsync://127.0.0.1:" + std::to_string(port_) + "/bench/" + dest_.filename().string()},
-            process_->pid(), Client::Sends);
+        return timed(at(route_.sender_prefix,
+                        {"rsync", "--whole-file", source.string(),
+                         "rsync://" + route_.receiver_host + ":" + std::to_string(port_) +
+                             "/bench/" + dest_.filename().string()}),
+                     process_->pid(), Client::Sends);
     }
 
 private:
+    Route route_;
     uint16_t port_;
     std::optional<Process> process_;
 };
@@ -302,8 +333,8 @@ private:
 std::unique_ptr<Contender> splice_copy(const Tools& t) {
     return std::make_unique<SpliceCopy>(t);
 }
-std::unique_ptr<Contender> iperf3(const Tools&) {
-    return std::make_unique<Iperf3>();
+std::unique_ptr<Contender> iperf3(const Tools& t) {
+    return std::make_unique<Iperf3>(t);
 }
 std::unique_ptr<Contender> streamd_native(it::StreamdInstance& sender,
                                           it::StreamdInstance& receiver, StreamdRun run) {

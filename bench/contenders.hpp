@@ -31,9 +31,19 @@ public:
     virtual std::optional<fs::path> received() const = 0;
 };
 
+// Where each end runs and how it is reached: both on loopback, or one at each end of a
+// WanLink. A prefix goes before every command of that end ({"ip", "netns", "exec", NS}).
+struct Route {
+    std::vector<std::string> sender_prefix{};
+    std::vector<std::string> receiver_prefix{};
+    std::string sender_host = "127.0.0.1";
+    std::string receiver_host = "127.0.0.1";
+};
+
 struct Tools {
     fs::path splice_copy;
     fs::path work; // scratch folder on the file system under test
+    Route route{};
 };
 
 // The zero-copy limit: sendfile → socket → splice into a file, two processes.

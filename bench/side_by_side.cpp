@@ -3,18 +3,23 @@
 //
 //   side_by_side [--size MIB] [--rounds N] [--streams N,...] [--chunk-sizes SIZE,...]
 //                [--unverified N,...] [--only streamd] [--json PATH]
+//                [--wan RTT[/LOSS],...] [--wan-size MIB] [--wan-rounds N]
 //
 // --streams: stream counts to run at the daemon's default chunk size; --chunk-sizes:
 // other chunk sizes, at 8 streams; --unverified: stream counts to run once more from a
 // daemon with `verify = false`, which shows what verification costs.
+// --wan: links to emulate after the loopback runs, e.g. "20,80/0.001" (RTT in ms, loss
+// per packet), each over a 1 Gbit/s WanLink; "" for none.
 //
 // Starts two real daemons on loopback, each with its own bus, and the peers' real
 // programs, then moves the same file with each of them in turn, round after round.
-// Run it with TMPDIR on a tmpfs so that disk writeback stays out of the numbers. Every
-// received file is compared with the source; a wrong one ends the run.
+// Then the same between two network namespaces joined by a delay line, one link after
+// the other. Run it with TMPDIR on a tmpfs so that disk writeback stays out of the
+// numbers. Every received file is compared with the source; a wrong one ends the run.
 #include "contenders.hpp"
 #include "streamd_instance.hpp"
 #include "temp_dir.hpp"
+#include "wan_link.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -47,6 +52,12 @@ struct Options {
     std::vector<unsigned> unverified{1, 8};
     bool only_streamd = false;
     std::string json;
+    std::vector<WanLink::Options> wan{{.rtt_ms = 20},
+                                      {.rtt_ms = 20, .loss = 0.001},
+                                      {.rtt_ms = 80},
+                                      {.rtt_ms = 80, .loss = 0.001}};
+    uint64_t wan_size_mib = 256;
+    unsigned wan_rounds = 1;
 };
 
 // "a,b,c" → {a, b, c}; "" → {}.
@@ -89,12 +100,25 @@ Options parse(int argc, char** argv) {
             o.only_streamd = true;
         } else if (a == "--json") {
             o.json = value();
+        } else if (a == "--wan") {
+            o.wan.clear();
+            for (const auto& link : list(value())) {
+                size_t slash = link.find('/');
+                WanLink::Options w;
+                w.rtt_ms = std::stod(link.substr(0, slash));
+                if (slash != std::string::npos) w.loss = std::stod(link.substr(slash + 1));
+                o.wan.push_back(w);
+            }
+        } else if (a == "--wan-size") {
+            o.wan_size_mib = std::stoull(value());
+        } else if (a == "--wan-rounds") {
+            o.wan_rounds = static_cast<unsigned>(std::stoul(value()));
         } else {
             throw std::invalid_argument("unknown option " + a);
         }
     }
-    if (o.rounds == 0 || o.size_mib == 0)
-        throw std::invalid_argument("size and rounds must be positive");
+    if (o.rounds == 0 || o.size_mib == 0 || o.wan_rounds == 0 || o.wan_size_mib == 0)
+        throw std::invalid_argument("sizes and rounds must be positive");
     return o;
 }
 
@@ -154,20 +178,74 @@ struct Row {
     std::vector<Sample> samples;
 };
 
-} // namespace
+// Every contender once per round, in turn, so that a slow spell of the machine hits them
+// all alike.
+std::vector<Row> run_rounds(const std::vector<std::unique_ptr<Contender>>& contenders,
+                            const fs::path& source, unsigned rounds) {
+    std::vector<Row> rows;
+    for (const auto& c : contenders)
+        rows.push_back({c->name(), {}});
+    for (unsigned round = 1; round <= rounds; ++round) {
+        std::printf("round %u:", round);
+        for (size_t i = 0; i < contenders.size(); ++i) {
+            Sample s = contenders[i]->run(source);
+            if (auto copy = contenders[i]->received()) {
+                if (!same_content(source, *copy))
+                    throw std::runtime_error(contenders[i]->name() + " delivered a different file");
+                fs::remove(*copy);
+            }
+            rows[i].samples.push_back(s);
+            std::printf(" %s %.3f s;", contenders[i]->name().c_str(), s.seconds);
+            std::fflush(stdout);
+        }
+        std::printf("\n");
+    }
+    return rows;
+}
 
-int main(int argc, char** argv) try {
-    Options opt = parse(argc, argv);
-    const char* tool = std::getenv("SPLICE_COPY_BIN");
-    if (!tool) throw std::runtime_error("SPLICE_COPY_BIN is not set; run through `make bench`");
+// Prints the table and returns the results as a JSON array. Ratios are to the first row's
+// median time, or, with `reference_gbit` set, to that rate.
+std::string report(const std::vector<Row>& rows, uint64_t size_mib, double reference_gbit = 0) {
+    double gib = static_cast<double>(size_mib) / 1024;
+    auto field = [](const Row& r, double Sample::*f) {
+        std::vector<double> v;
+        for (const auto& s : r.samples)
+            v.push_back(s.*f);
+        return v;
+    };
+    double reference = median(field(rows[0], &Sample::seconds));
+    const char* ratio = "ceiling";
+    if (reference_gbit > 0) {
+        reference = gib * 8 * 1.073741824 / reference_gbit;
+        ratio = "link";
+    }
+    std::printf("\n%-34s %9s %15s %7s %7s %17s %8s\n", "contender", "median s", "spread s", "GiB/s",
+                "Gbit/s", "CPU s/GiB snd+rcv", ratio);
+    std::ostringstream json;
+    json << '[';
+    for (size_t i = 0; i < rows.size(); ++i) {
+        auto secs = field(rows[i], &Sample::seconds);
+        double m = median(secs);
+        auto [lo, hi] = std::minmax_element(secs.begin(), secs.end());
+        double send = median(field(rows[i], &Sample::sender_cpu)) / gib;
+        double recv = median(field(rows[i], &Sample::receiver_cpu)) / gib;
+        double gbit = gib / m * 8 * 1.073741824;
+        std::printf("%-34s %9.3f %7.3f-%-7.3f %7.2f %7.2f %6.2f+%.2f=%.2f %7.2fx\n",
+                    rows[i].name.c_str(), m, *lo, *hi, gib / m, gbit, send, recv, send + recv,
+                    reference / m);
+        json << (i ? "," : "") << "{\"name\":\"" << rows[i].name << "\",\"median_s\":" << m
+             << ",\"min_s\":" << *lo << ",\"max_s\":" << *hi << ",\"gib_per_s\":" << gib / m
+             << ",\"gbit_per_s\":" << gbit << ",\"sender_cpu_s_per_gib\":" << send
+             << ",\"receiver_cpu_s_per_gib\":" << recv << ",\"vs_" << ratio
+             << "\":" << reference / m << "}";
+    }
+    json << ']';
+    return json.str();
+}
 
-    fixtures::TempDir dir("streamd-bench");
-    fs::path served = dir.path() / "served";
-    fs::create_directories(served);
-    fs::path source = served / "source";
-    write_random(source, opt.size_mib << 20);
-    Tools tools{tool, dir.path()};
-
+// The loopback runs: the ceilings, streamd in every configuration asked for, the peers.
+std::string loopback(const Options& opt, const Tools& tools, const fs::path& source,
+                     const fs::path& served, std::string& tsv) {
     it::StreamdOptions unverified;
     unverified.verify = false;
     it::StreamdInstance sender, unverified_sender(unverified), receiver;
@@ -186,71 +264,117 @@ int main(int argc, char** argv) try {
         contenders.push_back(nginx_aria2(tools, served));
         contenders.push_back(rsync_daemon(tools));
     }
-    std::printf("%llu MiB, %u rounds, alternating; files in %s\n",
-                static_cast<unsigned long long>(opt.size_mib), opt.rounds, dir.path().c_str());
-
-    std::vector<Row> rows;
-    for (const auto& c : contenders)
-        rows.push_back({c->name(), {}});
-    for (unsigned round = 1; round <= opt.rounds; ++round) {
-        std::printf("round %u:", round);
-        for (size_t i = 0; i < contenders.size(); ++i) {
-            Sample s = contenders[i]->run(source);
-            if (auto copy = contenders[i]->received()) {
-                if (!same_content(source, *copy))
-                    throw std::runtime_error(contenders[i]->name() + " delivered a different file");
-                fs::remove(*copy);
-            }
-            rows[i].samples.push_back(s);
-            std::printf(" %s %.3f s;", contenders[i]->name().c_str(), s.seconds);
-            std::fflush(stdout);
-        }
-        std::printf("\n");
-    }
-
-    double gib = static_cast<double>(opt.size_mib) / 1024;
-    auto seconds_of = [](const Row& r) {
+    std::printf("loopback: %llu MiB, %u rounds, alternating; files in %s\n",
+                static_cast<unsigned long long>(opt.size_mib), opt.rounds, tools.work.c_str());
+    auto rows = run_rounds(contenders, source, opt.rounds);
+    std::string results = report(rows, opt.size_mib);
+    double ceiling = median([&] {
+        std::vector<double> v;
+        for (const auto& s : rows[0].samples)
+            v.push_back(s.seconds);
+        return v;
+    }());
+    std::ostringstream table;
+    table << "contender\tGiB/s\tvs ceiling\n";
+    for (const auto& r : rows) {
         std::vector<double> v;
         for (const auto& s : r.samples)
             v.push_back(s.seconds);
-        return v;
-    };
-    double ceiling = median(seconds_of(rows[0]));
-    std::printf("\n%-22s %9s %15s %8s %8s %17s %8s\n", "contender", "median s", "spread s", "GiB/s",
-                "Gbit/s", "CPU s/GiB snd+rcv", "ceiling");
-    std::ostringstream json, table;
-    table << "contender\tGiB/s\tvs ceiling\n";
-    json << "{\"size_mib\":" << opt.size_mib << ",\"rounds\":" << opt.rounds << ",\"results\":[";
-    for (size_t i = 0; i < rows.size(); ++i) {
-        auto secs = seconds_of(rows[i]);
-        std::vector<double> send_cpu, recv_cpu;
-        for (const auto& s : rows[i].samples) {
-            send_cpu.push_back(s.sender_cpu);
-            recv_cpu.push_back(s.receiver_cpu);
-        }
-        double m = median(secs);
-        auto [lo, hi] = std::minmax_element(secs.begin(), secs.end());
-        double send = median(send_cpu) / gib, recv = median(recv_cpu) / gib;
-        std::printf("%-22s %9.3f %7.3f-%-7.3f %8.2f %8.2f %6.2f+%.2f=%.2f %7.2fx\n",
-                    rows[i].name.c_str(), m, *lo, *hi, gib / m, gib / m * 8 * 1.073741824, send,
-                    recv, send + recv, ceiling / m);
-        json << (i ? "," : "") << "{\"name\":\"" << rows[i].name << "\",\"median_s\":" << m
-             << ",\"min_s\":" << *lo << ",\"max_s\":" << *hi << ",\"gib_per_s\":" << gib / m
-             << ",\"sender_cpu_s_per_gib\":" << send << ",\"receiver_cpu_s_per_gib\":" << recv
-             << ",\"vs_ceiling\":" << ceiling / m << "}";
-        table << rows[i].name << '\t' << gib / m << '\t' << ceiling / m << '\n';
+        double m = median(v);
+        table << r.name << '\t' << static_cast<double>(opt.size_mib) / 1024 / m << '\t'
+              << ceiling / m << '\n';
     }
+    tsv = table.str();
     double rss_send = peak_rss_mib(sender.pid()), rss_recv = peak_rss_mib(receiver.pid());
     std::printf("\nstreamd peak RSS: sender %.1f MiB, receiver %.1f MiB\n", rss_send, rss_recv);
-    json << "],\"streamd_peak_rss_mib\":{\"sender\":" << rss_send << ",\"receiver\":" << rss_recv
-         << "}}\n";
+    std::ostringstream json;
+    json << "{\"size_mib\":" << opt.size_mib << ",\"rounds\":" << opt.rounds
+         << ",\"results\":" << results << ",\"streamd_peak_rss_mib\":{\"sender\":" << rss_send
+         << ",\"receiver\":" << rss_recv << "}}";
+    return json.str();
+}
+
+// One emulated link: the sending ends in namespace a, the receiving ends in b.
+std::string wan(const Options& opt, const WanLink::Options& link_options, const Tools& loop,
+                const fs::path& source, const fs::path& served) {
+    std::printf("\nWAN: %g ms RTT, %g%% loss, %s; %llu MiB, %u round%s\n", link_options.rtt_ms,
+                link_options.loss * 100, link_options.rate.c_str(),
+                static_cast<unsigned long long>(opt.wan_size_mib), opt.wan_rounds,
+                opt.wan_rounds == 1 ? "" : "s");
+    std::fflush(stdout);
+    WanLink link(link_options);
+    Tools tools = loop;
+    tools.route = {link.in_a(), link.in_b(), link.address_a(), link.address_b()};
+    it::StreamdOptions a, b;
+    a.command_prefix = link.in_a();
+    a.address = link.address_a();
+    b.command_prefix = link.in_b();
+    b.address = link.address_b();
+    it::StreamdInstance sender(a), receiver(b);
+    std::vector<std::unique_ptr<Contender>> contenders;
+    if (!opt.only_streamd) contenders.push_back(iperf3(tools));
+    contenders.push_back(streamd_native(sender, receiver, {1, "", true}));
+    contenders.push_back(streamd_native(sender, receiver, {8, "", true}));
+    if (!opt.only_streamd) {
+        contenders.push_back(socat_pipe(tools));
+        contenders.push_back(nginx_curl(tools, served));
+        contenders.push_back(nginx_aria2(tools, served));
+        contenders.push_back(rsync_daemon(tools));
+    }
+    auto rows = run_rounds(contenders, source, opt.wan_rounds);
+    double gbit = 0;
+    std::sscanf(link_options.rate.c_str(), "%lfgbit", &gbit);
+    std::string results = report(rows, opt.wan_size_mib, gbit > 0 ? gbit : 1);
+    std::ostringstream json;
+    json << "{\"rtt_ms\":" << link_options.rtt_ms << ",\"loss\":" << link_options.loss
+         << ",\"rate\":\"" << link_options.rate << "\",\"size_mib\":" << opt.wan_size_mib
+         << ",\"rounds\":" << opt.wan_rounds << ",\"results\":" << results << "}";
+    return json.str();
+}
+
+// Why the WAN runs cannot happen here, or "" if they can.
+std::string wan_unavailable() {
+    if (::geteuid() != 0) return "they need root for network namespaces";
+    if (::access("/dev/net/tun", R_OK | W_OK) != 0) return "there is no usable /dev/net/tun";
+    if (!std::getenv("DELAY_LINE_BIN")) return "DELAY_LINE_BIN is not set";
+    return "";
+}
+
+} // namespace
+
+int main(int argc, char** argv) try {
+    Options opt = parse(argc, argv);
+    const char* tool = std::getenv("SPLICE_COPY_BIN");
+    if (!tool) throw std::runtime_error("SPLICE_COPY_BIN is not set; run through `make bench`");
+
+    fixtures::TempDir dir("streamd-bench");
+    fs::path served = dir.path() / "served";
+    fs::create_directories(served);
+    fs::path source = served / "source";
+    write_random(source, opt.size_mib << 20);
+    Tools tools{tool, dir.path()};
+
+    std::string tsv;
+    std::ostringstream json;
+    json << "{\"loopback\":" << loopback(opt, tools, source, served, tsv) << ",\"wan\":[";
+    if (!opt.wan.empty()) {
+        if (auto why = wan_unavailable(); !why.empty()) {
+            std::printf("\nWAN runs skipped: %s\n", why.c_str());
+        } else {
+            fs::path wan_source = served / "wan-source";
+            write_random(wan_source, opt.wan_size_mib << 20);
+            for (size_t i = 0; i < opt.wan.size(); ++i)
+                json << (i ? "," : "") << wan(opt, opt.wan[i], tools, wan_source, served);
+        }
+    }
+    json << "]}\n";
     if (!opt.json.empty()) {
         fs::create_directories(fs::path(opt.json).parent_path());
         std::ofstream(opt.json) << json.str();
-        // The same, as columns for the chart.
-        fs::path tsv = fs::path(opt.json).replace_extension(".tsv");
-        std::ofstream(tsv) << table.str();
-        std::printf("wrote %s and %s\n", opt.json.c_str(), tsv.c_str());
+        // The loopback results again, as columns for the chart.
+        fs::path tsv_path = fs::path(opt.json).replace_extension(".tsv");
+        std::ofstream(tsv_path) << tsv;
+        std::printf("wrote %s and %s\n", opt.json.c_str(), tsv_path.c_str());
     }
     return 0;
 } catch (const std::exception& e) {
