@@ -70,6 +70,9 @@ bench: build
 		$(BUILD)/bench/side_by_side \
 		--json $(BENCH_RESULT).json $(BENCH_ARGS)
 	gnuplot -e "data='$(BENCH_RESULT).tsv'; out='docs/benchmarks.png'" bench/chart.gp
+	@if [ -f $(BENCH_RESULT).wan.tsv ]; then \
+		gnuplot -e "data='$(BENCH_RESULT).wan.tsv'; out='docs/benchmarks-wan.png'" bench/chart_wan.gp; \
+	fi
 
 lint: deps-test
 	@clang-format --dry-run -Werror $(SOURCES) && echo "clang-format: clean"

@@ -28,7 +28,6 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
-#include <map>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -56,8 +55,8 @@ struct Options {
                                       {.rtt_ms = 20, .loss = 0.001},
                                       {.rtt_ms = 80},
                                       {.rtt_ms = 80, .loss = 0.001}};
-    uint64_t wan_size_mib = 256;
-    unsigned wan_rounds = 1;
+    uint64_t wan_size_mib = 128;
+    unsigned wan_rounds = 3;
 };
 
 // "a,b,c" → {a, b, c}; "" → {}.
@@ -295,8 +294,15 @@ std::string loopback(const Options& opt, const Tools& tools, const fs::path& sou
 }
 
 // One emulated link: the sending ends in namespace a, the receiving ends in b.
+// Contenders by links, median Gbit/s, for the chart.
+struct WanChart {
+    std::vector<std::string> contenders;
+    std::vector<std::string> links;
+    std::vector<std::vector<double>> gbit; // one row per link
+};
+
 std::string wan(const Options& opt, const WanLink::Options& link_options, const Tools& loop,
-                const fs::path& source, const fs::path& served) {
+                const fs::path& source, const fs::path& served, WanChart& chart) {
     std::printf("\nWAN: %g ms RTT, %g%% loss, %s; %llu MiB, %u round%s\n", link_options.rtt_ms,
                 link_options.loss * 100, link_options.rate.c_str(),
                 static_cast<unsigned long long>(opt.wan_size_mib), opt.wan_rounds,
@@ -325,6 +331,19 @@ std::string wan(const Options& opt, const WanLink::Options& link_options, const 
     double gbit = 0;
     std::sscanf(link_options.rate.c_str(), "%lfgbit", &gbit);
     std::string results = report(rows, opt.wan_size_mib, gbit > 0 ? gbit : 1);
+    chart.contenders.clear();
+    chart.gbit.emplace_back();
+    for (const auto& r : rows) {
+        std::vector<double> v;
+        for (const auto& s : r.samples)
+            v.push_back(s.seconds);
+        chart.contenders.push_back(r.name);
+        chart.gbit.back().push_back(static_cast<double>(opt.wan_size_mib) * 8 * 1.048576 / 1000 /
+                                    median(v));
+    }
+    std::ostringstream label;
+    label << link_options.rtt_ms << " ms, " << link_options.loss * 100 << "% loss";
+    chart.links.push_back(label.str());
     std::ostringstream json;
     json << "{\"rtt_ms\":" << link_options.rtt_ms << ",\"loss\":" << link_options.loss
          << ",\"rate\":\"" << link_options.rate << "\",\"size_mib\":" << opt.wan_size_mib
@@ -356,6 +375,7 @@ int main(int argc, char** argv) try {
 
     std::string tsv;
     std::ostringstream json;
+    WanChart wan_chart;
     json << "{\"loopback\":" << loopback(opt, tools, source, served, tsv) << ",\"wan\":[";
     if (!opt.wan.empty()) {
         if (auto why = wan_unavailable(); !why.empty()) {
@@ -364,7 +384,8 @@ int main(int argc, char** argv) try {
             fs::path wan_source = served / "wan-source";
             write_random(wan_source, opt.wan_size_mib << 20);
             for (size_t i = 0; i < opt.wan.size(); ++i)
-                json << (i ? "," : "") << wan(opt, opt.wan[i], tools, wan_source, served);
+                json << (i ? "," : "")
+                     << wan(opt, opt.wan[i], tools, wan_source, served, wan_chart);
         }
     }
     json << "]}\n";
@@ -375,6 +396,21 @@ int main(int argc, char** argv) try {
         fs::path tsv_path = fs::path(opt.json).replace_extension(".tsv");
         std::ofstream(tsv_path) << tsv;
         std::printf("wrote %s and %s\n", opt.json.c_str(), tsv_path.c_str());
+        // And the WAN results, contenders by links, Gbit/s.
+        if (!wan_chart.links.empty()) {
+            fs::path wan_path = fs::path(opt.json).replace_extension(".wan.tsv");
+            std::ofstream out(wan_path);
+            out << "link";
+            for (const auto& name : wan_chart.contenders)
+                out << '\t' << name;
+            for (size_t i = 0; i < wan_chart.links.size(); ++i) {
+                out << '\n' << wan_chart.links[i];
+                for (double g : wan_chart.gbit[i])
+                    out << '\t' << g;
+            }
+            out << '\n';
+            std::printf("wrote %s\n", wan_path.c_str());
+        }
     }
     return 0;
 } catch (const std::exception& e) {
