@@ -107,13 +107,16 @@ protected:
 
 class SpliceCopy : public CommandContender {
 public:
-    explicit SpliceCopy(const Tools& t) : tool_(t.splice_copy) {
+    explicit SpliceCopy(const Tools& t) : tool_(t.splice_copy), route_(t.route) {
         dest_ = t.work / "splice_copy.out";
     }
     std::string name() const override { return "splice_copy"; }
     Sample run(const fs::path& source) override {
         fs::remove(dest_);
-        auto r = run_checked({tool_.string(), source.string(), dest_.string()});
+        std::vector<std::string> argv{tool_.string(), source.string(), dest_.string()};
+        if (!route_.sender_core.empty())
+            argv.insert(argv.end(), {route_.sender_core, route_.receiver_core});
+        auto r = run_checked(argv);
         // Its own clock starts at connect, as streamd's starts at the transfer; it
         // measures each end's CPU itself.
         Sample s;
@@ -123,6 +126,7 @@ public:
 
 private:
     fs::path tool_;
+    Route route_;
 };
 
 class Iperf3 : public Contender {

@@ -38,6 +38,10 @@ struct Route {
     std::vector<std::string> receiver_prefix{};
     std::string sender_host = "127.0.0.1";
     std::string receiver_host = "127.0.0.1";
+    // On loopback: the core each end runs on, as if on its own machine; empty if the
+    // machine has only one.
+    std::string sender_core{};
+    std::string receiver_core{};
 };
 
 struct Tools {

@@ -29,6 +29,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <random>
+#include <sched.h>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -243,11 +244,27 @@ std::string report(const std::vector<Row>& rows, uint64_t size_mib, double refer
 }
 
 // The loopback runs: the ceilings, streamd in every configuration asked for, the peers.
-std::string loopback(const Options& opt, const Tools& tools, const fs::path& source,
+std::string loopback(const Options& opt, const Tools& loop, const fs::path& source,
                      const fs::path& served, std::string& tsv) {
-    it::StreamdOptions unverified;
+    // Each end on a core of its own, as on two machines: left to the scheduler, both ends'
+    // threads wander across both cores, and the more threads a contender has (streamd's
+    // rings and the kernel's workers for them), the more it pays for the moves.
+    Tools tools = loop;
+    cpu_set_t allowed;
+    if (::sched_getaffinity(0, sizeof allowed, &allowed) == 0 && CPU_COUNT(&allowed) >= 2) {
+        std::vector<int> cores;
+        for (int c = 0; c < CPU_SETSIZE && cores.size() < 2; ++c)
+            if (CPU_ISSET(c, &allowed)) cores.push_back(c);
+        tools.route.sender_core = std::to_string(cores[0]);
+        tools.route.receiver_core = std::to_string(cores[1]);
+        tools.route.sender_prefix = {"taskset", "-c", tools.route.sender_core};
+        tools.route.receiver_prefix = {"taskset", "-c", tools.route.receiver_core};
+    }
+    it::StreamdOptions sending, unverified, receiving;
+    sending.command_prefix = unverified.command_prefix = tools.route.sender_prefix;
+    receiving.command_prefix = tools.route.receiver_prefix;
     unverified.verify = false;
-    it::StreamdInstance sender, unverified_sender(unverified), receiver;
+    it::StreamdInstance sender(sending), unverified_sender(unverified), receiver(receiving);
     std::vector<std::unique_ptr<Contender>> contenders;
     contenders.push_back(splice_copy(tools));
     if (!opt.only_streamd) contenders.push_back(iperf3(tools));
@@ -263,8 +280,12 @@ std::string loopback(const Options& opt, const Tools& tools, const fs::path& sou
         contenders.push_back(nginx_aria2(tools, served));
         contenders.push_back(rsync_daemon(tools));
     }
-    std::printf("loopback: %llu MiB, %u rounds, alternating; files in %s\n",
-                static_cast<unsigned long long>(opt.size_mib), opt.rounds, tools.work.c_str());
+    std::printf("loopback: %llu MiB, %u rounds, alternating; sending end on core %s, "
+                "receiving end on core %s; files in %s\n",
+                static_cast<unsigned long long>(opt.size_mib), opt.rounds,
+                tools.route.sender_core.empty() ? "any" : tools.route.sender_core.c_str(),
+                tools.route.receiver_core.empty() ? "any" : tools.route.receiver_core.c_str(),
+                tools.work.c_str());
     auto rows = run_rounds(contenders, source, opt.rounds);
     std::string results = report(rows, opt.size_mib);
     double ceiling = median([&] {
@@ -373,6 +394,9 @@ int main(int argc, char** argv) try {
     write_random(source, opt.size_mib << 20);
     Tools tools{tool, dir.path()};
 
+    // Browsers' uploads and downloads join the runs once streamd serves them.
+    std::printf("WebSocket upload and download: skipped, streamd has no WebSocket endpoint "
+                "yet\n\n");
     std::string tsv;
     std::ostringstream json;
     WanChart wan_chart;

@@ -2,13 +2,17 @@
 // the sender sendfile()s from the page cache, the receiver splices socket → pipe →
 // file. No protocol, no digests: what streamd is measured against.
 //
-//   splice_copy SOURCE DEST   prints "BYTES SECONDS SENDER_CPU RECEIVER_CPU" on stdout
+//   splice_copy SOURCE DEST [SENDER_CORE RECEIVER_CORE]
+//
+// prints "BYTES SECONDS SENDER_CPU RECEIVER_CPU" on stdout; with cores given, each end
+// runs on its own, as it would on its own machine.
 #include <arpa/inet.h>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -21,6 +25,13 @@ namespace {
 double cpu_seconds(const rusage& u) {
     auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
     return secs(u.ru_utime) + secs(u.ru_stime);
+}
+
+void pin(const char* core) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(std::atoi(core), &set);
+    ::sched_setaffinity(0, sizeof set, &set);
 }
 
 [[noreturn]] void die(const char* what) {
@@ -51,8 +62,8 @@ void receive(int listener, const char* dest) {
 } // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 3) {
-        std::fprintf(stderr, "usage: splice_copy SOURCE DEST\n");
+    if (argc != 3 && argc != 5) {
+        std::fprintf(stderr, "usage: splice_copy SOURCE DEST [SENDER_CORE RECEIVER_CORE]\n");
         return 2;
     }
     int in = ::open(argv[1], O_RDONLY | O_CLOEXEC);
@@ -72,9 +83,11 @@ int main(int argc, char** argv) {
     auto start = std::chrono::steady_clock::now();
     pid_t child = ::fork();
     if (child == 0) {
+        if (argc == 5) pin(argv[4]);
         receive(listener, argv[2]);
         std::_Exit(0);
     }
+    if (argc == 5) pin(argv[3]);
     int sock = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (::connect(sock, reinterpret_cast<sockaddr*>(&addr), len) != 0) die("connect");
     off_t off = 0;
