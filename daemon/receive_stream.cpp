@@ -2,7 +2,6 @@
 
 #include "daemon.hpp"
 #include "digest.hpp"
-#include "mapped_region.hpp"
 #include "size_units.hpp"
 #include "worker.hpp"
 
@@ -299,11 +298,14 @@ void ReceiveStream::on_data_out(int res) {
         ssize_t n = ::read(pipe_->read_end.get(), copy_buffer_.get(), buffered_);
         if (n != static_cast<ssize_t>(buffered_))
             return refuse(proto::ErrorCode::IoError, "cannot drain pipe");
+        // The tee, if there is one, already holds these bytes for the hash.
+        bool teed = tee_pipe_ != nullptr;
         hash_teed();
         worker_.pipes().release(std::move(pipe_), true);
-        worker_.pipes().release(std::move(tee_pipe_), true);
+        worker_.pipes().release(std::move(tee_pipe_), teed_ == 0);
+        teed_ = 0;
         worker_.daemon().note_copy_fallback("pipe to file");
-        if (verifying()) hasher_.update({copy_buffer_.get(), buffered_});
+        if (verifying() && !teed) hasher_.update({copy_buffer_.get(), buffered_});
         buffer_pos_ = 0;
         return data_out();
     }
