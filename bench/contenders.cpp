@@ -1,5 +1,6 @@
 #include "contenders.hpp"
 
+#include "commands.hpp"
 #include "cpu_time.hpp"
 #include "streamctl.hpp"
 
@@ -14,7 +15,6 @@
 #include <sstream>
 #include <stdexcept>
 #include <sys/socket.h>
-#include <thread>
 #include <unistd.h>
 
 namespace streamd::bench {
@@ -40,39 +40,6 @@ uint16_t free_port() {
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
     ::close(fd);
     return ntohs(a.sin_port);
-}
-
-// Servers announce readiness in different ways or not at all; the kernel's socket table
-// says the same for all of them without using up their one connection. The server's own
-// view of it, as it may live in another network namespace.
-void wait_listening(uint16_t port, const Process& server) {
-    char suffix[8];
-    std::snprintf(suffix, sizeof suffix, ":%04X", port);
-    auto deadline = Clock::now() + std::chrono::seconds(30);
-    std::string proc = "/proc/" + std::to_string(server.pid()) + "/net/";
-    while (Clock::now() < deadline) {
-        for (const char* table : {"tcp", "tcp6"}) {
-            std::ifstream in(proc + table);
-            std::string line;
-            std::getline(in, line); // column names
-            while (std::getline(in, line)) {
-                // "sl local_address rem_address st ...": state 0A is LISTEN.
-                std::istringstream fields(line);
-                std::string slot, local, remote, state;
-                fields >> slot >> local >> remote >> state;
-                if (local.ends_with(suffix) && state == "0A") return;
-            }
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    throw std::runtime_error(server.command() + " is not listening on port " +
-                             std::to_string(port) + ": " + server.stderr_text());
-}
-
-// `prefix` then `argv`: a command as it runs at one end of the route.
-std::vector<std::string> at(const std::vector<std::string>& prefix, std::vector<std::string> argv) {
-    argv.insert(argv.begin(), prefix.begin(), prefix.end());
-    return argv;
 }
 
 it::RunResult run_checked(std::vector<std::string> argv) {
@@ -140,7 +107,7 @@ public:
         server.argv = at(route_.receiver_prefix, {"iperf3", "-s", "-1", "-B", route_.receiver_host,
                                                   "-p", std::to_string(port)});
         Process p(server);
-        wait_listening(port, p);
+        wait_listening(p, port);
         double cpu0 = reaped_children_cpu_seconds();
         auto r = run_checked(at(route_.sender_prefix,
                                 {"iperf3", "-c", route_.receiver_host, "-p", std::to_string(port),
@@ -217,7 +184,7 @@ public:
                                                       route_.receiver_host + ",reuseaddr",
                                                   "CREATE:" + dest_.string()});
         Process p(server);
-        wait_listening(port, p);
+        wait_listening(p, port);
         double cpu0 = reaped_children_cpu_seconds();
         auto start = Clock::now();
         run_checked(
@@ -254,7 +221,7 @@ public:
         o.argv = at(route.sender_prefix,
                     {"nginx", "-c", (dir / "nginx.conf").string(), "-p", dir.string()});
         process_.emplace(o);
-        wait_listening(port_, *process_);
+        wait_listening(*process_, port_);
     }
     Nginx(const Nginx&) = delete;
     Nginx& operator=(const Nginx&) = delete;
@@ -314,7 +281,7 @@ public:
                {"rsync", "--daemon", "--no-detach", "--address=" + route_.receiver_host,
                 "--port=" + std::to_string(port_), "--config=" + (dir / "rsyncd.conf").string()});
         process_.emplace(o);
-        wait_listening(port_, *process_);
+        wait_listening(*process_, port_);
     }
     std::string name() const override { return "rsync daemon"; }
     Sample run(const fs::path& source) override {

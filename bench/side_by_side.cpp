@@ -176,6 +176,13 @@ double peak_rss_mib(pid_t pid) {
 struct Row {
     std::string name;
     std::vector<Sample> samples;
+
+    double median_of(double Sample::*field) const {
+        std::vector<double> v;
+        for (const auto& s : samples)
+            v.push_back(s.*field);
+        return median(std::move(v));
+    }
 };
 
 // Every contender once per round, in turn, so that a slow spell of the machine hits them
@@ -203,20 +210,16 @@ std::vector<Row> run_rounds(const std::vector<std::unique_ptr<Contender>>& conte
     return rows;
 }
 
+constexpr double kGbitPerGib = 8 * 1.073741824;
+
 // Prints the table and returns the results as a JSON array. Ratios are to the first row's
 // median time, or, with `reference_gbit` set, to that rate.
 std::string report(const std::vector<Row>& rows, uint64_t size_mib, double reference_gbit = 0) {
     double gib = static_cast<double>(size_mib) / 1024;
-    auto field = [](const Row& r, double Sample::*f) {
-        std::vector<double> v;
-        for (const auto& s : r.samples)
-            v.push_back(s.*f);
-        return v;
-    };
-    double reference = median(field(rows[0], &Sample::seconds));
+    double reference = rows[0].median_of(&Sample::seconds);
     const char* ratio = "ceiling";
     if (reference_gbit > 0) {
-        reference = gib * 8 * 1.073741824 / reference_gbit;
+        reference = gib * kGbitPerGib / reference_gbit;
         ratio = "link";
     }
     std::printf("\n%-34s %9s %15s %7s %7s %17s %8s\n", "contender", "median s", "spread s", "GiB/s",
@@ -224,20 +227,21 @@ std::string report(const std::vector<Row>& rows, uint64_t size_mib, double refer
     std::ostringstream json;
     json << '[';
     for (size_t i = 0; i < rows.size(); ++i) {
-        auto secs = field(rows[i], &Sample::seconds);
-        double m = median(secs);
-        auto [lo, hi] = std::minmax_element(secs.begin(), secs.end());
-        double send = median(field(rows[i], &Sample::sender_cpu)) / gib;
-        double recv = median(field(rows[i], &Sample::receiver_cpu)) / gib;
-        double gbit = gib / m * 8 * 1.073741824;
+        double m = rows[i].median_of(&Sample::seconds);
+        auto [lo, hi] = std::minmax_element(
+            rows[i].samples.begin(), rows[i].samples.end(),
+            [](const Sample& a, const Sample& b) { return a.seconds < b.seconds; });
+        double send = rows[i].median_of(&Sample::sender_cpu) / gib;
+        double recv = rows[i].median_of(&Sample::receiver_cpu) / gib;
+        double gbit = gib / m * kGbitPerGib;
         std::printf("%-34s %9.3f %7.3f-%-7.3f %7.2f %7.2f %6.2f+%.2f=%.2f %7.2fx\n",
-                    rows[i].name.c_str(), m, *lo, *hi, gib / m, gbit, send, recv, send + recv,
-                    reference / m);
+                    rows[i].name.c_str(), m, lo->seconds, hi->seconds, gib / m, gbit, send, recv,
+                    send + recv, reference / m);
         json << (i ? "," : "") << "{\"name\":\"" << rows[i].name << "\",\"median_s\":" << m
-             << ",\"min_s\":" << *lo << ",\"max_s\":" << *hi << ",\"gib_per_s\":" << gib / m
-             << ",\"gbit_per_s\":" << gbit << ",\"sender_cpu_s_per_gib\":" << send
-             << ",\"receiver_cpu_s_per_gib\":" << recv << ",\"vs_" << ratio
-             << "\":" << reference / m << "}";
+             << ",\"min_s\":" << lo->seconds << ",\"max_s\":" << hi->seconds
+             << ",\"gib_per_s\":" << gib / m << ",\"gbit_per_s\":" << gbit
+             << ",\"sender_cpu_s_per_gib\":" << send << ",\"receiver_cpu_s_per_gib\":" << recv
+             << ",\"vs_" << ratio << "\":" << reference / m << "}";
     }
     json << ']';
     return json.str();
@@ -288,19 +292,11 @@ std::string loopback(const Options& opt, const Tools& loop, const fs::path& sour
                 tools.work.c_str());
     auto rows = run_rounds(contenders, source, opt.rounds);
     std::string results = report(rows, opt.size_mib);
-    double ceiling = median([&] {
-        std::vector<double> v;
-        for (const auto& s : rows[0].samples)
-            v.push_back(s.seconds);
-        return v;
-    }());
+    double ceiling = rows[0].median_of(&Sample::seconds);
     std::ostringstream table;
     table << "contender\tGiB/s\tvs ceiling\n";
     for (const auto& r : rows) {
-        std::vector<double> v;
-        for (const auto& s : r.samples)
-            v.push_back(s.seconds);
-        double m = median(v);
+        double m = r.median_of(&Sample::seconds);
         table << r.name << '\t' << static_cast<double>(opt.size_mib) / 1024 / m << '\t'
               << ceiling / m << '\n';
     }
@@ -314,7 +310,6 @@ std::string loopback(const Options& opt, const Tools& loop, const fs::path& sour
     return json.str();
 }
 
-// One emulated link: the sending ends in namespace a, the receiving ends in b.
 // Contenders by links, median Gbit/s, for the chart.
 struct WanChart {
     std::vector<std::string> contenders;
@@ -322,6 +317,7 @@ struct WanChart {
     std::vector<std::vector<double>> gbit; // one row per link
 };
 
+// One emulated link: the sending ends in namespace a, the receiving ends in b.
 std::string wan(const Options& opt, const WanLink::Options& link_options, const Tools& loop,
                 const fs::path& source, const fs::path& served, WanChart& chart) {
     std::printf("\nWAN: %g ms RTT, %g%% loss, %s; %llu MiB, %u round%s\n", link_options.rtt_ms,
@@ -349,18 +345,13 @@ std::string wan(const Options& opt, const WanLink::Options& link_options, const 
         contenders.push_back(rsync_daemon(tools));
     }
     auto rows = run_rounds(contenders, source, opt.wan_rounds);
-    double gbit = 0;
-    std::sscanf(link_options.rate.c_str(), "%lfgbit", &gbit);
-    std::string results = report(rows, opt.wan_size_mib, gbit > 0 ? gbit : 1);
+    std::string results = report(rows, opt.wan_size_mib, link.rate_gbit());
     chart.contenders.clear();
     chart.gbit.emplace_back();
     for (const auto& r : rows) {
-        std::vector<double> v;
-        for (const auto& s : r.samples)
-            v.push_back(s.seconds);
         chart.contenders.push_back(r.name);
-        chart.gbit.back().push_back(static_cast<double>(opt.wan_size_mib) * 8 * 1.048576 / 1000 /
-                                    median(v));
+        chart.gbit.back().push_back(static_cast<double>(opt.wan_size_mib) / 1024 * kGbitPerGib /
+                                    r.median_of(&Sample::seconds));
     }
     std::ostringstream label;
     label << link_options.rtt_ms << " ms, " << link_options.loss * 100 << "% loss";

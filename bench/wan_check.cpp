@@ -5,17 +5,16 @@
 //
 // Needs root, ping and iperf3. On Ctrl-C or SIGTERM it stops after the step under way and
 // takes the link down.
+#include "commands.hpp"
 #include "cpu_time.hpp"
 #include "process.hpp"
 #include "wan_link.hpp"
 
-#include <arpa/inet.h>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <netinet/in.h>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -78,12 +77,6 @@ Options parse(int argc, char** argv) {
     return o;
 }
 
-std::vector<std::string> inside(std::vector<std::string> prefix,
-                                std::initializer_list<std::string> command) {
-    prefix.insert(prefix.end(), command);
-    return prefix;
-}
-
 it::RunResult run(std::vector<std::string> argv, std::chrono::milliseconds limit) {
     it::SpawnOptions o;
     o.argv = std::move(argv);
@@ -91,8 +84,7 @@ it::RunResult run(std::vector<std::string> argv, std::chrono::milliseconds limit
 }
 
 void ping(const WanLink& link) {
-    auto r =
-        run(inside(link.in_a(), {"ping", "-q", "-c", "5", "-i", "0.2", link.address_b()}), 30s);
+    auto r = run(at(link.in_a(), {"ping", "-q", "-c", "5", "-i", "0.2", link.address_b()}), 30s);
     static const std::regex rtt(R"(= ([0-9.]+)/([0-9.]+)/([0-9.]+)/([0-9.]+) ms)");
     static const std::regex lost(R"(([0-9.]+)% packet loss)");
     std::smatch times, loss;
@@ -100,29 +92,6 @@ void ping(const WanLink& link) {
         throw std::runtime_error("ping gave no summary:\n" + r.describe());
     std::printf("ping a -> b: rtt min/avg/max %s / %s / %s ms, %s%% lost\n", times[1].str().c_str(),
                 times[2].str().c_str(), times[3].str().c_str(), loss[1].str().c_str());
-}
-
-// The server's own /proc/PID/net/tcp shows its namespace's sockets, whatever ours has.
-void wait_listening(it::Process& server, const std::string& address) {
-    in_addr a{};
-    ::inet_pton(AF_INET, address.c_str(), &a);
-    char local[16];
-    std::snprintf(local, sizeof local, "%08X:%04X", a.s_addr, kPort);
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline) {
-        std::ifstream in("/proc/" + std::to_string(server.pid()) + "/net/tcp");
-        std::string line;
-        std::getline(in, line); // column names
-        while (std::getline(in, line)) {
-            std::istringstream fields(line);
-            std::string slot, mine, theirs, state;
-            fields >> slot >> mine >> theirs >> state;
-            if (mine == local && state == "0A") return;
-        }
-        if (server.wait_for(5ms))
-            throw std::runtime_error(server.command() + " ended: " + server.stderr_text());
-    }
-    throw std::runtime_error(server.command() + " is not listening after 10 s");
 }
 
 // Seconds a process spent runnable but waiting for a CPU (the second field of schedstat): when
@@ -136,18 +105,18 @@ double cpu_wait_seconds(pid_t pid) {
 
 void iperf3(const WanLink& link, unsigned streams, unsigned seconds) {
     it::SpawnOptions server;
-    server.argv = inside(
-        link.in_b(), {"iperf3", "-s", "-1", "-B", link.address_b(), "-p", std::to_string(kPort)});
+    server.argv = at(link.in_b(),
+                     {"iperf3", "-s", "-1", "-B", link.address_b(), "-p", std::to_string(kPort)});
     it::Process p(server);
-    wait_listening(p, link.address_b());
+    wait_listening(p, kPort);
 
     double cpu0 = process_cpu_seconds(link.delay_line_pid());
     double wait0 = cpu_wait_seconds(link.delay_line_pid());
     auto start = std::chrono::steady_clock::now();
-    auto r = run(
-        inside(link.in_a(), {"iperf3", "-c", link.address_b(), "-p", std::to_string(kPort), "-t",
+    auto r =
+        run(at(link.in_a(), {"iperf3", "-c", link.address_b(), "-p", std::to_string(kPort), "-t",
                              std::to_string(seconds), "-P", std::to_string(streams), "-J"}),
-        std::chrono::seconds(seconds + 60));
+            std::chrono::seconds(seconds + 60));
     double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     double cpu = process_cpu_seconds(link.delay_line_pid()) - cpu0;
     double waited = cpu_wait_seconds(link.delay_line_pid()) - wait0;
@@ -174,8 +143,8 @@ void iperf3(const WanLink& link, unsigned streams, unsigned seconds) {
 // tbf's counts (its drops are the bottleneck queue's) and the TUN device's own drops (its
 // queue towards the delay line overflowed).
 void queue_counts(const std::vector<std::string>& in, const char* side) {
-    auto tc = run(inside(in, {"tc", "-s", "qdisc", "show", "dev", "wan0"}), 10s);
-    auto link = run(inside(in, {"ip", "-s", "link", "show", "dev", "wan0"}), 10s);
+    auto tc = run(at(in, {"tc", "-s", "qdisc", "show", "dev", "wan0"}), 10s);
+    auto link = run(at(in, {"ip", "-s", "link", "show", "dev", "wan0"}), 10s);
     std::string sent = "?", tx_dropped = "?";
     auto tc_lines = it::lines_of(tc.out);
     for (const auto& line : tc_lines)

@@ -159,7 +159,8 @@ WanLink::WanLink(const Options& options) {
                                  delay_line);
     if (!(options.rtt_ms >= 0) || !(options.loss >= 0 && options.loss <= 1))
         throw std::invalid_argument("WanLink: rtt_ms must be >= 0 and loss from 0 to 1");
-    double bytes_per_second = bits_per_second(options.rate) / 8;
+    rate_gbit_ = bits_per_second(options.rate) / 1e9;
+    double bytes_per_second = rate_gbit_ * 1e9 / 8;
 
     // tbf hands out up to `burst` bytes back to back and then waits for tokens on an hrtimer.
     // One millisecond of the rate (125 kB at 1 Gbit/s) keeps those waits near 1 kHz, and the

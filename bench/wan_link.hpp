@@ -49,6 +49,8 @@ public:
     // connect to.
     const std::string& address_a() const { return address_a_; }
     const std::string& address_b() const { return address_b_; }
+    // The rate tbf holds the link to.
+    double rate_gbit() const { return rate_gbit_; }
     const std::string& namespace_a() const { return namespace_a_; }
     const std::string& namespace_b() const { return namespace_b_; }
     // Of the delay line, for its CPU time; -1 once closed.
@@ -75,6 +77,7 @@ private:
         bool added_ = false;
     };
 
+    double rate_gbit_ = 0;
     std::string namespace_a_;
     std::string namespace_b_;
     std::string address_a_ = "127.77.0.1";

@@ -279,10 +279,10 @@ void SendStream::on_data_in(int res) {
         in_failure_ = res == 0 ? -ENODATA : res;
         return; // the linked send comes back empty-handed; decide then
     }
-    read(res);
+    read_done(res);
 }
 
-void SendStream::read(int res) {
+void SendStream::read_done(int res) {
     if (res == -EINVAL && pipe_) {
         worker_.pipes().release(std::move(pipe_), true);
         copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
@@ -313,7 +313,7 @@ void SendStream::data_out() {
 
 void SendStream::on_data_out(int res) {
     if (std::exchange(linked_out_, false)) {
-        if (in_failure_ != 0) return read(std::exchange(in_failure_, 0));
+        if (in_failure_ != 0) return read_done(std::exchange(in_failure_, 0));
         if (res == -EAGAIN) return data_out();
     }
     if (res <= 0)

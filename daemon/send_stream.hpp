@@ -51,7 +51,7 @@ private:
     bool is_hole(uint64_t offset, uint64_t length) const;
     void data_in();
     void on_data_in(int res) override;
-    void read(int res);
+    void read_done(int res);
     void data_out();
     void on_data_out(int res) override;
     void finish_if_idle();
