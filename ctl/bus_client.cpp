@@ -43,6 +43,12 @@ public:
     }
     ~ManagerProxy() { unregisterProxy(); }
 
+private:
+    void onTransferNew(const uint32_t&, const sdbus::ObjectPath&) override {}
+    void onTransferRemoved(const uint32_t&, const sdbus::ObjectPath&, const std::string&) override {}
+
+public:
+
     // Send by hand rather than through the generated method, which drops the reply's
     // sender.
     QueuedTransfer send(const UniqueFd& file, const std::string& destination,
@@ -103,7 +109,7 @@ std::vector<TransferRow> BusClient::list_transfers() {
         std::vector<TransferRow> rows;
         for (const auto& t : manager_->ListTransfers()) {
             rows.push_back({std::get<0>(t), std::get<1>(t), std::get<2>(t), std::get<3>(t),
-                            std::get<4>(t), std::get<5>(t), std::get<6>(t), std::get<7>(t)});
+                            std::get<4>(t), std::get<5>(t), std::get<6>(t), std::get<9>(t)});
         }
         return rows;
     } catch (const sdbus::Error& e) {

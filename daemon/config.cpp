@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <arpa/inet.h>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <functional>
@@ -156,6 +157,23 @@ uint64_t read_size(const toml::node& value, const std::string& name, SizeLimits 
     return bytes;
 }
 
+// Durations may be written as seconds (an integer) or as a string such as "1h".
+uint64_t read_duration(const toml::node& value, const std::string& name) {
+    if (const auto* i = value.as_integer()) {
+        if (i->get() < 0)
+            fail(value, name + " must not be negative, got " + std::to_string(i->get()));
+        return static_cast<uint64_t>(i->get());
+    }
+    if (const auto* s = value.as_string()) {
+        try {
+            return parse_duration(s->get());
+        } catch (const std::invalid_argument& e) {
+            fail(value, name + ": " + e.what());
+        }
+    }
+    fail(value, name + " must be seconds or a duration string such as \"1h\" or \"15m\"");
+}
+
 std::string read_address(const toml::node& value, const std::string& name) {
     std::string address = read_string(value, name);
     // The listener binds exactly one socket, so "localhost" must pick one family; IPv4
@@ -184,6 +202,18 @@ std::filesystem::path read_directory(const toml::node& value, const std::string&
     // "/srv/in/" and "/srv/in" name the same folder; keep one spelling for logs and joins.
     if (!path.has_filename() && path.has_relative_path()) path = path.parent_path();
     return path;
+}
+
+std::string read_group(const toml::node& value, const std::string& name) {
+    const std::string& text = read_string(value, name);
+    // What useradd accepts, so that a typo cannot name something no group can be.
+    bool valid = !text.empty() && text.size() <= 32 && text[0] != '-' &&
+                 std::all_of(text.begin(), text.end(), [](char ch) {
+                     return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' ||
+                            ch == '-' || ch == '.';
+                 });
+    if (!valid) fail(value, name + " must be a group name, got " + as_written(text));
+    return text;
 }
 
 struct Key {
@@ -225,6 +255,8 @@ public:
                 {"max_active", [&](auto& v, auto& n) {
                     c.transfer.max_active = static_cast<unsigned>(read_integer(v, n, 1, 1024)); }},
                 {"verify", [&](auto& v, auto& n) { c.transfer.verify = read_bool(v, n); }},
+                {"keep_finished", [&](auto& v, auto& n) {
+                    c.transfer.keep_finished = read_duration(v, n); }},
             }},
             {"engine", {
                 {"workers", [&](auto& v, auto& n) {
@@ -237,6 +269,7 @@ public:
                 {"bus", [&](auto& v, auto& n) {
                     c.control.bus = read_choice<BusKind>(v, n, {
                         {"system", BusKind::System}, {"session", BusKind::Session}}); }},
+                {"group", [&](auto& v, auto& n) { c.control.group = read_group(v, n); }},
             }},
         };
         // clang-format on
@@ -363,6 +396,51 @@ const char* to_string(OnConflict c) {
         return "fail";
     }
     return "unknown";
+}
+
+uint64_t parse_duration(std::string_view text) {
+    if (text.empty()) throw std::invalid_argument("empty duration");
+    auto bad = [&] {
+        return std::invalid_argument("'" + std::string(text) +
+                                     "' is not a duration such as \"90s\", \"15m\", \"1h\" "
+                                     "or \"2d\"");
+    };
+    uint64_t total = 0;
+    size_t i = 0;
+    while (i < text.size()) {
+        uint64_t n = 0;
+        size_t digits = 0;
+        for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]));
+             ++i, ++digits) {
+            if (n > UINT64_MAX / 10) throw bad();
+            n = n * 10 + static_cast<uint64_t>(text[i] - '0');
+        }
+        if (digits == 0) throw bad();
+        uint64_t unit = 1;
+        if (i < text.size()) {
+            switch (text[i++]) {
+            case 's':
+                unit = 1;
+                break;
+            case 'm':
+                unit = 60;
+                break;
+            case 'h':
+                unit = 3600;
+                break;
+            case 'd':
+                unit = 86400;
+                break;
+            default:
+                throw bad();
+            }
+        } else if (total != 0) {
+            throw bad(); // "1h30" is ambiguous
+        }
+        if (n > (UINT64_MAX - total) / unit) throw bad();
+        total += n * unit;
+    }
+    return total;
 }
 
 } // namespace streamd

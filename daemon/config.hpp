@@ -27,6 +27,7 @@ struct Config {
         uint32_t chunk_size = 4 * 1024 * 1024;
         unsigned max_active = 4;
         bool verify = true;
+        uint64_t keep_finished = 3600; // seconds a finished transfer stays listed
     } transfer;
     struct Engine {
         unsigned workers = 0; // 0 = one per core
@@ -34,6 +35,9 @@ struct Config {
     } engine;
     struct Control {
         BusKind bus = BusKind::System;
+        // Besides root and the daemon's own user, members of this group may send,
+        // cancel and reload.
+        std::string group = "streamd";
     } control;
 };
 
@@ -53,5 +57,9 @@ Config parse_config(std::string_view text, std::string_view source,
 Config load_config(const std::filesystem::path& path);
 
 const char* to_string(OnConflict c);
+
+// "90", "90s", "15m", "1h", "2d" (or a combination such as "1h30m") in seconds; throws
+// std::invalid_argument with a one-line reason.
+uint64_t parse_duration(std::string_view text);
 
 } // namespace streamd

@@ -9,9 +9,13 @@ namespace streamd {
 void Connection::close() {
     if (closing_) return;
     closing_ = true;
-    // Wakes every operation still waiting on the socket, including splices blocked in
-    // the kernel's worker threads; the connection is freed when the last one returns.
+    // Wakes every operation still waiting on the socket; the connection is freed when
+    // the last one returns.
     ::shutdown(fd_.get(), SHUT_RDWR);
+    // A splice that waits on a pipe rather than the socket (for room, or for data a
+    // failed link will never bring) does not notice the shutdown; canceling it
+    // interrupts the kernel thread that runs it.
+    if (inflight_ > 0) worker_.cancel_operations(*this);
 }
 
 io_uring_sqe* Connection::prepare(Op op) {

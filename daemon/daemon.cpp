@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
@@ -26,11 +27,17 @@ unsigned worker_count(const Config& c) {
     if (c.engine.workers > 0) return c.engine.workers;
     return std::max(1u, std::thread::hardware_concurrency());
 }
+
+uint64_t now_us() {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+}
 } // namespace
 
-Daemon::Daemon(Config config, BusKind bus)
-    : config_(std::move(config)), storage_(config_.storage),
-      listener_(open_listener(config_.listen)) {
+Daemon::Daemon(Config config, std::filesystem::path config_path, BusKind bus)
+    : config_(std::move(config)), config_path_(std::move(config_path)), started_at_(now_us()),
+      storage_(config_.storage), listener_(open_listener(config_.listen)) {
     // Refuse to start without io_uring, and learn once which data path it offers.
     try {
         IoRing probe(8);
@@ -46,6 +53,7 @@ Daemon::Daemon(Config config, BusKind bus)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     // Blocked before any thread starts, so every thread inherits the mask and the
     // signals arrive only through the signalfd.
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
@@ -127,6 +135,14 @@ void Daemon::arm_signals(Worker& w) {
 }
 
 void Daemon::on_signal(int signo) {
+    if (signo == SIGHUP) {
+        try {
+            reload();
+        } catch (const ConfigError& e) {
+            spdlog::error("configuration not reloaded: {}", e.what());
+        }
+        return;
+    }
     spdlog::info("{} received, stopping", strsignal(signo));
     stop();
 }
@@ -164,8 +180,8 @@ uint32_t Daemon::send(SendRequest r) {
     if (access != O_RDONLY && access != O_RDWR)
         throw std::invalid_argument("the file descriptor is not open for reading");
 
-    auto addresses = resolve(r.destination);
-
+    // The configuration in force now decides, even if the transfer waits in the queue
+    // through a reload.
     proto::Offer offer;
     random_bytes(offer.id);
     offer.chunk_size = r.chunk_size ? r.chunk_size : config_.transfer.chunk_size;
@@ -182,13 +198,93 @@ uint32_t Daemon::send(SendRequest r) {
     offer.name = std::move(r.name);
 
     auto t = std::make_shared<OutgoingTransfer>(registry_.next_id(), std::move(r.file), offer,
-                                                r.destination.to_string(), std::move(addresses));
+                                                r.destination);
+    // Whichever thread ends it, the control thread frees its slot.
+    t->on_end([this](Transfer& ended) {
+        workers_[0]->post([this, id = ended.id()](Worker&) { transfer_ended(id); });
+    });
     registry_.add(t);
-    spdlog::info("transfer {}: sending {} ({}) to {} over {} stream{}", t->id(), offer.name,
-                 proto::format_size(offer.size), t->peer(), offer.stream_count,
-                 offer.stream_count == 1 ? "" : "s");
-    start_streams(t, 0, 1);
+    queue_.push(t);
+    spdlog::info("transfer {}: {} ({}) queued for {}", t->id(), offer.name,
+                 proto::format_size(offer.size), t->peer());
+    start_waiting();
     return t->id();
+}
+
+void Daemon::start_waiting() {
+    for (auto& t : queue_.take_startable(config_.transfer.max_active)) {
+        t->advance(TransferState::Connecting);
+        spdlog::info("transfer {}: sending {} to {} over {} stream{}", t->id(), t->name(),
+                     t->peer(), t->streams(), t->streams() == 1 ? "" : "s");
+        resolver_.resolve(t->destination(),
+                          [this, t](std::vector<PeerAddress> addresses, std::string error) {
+                              workers_[0]->post([this, t, addresses = std::move(addresses),
+                                                 error = std::move(error)](Worker&) mutable {
+                                  if (t->finished())
+                                      return t->release_source(); // canceled meanwhile
+                                  if (!error.empty()) {
+                                      spdlog::warn("transfer {}: {}", t->id(), error);
+                                      t->fail(std::move(error));
+                                      return t->release_source();
+                                  }
+                                  t->set_addresses(std::move(addresses));
+                                  start_streams(t, 0, 1);
+                              });
+                          });
+    }
+}
+
+void Daemon::transfer_ended(uint32_t id) {
+    queue_.ended(id);
+    start_waiting();
+}
+
+CancelOutcome Daemon::cancel(uint32_t id, const std::string& reason) {
+    auto t = registry_.get(id);
+    if (!t) return CancelOutcome::NoSuchTransfer;
+    if (!t->cancel(reason)) return CancelOutcome::AlreadyFinished;
+    spdlog::info("transfer {}: {} {}", id, t->name(), reason);
+    if (t->direction() == Direction::Out) {
+        auto out = std::static_pointer_cast<OutgoingTransfer>(t);
+        queue_.remove(id);
+        out->release_source();
+    } else {
+        registry_.forget_incoming(std::static_pointer_cast<IncomingTransfer>(t)->offer().id);
+    }
+    // Closing the streams is what removes a partial file on either side.
+    close_transfer(id);
+    return CancelOutcome::Canceled;
+}
+
+std::vector<std::string> Daemon::reload() {
+    Config fresh;
+    if (!config_path_.empty())
+        fresh = load_config(config_path_);
+    else if (std::filesystem::exists(kDefaultConfigPath))
+        fresh = load_config(kDefaultConfigPath);
+
+    std::vector<std::string> kept;
+    if (fresh.listen.address != config_.listen.address || fresh.listen.port != config_.listen.port)
+        kept.push_back("[listen]");
+    if (fresh.storage.incoming != config_.storage.incoming) kept.push_back("[storage] incoming");
+    if (fresh.engine.workers != config_.engine.workers ||
+        fresh.engine.pipe_size != config_.engine.pipe_size)
+        kept.push_back("[engine]");
+    if (fresh.control.bus != config_.control.bus) kept.push_back("[control] bus");
+
+    config_.storage.max_file_size = fresh.storage.max_file_size;
+    config_.storage.on_conflict = fresh.storage.on_conflict;
+    config_.transfer = fresh.transfer;
+    config_.control.group = fresh.control.group;
+    storage_.set_limits(config_.storage);
+
+    spdlog::info("configuration reloaded from {}",
+                 config_path_.empty() ? "the built-in defaults" : config_path_.string());
+    for (const auto& k : kept)
+        spdlog::warn("configuration reloaded: {} changed but needs a restart; kept as it was", k);
+    // A larger max_active lets waiting transfers start now.
+    start_waiting();
+    return kept;
 }
 
 void Daemon::start_streams(const std::shared_ptr<OutgoingTransfer>& t, uint16_t first,

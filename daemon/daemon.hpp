@@ -6,11 +6,14 @@
 #include "destination.hpp"
 #include "listener.hpp"
 #include "outgoing_transfer.hpp"
+#include "resolver.hpp"
 #include "storage.hpp"
+#include "transfer_queue.hpp"
 #include "transfer_registry.hpp"
 #include "unique_fd.hpp"
 
 #include <atomic>
+#include <filesystem>
 #include <memory>
 #include <span>
 #include <string>
@@ -30,10 +33,14 @@ struct SendRequest {
     uint32_t chunk_size = 0; // 0: from the configuration
 };
 
+enum class CancelOutcome { Canceled, NoSuchTransfer, AlreadyFinished };
+
 class Daemon {
 public:
-    // Throws std::system_error or std::runtime_error with a message for the user.
-    Daemon(Config config, BusKind bus);
+    // `config_path` is the file `config` came from, re-read by reload(); empty when
+    // the built-in defaults are in use. Throws std::system_error or std::runtime_error
+    // with a message for the user.
+    Daemon(Config config, std::filesystem::path config_path, BusKind bus);
     ~Daemon();
 
     // Serves until SIGTERM or SIGINT; returns the exit status.
@@ -49,8 +56,18 @@ public:
     void note_copy_fallback(const char* what);
     void random_bytes(std::span<uint8_t> out);
 
-    // Control thread only. Throws UnknownHost, std::invalid_argument, std::system_error.
+    // Control thread only, from here to the next comment.
+    // Queues a transfer. Throws std::invalid_argument, std::system_error.
     uint32_t send(SendRequest request);
+    // `reason` becomes the transfer's error, e.g. "canceled by root".
+    CancelOutcome cancel(uint32_t id, const std::string& reason);
+    // Re-reads the configuration file and applies what can change while running.
+    // Throws ConfigError and then changes nothing; returns the changed settings that
+    // need a restart and were left as they were.
+    std::vector<std::string> reload();
+    const TransferQueue& queue() const { return queue_; }
+    // Microseconds since the Unix epoch.
+    uint64_t started_at() const { return started_at_; }
 
     // Any thread.
     void start_streams(const std::shared_ptr<OutgoingTransfer>& t, uint16_t first, uint16_t count);
@@ -66,11 +83,16 @@ private:
     void arm_signals(Worker& w);
     void on_signal(int signo);
     void stop();
+    void start_waiting();
+    void transfer_ended(uint32_t id);
 
     Config config_;
+    const std::filesystem::path config_path_;
+    const uint64_t started_at_;
     Storage storage_;
     Listener listener_;
     TransferRegistry registry_;
+    TransferQueue queue_;
     bool use_splice_ = false;
     std::atomic<bool> copy_logged_{false};
     UniqueFd signal_fd_;
@@ -80,6 +102,8 @@ private:
     std::unique_ptr<DbusService> dbus_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::atomic<bool> stopping_{false};
+    // Its lookups report to worker 0, so it goes before the workers do.
+    Resolver resolver_;
 };
 
 } // namespace streamd

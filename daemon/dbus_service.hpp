@@ -1,15 +1,16 @@
-// streamd on D-Bus: the manager object and one object per transfer, served from
-// worker 0's ring by polling the bus connection's fd.
+// streamd on D-Bus: the manager object, one object per transfer and systemd's log
+// control, served from worker 0's ring by polling the bus connection's fd.
 #pragma once
 
 #include "config.hpp"
+#include "transfer_registry.hpp"
 
 #include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
 #include <sdbus-c++/IConnection.h>
-#include <set>
+#include <string>
 
 namespace streamd {
 
@@ -27,17 +28,26 @@ public:
 
     // Starts serving on worker 0's ring (its thread only, from here on).
     void attach(Worker& w);
-    // Exports transfers that are not on the bus yet.
+    // Exports transfers that are not on the bus yet and makes sure progress is announced.
     void publish();
 
 private:
     class ManagerObject;
     class TransferObject;
+    class LogControlObject;
     using Clock = std::chrono::steady_clock;
+
+    // Throws the AccessDenied error unless the caller of the call being handled may
+    // do `what` ("send files"); returns who they are.
+    std::string authorize(const sdbus::Message* call, const char* what) const;
+    void cancel(uint32_t id, const sdbus::Message* call);
+    std::pair<uint64_t, uint64_t> rates() const; // in, out
 
     void arm_poll();
     void process();
     void tick();
+    void expire(uint64_t now_us);
+    std::optional<Clock::time_point> next_expiry() const;
     std::optional<Clock::time_point> deadline() const;
     void after_wakeup();
 
@@ -45,8 +55,8 @@ private:
     const char* bus_label_;
     std::unique_ptr<sdbus::IConnection> bus_;
     std::unique_ptr<ManagerObject> manager_;
+    std::unique_ptr<LogControlObject> log_control_;
     std::map<uint32_t, std::unique_ptr<TransferObject>> transfers_;
-    std::set<uint32_t> settled_; // final state announced; no more ticks needed
     Worker* worker_ = nullptr;
     uint64_t poll_tag_ = 0;
     short armed_events_ = 0;

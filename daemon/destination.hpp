@@ -1,15 +1,20 @@
 // "HOST[:PORT]" as users write it, and its resolution to a socket address.
 #pragma once
 
-#include "outgoing_transfer.hpp"
-
 #include <cstdint>
+#include <netinet/in.h>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <sys/socket.h>
 #include <vector>
 
 namespace streamd {
+
+struct PeerAddress {
+    sockaddr_storage addr{};
+    socklen_t length = 0;
+};
 
 struct Destination {
     std::string host;

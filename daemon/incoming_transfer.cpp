@@ -7,13 +7,11 @@ namespace streamd {
 IncomingTransfer::IncomingTransfer(uint32_t id, const proto::Offer& offer, std::string peer,
                                    const Storage& storage)
     : Transfer(id, Direction::In, offer.name, std::move(peer), offer.size, offer.stream_count,
-               offer.chunk_size),
+               offer.chunk_size, TransferState::Running),
       offer_(offer), storage_(storage), partial_name_(Storage::partial_name(offer.id)),
       file_(storage.create_partial(partial_name_, offer.size)),
       chunk_state_(std::make_unique<std::atomic<uint8_t>[]>(offer.chunk_count())),
-      digests_(offer.chunk_count(), 0) {
-    advance(TransferState::Running);
-}
+      digests_(offer.chunk_count(), 0) {}
 
 IncomingTransfer::~IncomingTransfer() {
     // Holding the file means the partial is still ours: neither renamed nor discarded.

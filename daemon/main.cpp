@@ -58,15 +58,14 @@ int main(int argc, char** argv) {
     streamd::setup_logging(verbose);
     try {
         streamd::Config config;
-        if (!config_path.empty()) {
+        if (config_path.empty() && std::filesystem::exists(streamd::kDefaultConfigPath))
+            config_path = streamd::kDefaultConfigPath;
+        if (!config_path.empty())
             config = streamd::load_config(config_path);
-        } else if (std::filesystem::exists(streamd::kDefaultConfigPath)) {
-            config = streamd::load_config(streamd::kDefaultConfigPath);
-        } else {
+        else
             spdlog::info("no {}; using the built-in defaults", streamd::kDefaultConfigPath);
-        }
         auto bus = user ? streamd::BusKind::Session : config.control.bus;
-        streamd::Daemon daemon(std::move(config), bus);
+        streamd::Daemon daemon(std::move(config), config_path, bus);
         return daemon.run();
     } catch (const streamd::ConfigError& e) {
         spdlog::critical("{}", e.what());

@@ -7,10 +7,10 @@
 namespace streamd {
 
 OutgoingTransfer::OutgoingTransfer(uint32_t id, UniqueFd source, proto::Offer offer,
-                                   std::string peer, std::vector<PeerAddress> addresses)
-    : Transfer(id, Direction::Out, offer.name, std::move(peer), offer.size, offer.stream_count,
-               offer.chunk_size),
-      source_(std::move(source)), offer_(std::move(offer)), addresses_(std::move(addresses)),
+                                   Destination destination)
+    : Transfer(id, Direction::Out, offer.name, destination.to_string(), offer.size,
+               offer.stream_count, offer.chunk_size, TransferState::Queued),
+      source_(std::move(source)), offer_(std::move(offer)), destination_(std::move(destination)),
       digests_(offer_.chunk_count(), 0) {
     struct stat st {};
     sparse_ = ::fstat(source_.get(), &st) == 0 &&

@@ -2,32 +2,29 @@
 #pragma once
 
 #include "chunk_scheduler.hpp"
+#include "destination.hpp"
 #include "native_frames.hpp"
 #include "transfer.hpp"
 #include "unique_fd.hpp"
 
 #include <atomic>
 #include <memory>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <vector>
 
 namespace streamd {
 
-struct PeerAddress {
-    sockaddr_storage addr{};
-    socklen_t length = 0;
-};
-
 class OutgoingTransfer : public Transfer {
 public:
-    OutgoingTransfer(uint32_t id, UniqueFd source, proto::Offer offer, std::string peer,
-                     std::vector<PeerAddress> addresses);
+    // Starts out queued; `destination` is what the caller asked for.
+    OutgoingTransfer(uint32_t id, UniqueFd source, proto::Offer offer, Destination destination);
 
     const proto::Offer& offer() const { return offer_; }
+    const Destination& destination() const { return destination_; }
     // Every address the destination resolved to, in the resolver's order. Stream 0
-    // tries them in turn; the others use the one that answered it.
+    // tries them in turn; the others use the one that answered it. Set once, before
+    // the first stream starts.
     const std::vector<PeerAddress>& addresses() const { return addresses_; }
+    void set_addresses(std::vector<PeerAddress> a) { addresses_ = std::move(a); }
     size_t chosen_address() const { return chosen_.load(std::memory_order_relaxed); }
     void choose_address(size_t i) { chosen_.store(i, std::memory_order_relaxed); }
     int source() const { return source_.get(); }
@@ -50,11 +47,16 @@ public:
     void detach_stream() {
         if (streams_.fetch_sub(1, std::memory_order_acq_rel) == 1) source_.reset();
     }
+    // A transfer that ends before any stream started gives the file back here.
+    void release_source() {
+        if (streams_.load(std::memory_order_acquire) == 0) source_.reset();
+    }
 
 private:
     UniqueFd source_;
     const proto::Offer offer_;
-    const std::vector<PeerAddress> addresses_;
+    const Destination destination_;
+    std::vector<PeerAddress> addresses_;
     std::atomic<size_t> chosen_{0};
     bool sparse_ = false;
     std::unique_ptr<ChunkScheduler> scheduler_;

@@ -393,7 +393,15 @@ void ReceiveStream::refuse(proto::ErrorCode code, std::string message) {
 
 void ReceiveStream::cancel() {
     // A stream that is telling its peer why it ends finishes saying so first.
-    if (!close_after_send_) close();
+    if (close_after_send_) return;
+    if (transfer_ && transfer_->state() == TransferState::Canceled) {
+        // Canceled here: the sender learns why instead of seeing its streams drop.
+        send_frame(
+            proto::Error{proto::ErrorCode::Canceled, transfer_->error() + " at the receiver"});
+        close_after_send_ = true;
+        return;
+    }
+    close();
 }
 
 void ReceiveStream::abandon(const std::string& reason) {

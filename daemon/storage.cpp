@@ -59,6 +59,11 @@ Storage::Storage(const Config::Storage& config)
                                 "cannot write to incoming folder " + path_.string());
 }
 
+void Storage::set_limits(const Config::Storage& config) {
+    max_file_size_.store(config.max_file_size, std::memory_order_relaxed);
+    on_conflict_.store(config.on_conflict, std::memory_order_relaxed);
+}
+
 std::string Storage::partial_name(const proto::TransferId& id) {
     return std::string(proto::kPartialPrefix) + proto::to_hex(id) + ".part";
 }
@@ -66,11 +71,12 @@ std::string Storage::partial_name(const proto::TransferId& id) {
 void Storage::check_offer(const proto::Offer& offer) const {
     if (auto problem = proto::name_problem(offer.name))
         throw Refusal{proto::ErrorCode::BadName, *problem};
-    if (max_file_size_ != 0 && offer.size > max_file_size_)
+    const uint64_t max_file_size = max_file_size_.load(std::memory_order_relaxed);
+    if (max_file_size != 0 && offer.size > max_file_size)
         throw Refusal{proto::ErrorCode::TooLarge, "file of " + std::to_string(offer.size) +
                                                       " bytes (" + proto::format_size(offer.size) +
                                                       ") exceeds the limit of " +
-                                                      std::to_string(max_file_size_) + " bytes"};
+                                                      std::to_string(max_file_size) + " bytes"};
     if (offer.chunk_count() > kMaxChunks)
         throw Refusal{proto::ErrorCode::TooLarge,
                       "file of " + std::to_string(offer.size) + " bytes needs more than " +
@@ -84,7 +90,8 @@ void Storage::check_offer(const proto::Offer& offer) const {
                           "not enough space: the file needs " + proto::format_size(offer.size) +
                               ", " + proto::format_size(free_bytes) + " are free"};
     }
-    if (on_conflict_ == OnConflict::Fail) {
+    const OnConflict on_conflict = on_conflict_.load(std::memory_order_relaxed);
+    if (on_conflict == OnConflict::Fail) {
         struct stat st {};
         if (::fstatat(dir_.get(), offer.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0)
             throw Refusal{proto::ErrorCode::Exists, "'" + offer.name + "' already exists"};
@@ -114,7 +121,7 @@ std::string Storage::commit(int fd, const std::string& partial_name,
     auto place = [&](const std::string& name, unsigned flags) {
         return ::renameat2(dir_.get(), partial_name.c_str(), dir_.get(), name.c_str(), flags);
     };
-    switch (on_conflict_) {
+    switch (on_conflict_.load(std::memory_order_relaxed)) {
     case OnConflict::Overwrite:
         if (place(offer.name, 0) != 0) throw io_refusal("cannot rename into place", errno);
         return offer.name;

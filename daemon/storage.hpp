@@ -6,6 +6,7 @@
 #include "native_frames.hpp"
 #include "unique_fd.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -30,6 +31,8 @@ public:
     explicit Storage(const Config::Storage& config);
 
     const std::filesystem::path& path() const { return path_; }
+    // New limits for offers from now on (a reload); any thread.
+    void set_limits(const Config::Storage& config);
 
     // Throws Refusal when the offer cannot be taken.
     void check_offer(const proto::Offer& offer) const;
@@ -45,8 +48,9 @@ public:
 private:
     std::filesystem::path path_;
     UniqueFd dir_;
-    uint64_t max_file_size_;
-    OnConflict on_conflict_;
+    // Read by every worker, changed by a reload.
+    std::atomic<uint64_t> max_file_size_;
+    std::atomic<OnConflict> on_conflict_;
 };
 
 } // namespace streamd

@@ -5,12 +5,22 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 
 namespace streamd {
 
-enum class TransferState : uint8_t { Connecting, Running, Verifying, Done, Failed };
+// In the order a transfer goes through them; the last three are final.
+enum class TransferState : uint8_t {
+    Queued,
+    Connecting,
+    Running,
+    Verifying,
+    Done,
+    Failed,
+    Canceled
+};
 enum class Direction : uint8_t { In, Out };
 
 const char* to_string(TransferState s);
@@ -21,9 +31,10 @@ inline const char* to_string(Direction d) {
 class Transfer {
 public:
     Transfer(uint32_t id, Direction direction, std::string name, std::string peer, uint64_t size,
-             unsigned streams, uint32_t chunk_size)
+             unsigned streams, uint32_t chunk_size, TransferState initial)
         : id_(id), direction_(direction), name_(std::move(name)), peer_(std::move(peer)),
-          size_(size), streams_(streams), chunk_size_(chunk_size) {}
+          size_(size), streams_(streams), chunk_size_(chunk_size), state_(initial),
+          started_at_(initial == TransferState::Queued ? 0 : created_at_) {}
     virtual ~Transfer() = default;
     Transfer(const Transfer&) = delete;
     Transfer& operator=(const Transfer&) = delete;
@@ -38,10 +49,8 @@ public:
 
     TransferState state() const { return state_.load(std::memory_order_acquire); }
     uint64_t bytes_done() const { return bytes_done_.load(std::memory_order_relaxed); }
-    bool finished() const {
-        auto s = state();
-        return s == TransferState::Done || s == TransferState::Failed;
-    }
+    bool finished() const { return is_final(state()); }
+    static bool is_final(TransferState s) { return s >= TransferState::Done; }
     std::string error() const {
         std::lock_guard lock(mutex_);
         return error_;
@@ -50,9 +59,14 @@ public:
         std::lock_guard lock(mutex_);
         return stored_name_;
     }
-    // Microseconds since the Unix epoch; finished_at() is 0 until the transfer ends.
+    // Microseconds since the Unix epoch; started_at() is 0 while queued, finished_at()
+    // until the transfer ends.
     uint64_t created_at() const { return created_at_; }
+    uint64_t started_at() const { return started_at_.load(std::memory_order_acquire); }
     uint64_t finished_at() const { return finished_at_.load(std::memory_order_acquire); }
+
+    // Called once, on whichever thread ends the transfer, after its final state is set.
+    void on_end(std::function<void(Transfer&)> f) { on_end_ = std::move(f); }
 
     void add_bytes(uint64_t n) { bytes_done_.fetch_add(n, std::memory_order_relaxed); }
     // Moves forward only; a finished transfer stays as it ended.
@@ -60,8 +74,12 @@ public:
     void succeed(std::string stored_name);
     // The first failure is the one reported; returns false when already finished.
     bool fail(std::string reason);
+    // As fail(), ending in Canceled.
+    bool cancel(std::string reason);
 
 private:
+    bool end(TransferState final_state, std::string reason);
+
     static uint64_t now_us() {
         return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                          std::chrono::system_clock::now().time_since_epoch())
@@ -76,10 +94,12 @@ private:
     const unsigned streams_;
     const uint32_t chunk_size_;
 
-    std::atomic<TransferState> state_{TransferState::Connecting};
-    std::atomic<uint64_t> bytes_done_{0};
     const uint64_t created_at_ = now_us();
+    std::atomic<TransferState> state_;
+    std::atomic<uint64_t> bytes_done_{0};
+    std::atomic<uint64_t> started_at_;
     std::atomic<uint64_t> finished_at_{0};
+    std::function<void(Transfer&)> on_end_;
     mutable std::mutex mutex_; // guards the strings below and finishing
     std::string error_;
     std::string stored_name_;

@@ -80,6 +80,14 @@ void Worker::close_transfer(uint32_t transfer_id) {
     }
 }
 
+void Worker::cancel_operations(Connection& c) {
+    for (Op op : {Op::Connect, Op::Recv, Op::Send, Op::DataIn, Op::DataOut, Op::Tee}) {
+        io_uring_sqe* sqe = ring_->sqe();
+        io_uring_prep_cancel64(sqe, tag(c, op), IORING_ASYNC_CANCEL_ALL);
+        sqe->user_data = ignore_tag_;
+    }
+}
+
 uint64_t Worker::tag(Connection& c, Op op) {
     return encode(op, c.generation_, c.slot_);
 }
@@ -156,6 +164,7 @@ void Worker::dispatch(uint64_t user_data, int res, uint32_t flags) {
 
 void Worker::run() {
     ring_.emplace(kRingEntries);
+    ignore_tag_ = handler_tag([](int, uint32_t) {});
     arm_wake();
     daemon_.worker_started(*this);
     io_uring* ring = ring_->get();

@@ -49,6 +49,8 @@ public:
     void submit_now() { io_uring_submit(ring_->get()); }
 
     void adopt(std::unique_ptr<Connection> c);
+    // Asks the kernel to cancel every operation `c` has in flight.
+    void cancel_operations(Connection& c);
     void close_transfer(uint32_t transfer_id);
     // user_data for an operation whose completion calls `h` (this thread only).
     uint64_t handler_tag(Handler h);
@@ -79,6 +81,7 @@ private:
     bool stopping_ = false;
 
     std::vector<Handler> handlers_;
+    uint64_t ignore_tag_ = 0; // for completions nobody needs, such as cancellations
 
     UniqueFd wake_fd_;
     uint64_t wake_value_ = 0;

@@ -44,9 +44,11 @@ void expect_same(const Config& a, const Config& b) {
     EXPECT_EQ(a.transfer.chunk_size, b.transfer.chunk_size);
     EXPECT_EQ(a.transfer.max_active, b.transfer.max_active);
     EXPECT_EQ(a.transfer.verify, b.transfer.verify);
+    EXPECT_EQ(a.transfer.keep_finished, b.transfer.keep_finished);
     EXPECT_EQ(a.engine.workers, b.engine.workers);
     EXPECT_EQ(a.engine.pipe_size, b.engine.pipe_size);
     EXPECT_EQ(a.control.bus, b.control.bus);
+    EXPECT_EQ(a.control.group, b.control.group);
 }
 
 // A private folder removed with everything in it when the test ends.
@@ -84,9 +86,9 @@ TEST(ConfigShipped, SetsEveryKey) {
     const std::map<std::string, std::set<std::string>> expected = {
         {"listen", {"address", "port"}},
         {"storage", {"incoming", "max_file_size", "on_conflict"}},
-        {"transfer", {"streams", "chunk_size", "max_active", "verify"}},
+        {"transfer", {"streams", "chunk_size", "max_active", "verify", "keep_finished"}},
         {"engine", {"workers", "pipe_size"}},
-        {"control", {"bus"}},
+        {"control", {"bus", "group"}},
     };
     std::map<std::string, std::set<std::string>> found;
     for (auto&& [table, node] : root) {
@@ -113,6 +115,7 @@ streams = 16
 chunk_size = "8M"
 max_active = 32
 verify = false
+keep_finished = "2h30m"
 
 [engine]
 workers = 3
@@ -120,6 +123,7 @@ pipe_size = "256K"
 
 [control]
 bus = "session"
+group = "transfer-admins"
 )");
     EXPECT_EQ(c.listen.address, "192.0.2.7");
     EXPECT_EQ(c.listen.port, 9000);
@@ -130,9 +134,11 @@ bus = "session"
     EXPECT_EQ(c.transfer.chunk_size, 8u << 20);
     EXPECT_EQ(c.transfer.max_active, 32u);
     EXPECT_FALSE(c.transfer.verify);
+    EXPECT_EQ(c.transfer.keep_finished, 9000u);
     EXPECT_EQ(c.engine.workers, 3u);
     EXPECT_EQ(c.engine.pipe_size, 256u << 10);
     EXPECT_EQ(c.control.bus, BusKind::Session);
+    EXPECT_EQ(c.control.group, "transfer-admins");
 }
 
 TEST(ConfigValues, KeysMayBeDottedOrInline) {
@@ -396,6 +402,35 @@ TEST(ConfigLoad, UnreadableFile) {
     } catch (const ConfigError& e) {
         EXPECT_EQ(std::string(e.what()), file.string() + ": cannot read: Permission denied");
     }
+}
+
+TEST(ConfigDurations, SecondsAndUnits) {
+    EXPECT_EQ(parse("[transfer]\nkeep_finished = 0").transfer.keep_finished, 0u);
+    EXPECT_EQ(parse("[transfer]\nkeep_finished = 90").transfer.keep_finished, 90u);
+    EXPECT_EQ(parse_duration("90s"), 90u);
+    EXPECT_EQ(parse_duration("15m"), 900u);
+    EXPECT_EQ(parse_duration("1h"), 3600u);
+    EXPECT_EQ(parse_duration("2d"), 172800u);
+    EXPECT_EQ(parse_duration("1h30m"), 5400u);
+    EXPECT_EQ(parse_duration("45"), 45u);
+}
+
+TEST(ConfigDurations, BadOnesAreRefused) {
+    for (const char* bad : {"", "h", "1x", "1h30", "-5s", "1.5h", " 1h", "99999999999999999999"})
+        EXPECT_THROW(parse_duration(bad), std::invalid_argument) << bad;
+    EXPECT_EQ(error_of("[transfer]\nkeep_finished = -1"),
+              "test.toml:2:17: [transfer] keep_finished must not be negative, got -1");
+    EXPECT_EQ(error_of("[transfer]\nkeep_finished = true"),
+              "test.toml:2:17: [transfer] keep_finished must be seconds or a duration string "
+              "such as \"1h\" or \"15m\"");
+    EXPECT_NE(error_of("[transfer]\nkeep_finished = \"soon\"").find("'soon' is not a duration"),
+              std::string::npos);
+}
+
+TEST(ConfigGroup, NamesAreChecked) {
+    EXPECT_EQ(parse("[control]\ngroup = \"wheel\"").control.group, "wheel");
+    for (const char* bad : {"\"\"", "\"-x\"", "\"a b\"", "\"a/b\"", "7"})
+        EXPECT_FALSE(error_of(std::string("[control]\ngroup = ") + bad).empty()) << bad;
 }
 
 TEST(ConfigToString, OnConflictNames) {
