@@ -7,7 +7,7 @@ PORT ?= 7740
 BUILD_DEPS := meson ninja-build pkg-config g++ liburing-dev libsdbus-c++-dev libsdbus-c++-bin \
 	libtomlplusplus-dev libspdlog-dev libfmt-dev libgtest-dev libsystemd-dev libxxhash-dev
 RUN_DEPS := dbus
-TEST_DEPS := dbus util-linux coreutils clang-format iproute2
+TEST_DEPS := dbus util-linux coreutils clang-format iproute2 systemd
 BENCH_RESULT := bench/results/$(shell date +%Y-%m-%d)
 BENCH_DEPS := iperf3 nginx-light rsync socat curl aria2 gnuplot-nox iproute2 iputils-ping
 

@@ -1,6 +1,8 @@
 // The streamctl command line: what it may say and what it means.
 #pragma once
 
+#include "json_writer.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -8,28 +10,54 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace streamd::ctl {
 
 enum class BusKind { System, Session };
 
-struct HelpRequest {};
+struct HelpRequest {
+    std::string command; // empty: the overview of every command
+};
 struct VersionRequest {};
 
 struct SendRequest {
-    std::string file;
-    std::string destination; // HOST[:PORT], passed to the daemon unchanged
+    std::vector<std::string> files; // at least one, in the order given
+    std::string destination;        // HOST[:PORT], passed to the daemon unchanged
     std::optional<uint32_t> streams;
     std::optional<uint64_t> chunk_size;
-    std::optional<std::string> name; // --as
+    std::optional<std::string> name; // --as, only with one file
     bool wait = true;                // false with --no-block
 };
 
 struct ListRequest {
-    bool json = false;
+    std::optional<JsonStyle> json;
+    bool legend = true; // false with --no-legend
 };
 
-using Request = std::variant<HelpRequest, VersionRequest, SendRequest, ListRequest>;
+struct StatusRequest {
+    std::vector<uint32_t> ids; // at least one
+    std::optional<JsonStyle> json;
+};
+
+struct CancelRequest {
+    std::vector<uint32_t> ids; // at least one
+};
+
+struct StatsRequest {
+    std::optional<JsonStyle> json;
+};
+
+struct WatchRequest {
+    std::optional<uint32_t> id;
+    bool json = false; // JSON Lines, always compact
+    bool legend = true;
+};
+
+struct ReloadRequest {};
+
+using Request = std::variant<HelpRequest, VersionRequest, SendRequest, ListRequest, StatusRequest,
+                             CancelRequest, StatsRequest, WatchRequest, ReloadRequest>;
 
 struct Invocation {
     BusKind bus = BusKind::System;
@@ -40,14 +68,25 @@ struct Invocation {
 // "streamctl: " prefix.
 class UsageError : public std::runtime_error {
 public:
-    using std::runtime_error::runtime_error;
+    explicit UsageError(const std::string& message, std::string command = {})
+        : std::runtime_error(message), command_(std::move(command)) {}
+
+    // The command whose usage was broken, so that the hint can point at its own help; empty
+    // when there is no such command.
+    const std::string& command() const { return command_; }
+
+private:
+    std::string command_;
 };
 
 // Parses the arguments after the program name. Options may come before or after the
 // command and its operands; "--" ends the options. Throws UsageError.
 Invocation parse_arguments(std::span<const std::string_view> args);
 
-// The text printed by --help.
-std::string usage_text();
+// The text printed by --help: the overview for "", a command's own usage otherwise.
+std::string usage_text(std::string_view command = {});
+
+// "Try 'streamctl send --help'." after a usage error of `error`.
+std::string usage_hint(const UsageError& error);
 
 } // namespace streamd::ctl

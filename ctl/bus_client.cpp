@@ -4,11 +4,14 @@
 #include "manager_proxy.hpp"
 #include "terminal_text.hpp"
 
+#include <optional>
+
 namespace streamd::ctl {
 
 namespace {
 
 constexpr const char* kPropertiesInterface = "org.freedesktop.DBus.Properties";
+constexpr const char* kTransferPathPrefix = "/org/streamd/Streamd1/transfer/";
 
 // sdbus-c++ reports a failed connect as "Failed to open system bus (REASON)"; the reason
 // alone reads better after our own "cannot connect to the system bus: ".
@@ -23,10 +26,22 @@ std::string connect_reason(const sdbus::Error& e) {
     return m.empty() ? e.getName() : m;
 }
 
+// The message may quote a remote peer; keep it to one harmless line.
+std::string message_of(const sdbus::Error& e) {
+    return printable(e.getMessage().empty() ? e.getName() : e.getMessage());
+}
+
 template <typename T>
 void read_property(const std::map<std::string, sdbus::Variant>& props, const char* name, T& out) {
     // A property of another type or a missing one keeps its default, so that a daemon
     // that is newer or older than this client can still be followed.
+    const auto it = props.find(name);
+    if (it != props.end() && it->second.containsValueOfType<T>()) out = it->second.get<T>();
+}
+
+template <typename T>
+void read_property(const std::map<std::string, sdbus::Variant>& props, const char* name,
+                   std::optional<T>& out) {
     const auto it = props.find(name);
     if (it != props.end() && it->second.containsValueOfType<T>()) out = it->second.get<T>();
 }
@@ -43,25 +58,26 @@ public:
     }
     ~ManagerProxy() { unregisterProxy(); }
 
-private:
-    void onTransferNew(const uint32_t&, const sdbus::ObjectPath&) override {}
-    void onTransferRemoved(const uint32_t&, const sdbus::ObjectPath&, const std::string&) override {}
-
-public:
-
     // Send by hand rather than through the generated method, which drops the reply's
     // sender.
-    QueuedTransfer send(const UniqueFd& file, const std::string& destination,
-                        const std::map<std::string, sdbus::Variant>& options) {
+    TransferRef send(const UniqueFd& file, const std::string& destination,
+                     const std::map<std::string, sdbus::Variant>& options) {
         auto call = getProxy().createMethodCall(kManagerInterface, "Send");
         call << sdbus::UnixFd(file.get()) << destination << options;
         auto reply = getProxy().callMethod(call);
-        QueuedTransfer t;
+        TransferRef t;
         reply >> t.id >> t.path;
         t.daemon = reply.getSender();
         if (t.daemon.empty()) // a direct connection has no bus names
             t.daemon = kBusName;
         return t;
+    }
+
+private:
+    // streamctl polls rather than follows signals: simpler, and it cannot miss a change
+    // that happened before it subscribed.
+    void onTransferNew(const uint32_t&, const sdbus::ObjectPath&) override {}
+    void onTransferRemoved(const uint32_t&, const sdbus::ObjectPath&, const std::string&) override {
     }
 };
 
@@ -87,16 +103,32 @@ bool is_name_without_owner(const sdbus::Error& e) {
            e.getName() == "org.freedesktop.DBus.Error.NameHasNoOwner";
 }
 
+bool is_unknown_transfer(const sdbus::Error& e) {
+    const std::string& name = e.getName();
+    return name == "org.freedesktop.DBus.Error.UnknownObject" ||
+           name == "org.freedesktop.DBus.Error.UnknownInterface" ||
+           name == "org.freedesktop.DBus.Error.UnknownMethod" ||
+           name == "org.streamd.Streamd1.Error.NoSuchTransfer";
+}
+
 Failure BusClient::failure(const sdbus::Error& e) const {
     if (is_name_without_owner(e))
         return Failure(std::string("streamd is not running (no ") + kBusName + " on the " +
                        bus_label() + ")");
-    // The message may quote a remote peer; keep it to one harmless line.
-    return Failure(printable(e.getMessage().empty() ? e.getName() : e.getMessage()));
+    return Failure(message_of(e));
 }
 
-QueuedTransfer BusClient::send(const UniqueFd& file, const std::string& destination,
-                               const std::map<std::string, sdbus::Variant>& options) {
+Failure BusClient::lost(const sdbus::Error& e, uint32_t id) const {
+    if (is_name_without_owner(e))
+        return Failure(std::string("lost connection to streamd: it is no longer on the ") +
+                       bus_label());
+    if (is_unknown_transfer(e))
+        return Failure("transfer " + std::to_string(id) + " is no longer known to streamd");
+    return Failure("lost connection to streamd: " + message_of(e));
+}
+
+TransferRef BusClient::send(const UniqueFd& file, const std::string& destination,
+                            const std::map<std::string, sdbus::Variant>& options) {
     try {
         return manager_->send(file, destination, options);
     } catch (const sdbus::Error& e) {
@@ -109,7 +141,8 @@ std::vector<TransferRow> BusClient::list_transfers() {
         std::vector<TransferRow> rows;
         for (const auto& t : manager_->ListTransfers()) {
             rows.push_back({std::get<0>(t), std::get<1>(t), std::get<2>(t), std::get<3>(t),
-                            std::get<4>(t), std::get<5>(t), std::get<6>(t), std::get<9>(t)});
+                            std::get<4>(t), std::get<5>(t), std::get<6>(t), std::get<7>(t),
+                            std::get<8>(t), std::get<9>(t)});
         }
         return rows;
     } catch (const sdbus::Error& e) {
@@ -117,7 +150,68 @@ std::vector<TransferRow> BusClient::list_transfers() {
     }
 }
 
-TransferSnapshot BusClient::transfer_snapshot(const QueuedTransfer& transfer) {
+void BusClient::cancel_transfer(uint32_t id) {
+    try {
+        manager_->CancelTransfer(id);
+    } catch (const sdbus::Error& e) {
+        throw failure(e);
+    }
+}
+
+void BusClient::reload() {
+    try {
+        manager_->Reload();
+    } catch (const sdbus::Error& e) {
+        if (is_name_without_owner(e)) throw failure(e);
+        throw Failure("reload refused: " + message_of(e));
+    }
+}
+
+DaemonStats BusClient::stats() {
+    std::map<std::string, sdbus::Variant> values;
+    try {
+        values = manager_->GetStats();
+    } catch (const sdbus::Error& e) {
+        throw failure(e);
+    }
+    DaemonStats s;
+    read_property(values, "BytesIn", s.bytes_in);
+    read_property(values, "BytesOut", s.bytes_out);
+    read_property(values, "TransfersDone", s.transfers_done);
+    read_property(values, "TransfersFailed", s.transfers_failed);
+    read_property(values, "TransfersCanceled", s.transfers_canceled);
+    read_property(values, "ActiveIn", s.active_in);
+    read_property(values, "ActiveOut", s.active_out);
+    read_property(values, "Queued", s.queued);
+    read_property(values, "RateIn", s.rate_in);
+    read_property(values, "RateOut", s.rate_out);
+    read_property(values, "MaxActive", s.max_active);
+    read_property(values, "KeepFinished", s.keep_finished);
+    read_property(values, "StartedAt", s.started_at);
+    read_property(values, "Version", s.version);
+    return s;
+}
+
+TransferRef BusClient::transfer_by_id(uint32_t id) {
+    TransferRef t{id, sdbus::ObjectPath(kTransferPathPrefix + std::to_string(id)), kBusName};
+    // Pinned to the daemon's unique name, as for a transfer this client sent. When that
+    // cannot be asked (no daemon yet, or no bus driver on a direct connection), the
+    // well-known name stays and the call itself says what is wrong.
+    try {
+        auto driver =
+            sdbus::createProxy(*connection_, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+        std::string owner;
+        driver->callMethod("GetNameOwner")
+            .onInterface("org.freedesktop.DBus")
+            .withArguments(std::string(kBusName))
+            .storeResultsTo(owner);
+        if (!owner.empty()) t.daemon = owner;
+    } catch (const sdbus::Error&) {
+    }
+    return t;
+}
+
+TransferSnapshot BusClient::transfer_snapshot(const TransferRef& transfer) {
     auto proxy = sdbus::createProxy(*connection_, transfer.daemon, transfer.path);
     std::map<std::string, sdbus::Variant> props;
     proxy->callMethod("GetAll")
@@ -125,6 +219,8 @@ TransferSnapshot BusClient::transfer_snapshot(const QueuedTransfer& transfer) {
         .withArguments(std::string(kTransferInterface))
         .storeResultsTo(props);
     TransferSnapshot s;
+    s.id = transfer.id;
+    s.path = transfer.path;
     read_property(props, "Id", s.id);
     read_property(props, "Direction", s.direction);
     read_property(props, "State", s.state);
@@ -133,11 +229,13 @@ TransferSnapshot BusClient::transfer_snapshot(const QueuedTransfer& transfer) {
     read_property(props, "Size", s.size);
     read_property(props, "BytesDone", s.bytes_done);
     read_property(props, "Rate", s.rate);
+    read_property(props, "Eta", s.eta);
     read_property(props, "Streams", s.streams);
     read_property(props, "ChunkSize", s.chunk_size);
     read_property(props, "StoredName", s.stored_name);
     read_property(props, "Error", s.error);
     read_property(props, "CreatedAt", s.created_at);
+    read_property(props, "StartedAt", s.started_at);
     read_property(props, "FinishedAt", s.finished_at);
     return s;
 }

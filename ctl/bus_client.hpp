@@ -1,7 +1,8 @@
-// streamctl's side of the D-Bus contract with streamd (proto/dbus/*.xml).
+// streamctl's side of the D-Bus contract with streamd (proto/dbus/*.xml, docs/DBUS.md).
 #pragma once
 
 #include "arguments.hpp"
+#include "daemon_stats.hpp"
 #include "failure.hpp"
 #include "transfer_row.hpp"
 #include "transfer_snapshot.hpp"
@@ -21,13 +22,14 @@ inline constexpr const char* kManagerPath = "/org/streamd/Streamd1";
 inline constexpr const char* kManagerInterface = "org.streamd.Streamd1.Manager";
 inline constexpr const char* kTransferInterface = "org.streamd.Streamd1.Transfer";
 
-// A transfer the daemon accepted.
-struct QueuedTransfer {
+// Where a transfer's object lives.
+struct TransferRef {
     uint32_t id = 0;
     sdbus::ObjectPath path;
-    // The unique bus name of the daemon that answered. Following the transfer through it
-    // rather than the well-known name means a restarted daemon, whose transfer ids start
-    // over, is never mistaken for the one that took the transfer.
+    // The bus name to ask. For a transfer this client queued, the unique name of the daemon
+    // that answered: following it through that name rather than the well-known one means a
+    // restarted daemon, whose transfer ids start over, is never mistaken for the one that
+    // took the transfer.
     std::string daemon;
 };
 
@@ -42,21 +44,36 @@ public:
     BusClient& operator=(const BusClient&) = delete;
 
     // Manager.Send. The daemon receives its own duplicate of `file`. Throws Failure.
-    QueuedTransfer send(const UniqueFd& file, const std::string& destination,
-                        const std::map<std::string, sdbus::Variant>& options);
+    TransferRef send(const UniqueFd& file, const std::string& destination,
+                     const std::map<std::string, sdbus::Variant>& options);
 
     // Manager.ListTransfers. Throws Failure.
     std::vector<TransferRow> list_transfers();
 
-    // All Transfer properties at once. Throws sdbus::Error as it comes: while a transfer is
-    // being followed, an error means something different than on the first call.
-    TransferSnapshot transfer_snapshot(const QueuedTransfer& transfer);
+    // Manager.CancelTransfer. Throws Failure with the daemon's message.
+    void cancel_transfer(uint32_t id);
+
+    // Manager.Reload. Throws Failure "reload refused: MESSAGE" when the daemon says no.
+    void reload();
+
+    // Manager.GetStats. Throws Failure.
+    DaemonStats stats();
+
+    // The transfer with this id on the daemon that owns the well-known name now.
+    TransferRef transfer_by_id(uint32_t id);
+
+    // All Transfer properties at once. Throws sdbus::Error as it comes: what an error means
+    // depends on whether the transfer was known a moment ago.
+    TransferSnapshot transfer_snapshot(const TransferRef& transfer);
 
     // "system bus" or "session bus".
     const char* bus_label() const;
 
     // The one line that explains a failed call to the daemon.
     Failure failure(const sdbus::Error& e) const;
+
+    // The one line that explains why a transfer that was being followed cannot be any more.
+    Failure lost(const sdbus::Error& e, uint32_t id) const;
 
 private:
     BusKind bus_;
@@ -66,5 +83,8 @@ private:
 
 // Whether `e` says nobody owns the bus name that was called.
 bool is_name_without_owner(const sdbus::Error& e);
+
+// Whether `e` says the daemon has no such transfer (no object at its path).
+bool is_unknown_transfer(const sdbus::Error& e);
 
 } // namespace streamd::ctl

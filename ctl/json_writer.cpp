@@ -51,6 +51,11 @@ void append_json_string(std::string& out, std::string_view s) {
     out += '"';
 }
 
+void JsonWriter::new_line(size_t depth) {
+    out_ += '\n';
+    out_.append(2 * depth, ' ');
+}
+
 void JsonWriter::before_value() {
     if (after_key_) {
         after_key_ = false;
@@ -59,7 +64,15 @@ void JsonWriter::before_value() {
     if (!has_member_.empty()) {
         if (has_member_.back()) out_ += ',';
         has_member_.back() = true;
+        if (style_ == JsonStyle::Pretty) new_line(has_member_.size());
     }
+}
+
+void JsonWriter::end_container(char close) {
+    // An empty container stays "[]" or "{}" on one line.
+    if (style_ == JsonStyle::Pretty && has_member_.back()) new_line(has_member_.size() - 1);
+    out_ += close;
+    has_member_.pop_back();
 }
 
 void JsonWriter::begin_array() {
@@ -69,8 +82,7 @@ void JsonWriter::begin_array() {
 }
 
 void JsonWriter::end_array() {
-    out_ += ']';
-    has_member_.pop_back();
+    end_container(']');
 }
 
 void JsonWriter::begin_object() {
@@ -80,14 +92,13 @@ void JsonWriter::begin_object() {
 }
 
 void JsonWriter::end_object() {
-    out_ += '}';
-    has_member_.pop_back();
+    end_container('}');
 }
 
 void JsonWriter::key(std::string_view name) {
     before_value();
     append_json_string(out_, name);
-    out_ += ':';
+    out_ += style_ == JsonStyle::Pretty ? ": " : ":";
     after_key_ = true;
 }
 

@@ -1,6 +1,6 @@
-// Compact JSON output. Strings are arbitrary bytes from the daemon and the network, so the
-// writer always produces valid JSON: control characters are escaped and bytes that are not
-// UTF-8 become \ufffd.
+// JSON output, compact or indented. Strings are arbitrary bytes from the daemon and the
+// network, so the writer always produces valid JSON: control characters are escaped and bytes
+// that are not UTF-8 become \ufffd.
 #pragma once
 
 #include <cstdint>
@@ -10,11 +10,16 @@
 
 namespace streamd::ctl {
 
+// --json writes one line, --json=pretty indents by two spaces, one member a line.
+enum class JsonStyle { Compact, Pretty };
+
 // Appends `s` as a quoted JSON string.
 void append_json_string(std::string& out, std::string_view s);
 
 class JsonWriter {
 public:
+    explicit JsonWriter(JsonStyle style = JsonStyle::Compact) : style_(style) {}
+
     void begin_array();
     void end_array();
     void begin_object();
@@ -28,7 +33,10 @@ public:
 
 private:
     void before_value();
+    void end_container(char close);
+    void new_line(size_t depth);
 
+    JsonStyle style_;
     std::string out_;
     // One entry per open container: whether it already holds a member.
     std::vector<bool> has_member_;

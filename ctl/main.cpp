@@ -1,10 +1,15 @@
 // streamctl: queue transfers on streamd and follow them over D-Bus.
 
 #include "arguments.hpp"
+#include "cancel_command.hpp"
 #include "failure.hpp"
 #include "list_command.hpp"
+#include "reload_command.hpp"
 #include "send_command.hpp"
+#include "stats_command.hpp"
+#include "status_command.hpp"
 #include "version.hpp"
+#include "watch_command.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -21,8 +26,8 @@ template <typename... Handlers> struct Overloaded : Handlers... { using Handlers
 
 int run(const Invocation& inv) {
     return std::visit(Overloaded{
-                          [](const HelpRequest&) {
-                              std::fputs(usage_text().c_str(), stdout);
+                          [](const HelpRequest& r) {
+                              std::fputs(usage_text(r.command).c_str(), stdout);
                               return 0;
                           },
                           [](const VersionRequest&) {
@@ -31,6 +36,11 @@ int run(const Invocation& inv) {
                           },
                           [&](const SendRequest& r) { return run_send(r, inv.bus); },
                           [&](const ListRequest& r) { return run_list(r, inv.bus); },
+                          [&](const StatusRequest& r) { return run_status(r, inv.bus); },
+                          [&](const CancelRequest& r) { return run_cancel(r, inv.bus); },
+                          [&](const StatsRequest& r) { return run_stats(r, inv.bus); },
+                          [&](const WatchRequest& r) { return run_watch(r, inv.bus); },
+                          [&](const ReloadRequest& r) { return run_reload(r, inv.bus); },
                       },
                       inv.request);
 }
@@ -43,7 +53,7 @@ int main(int argc, char** argv) {
     try {
         inv = parse_arguments(args);
     } catch (const UsageError& e) {
-        std::fprintf(stderr, "streamctl: %s\nTry 'streamctl --help'.\n", e.what());
+        std::fprintf(stderr, "streamctl: %s\n%s\n", e.what(), usage_hint(e).c_str());
         return 2;
     }
 

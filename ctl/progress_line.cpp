@@ -34,7 +34,14 @@ unsigned percent_done(uint64_t bytes_done, uint64_t size) {
 
 std::string format_eta(uint64_t bytes_left, uint64_t rate) {
     if (rate == 0) return "--:--";
-    const uint64_t seconds = bytes_left / rate + (bytes_left % rate != 0);
+    return format_seconds_left(bytes_left / rate + (bytes_left % rate != 0));
+}
+
+std::string format_rate(uint64_t bytes_per_second) {
+    return proto::format_size(bytes_per_second) + "/s";
+}
+
+std::string format_seconds_left(uint64_t seconds) {
     if (seconds >= 100 * 3600) return "--:--";
     char buf[16];
     const auto h = static_cast<unsigned>(seconds / 3600);
@@ -47,7 +54,7 @@ std::string format_eta(uint64_t bytes_left, uint64_t rate) {
     return buf;
 }
 
-std::string format_progress_line(const TransferSnapshot& t, size_t columns) {
+std::string format_progress_line(const TransferSnapshot& t, size_t columns, size_t name_column) {
     const uint64_t done = std::min(t.bytes_done, t.size);
 
     char pct[8];
@@ -55,8 +62,8 @@ std::string format_progress_line(const TransferSnapshot& t, size_t columns) {
     std::string tail = std::string(kGap) + pct + std::string(kGap) + proto::format_size(done) +
                        " / " + proto::format_size(t.size) + std::string(kGap);
     if (t.state == "running")
-        tail += proto::format_size(t.rate) + "/s" + std::string(kGap) + "ETA " +
-                format_eta(t.size - done, t.rate);
+        tail +=
+            format_rate(t.rate) + std::string(kGap) + "ETA " + format_eta(t.size - done, t.rate);
     else
         tail += printable(t.state);
 
@@ -66,8 +73,14 @@ std::string format_progress_line(const TransferSnapshot& t, size_t columns) {
     const size_t tail_width = display_width(tail);
     const size_t around_bar = kGap.size() + 2; // the gap before the bar and its brackets
 
-    // Room permitting: whole name and a bar of up to kMaxBar; then shorten the name down to
-    // kMinName; then give up the bar; then cut whatever is left.
+    // Room permitting: whole name, padded, and a bar of up to kMaxBar; then the same without
+    // the padding; then shorten the name down to kMinName; then give up the bar; then cut
+    // whatever is left.
+    if (name_column > name_width && name_column + around_bar + kMinBar + tail_width <= budget) {
+        const size_t inner = std::min(kMaxBar, budget - name_column - around_bar - tail_width);
+        return name + std::string(name_column - name_width, ' ') + std::string(kGap) +
+               bar(done, t.size, inner) + tail;
+    }
     if (name_width + around_bar + kMinBar + tail_width <= budget) {
         const size_t inner = std::min(kMaxBar, budget - name_width - around_bar - tail_width);
         return name + std::string(kGap) + bar(done, t.size, inner) + tail;

@@ -3,16 +3,20 @@
 #include "bus_client.hpp"
 #include "failure.hpp"
 #include "file_name.hpp"
-#include "progress_display.hpp"
+#include "interrupt_catcher.hpp"
+#include "live_block.hpp"
+#include "progress_line.hpp"
 #include "send_summary.hpp"
 #include "source_file.hpp"
+#include "terminal_size.hpp"
 #include "terminal_text.hpp"
+#include "transfer_state.hpp"
 
-#include <cerrno>
+#include <algorithm>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
-#include <ctime>
+#include <optional>
+#include <unistd.h>
 
 namespace streamd::ctl {
 
@@ -21,118 +25,171 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Small files finish in milliseconds: look again soon at first, then settle at a
-// pace that still redraws the progress line smoothly.
+// pace that still redraws the progress lines smoothly.
 constexpr auto kFirstPoll = std::chrono::milliseconds(5);
 constexpr auto kPollInterval = std::chrono::milliseconds(200);
 
-volatile std::sig_atomic_t interrupted = 0;
-
-extern "C" void note_interrupt(int) {
-    interrupted = 1;
-}
-
-// Ctrl-C while waiting stops the waiting, not the transfer: that belongs to the daemon, and
-// saying so beats leaving the user to guess. Without SA_RESTART, so that it cuts the sleep
-// between polls short.
-class InterruptCatcher {
-public:
-    InterruptCatcher() {
-        struct sigaction sa {};
-        sa.sa_handler = note_interrupt;
-        sigemptyset(&sa.sa_mask);
-        ::sigaction(SIGINT, &sa, &previous_);
-    }
-    ~InterruptCatcher() { ::sigaction(SIGINT, &previous_, nullptr); }
-    InterruptCatcher(const InterruptCatcher&) = delete;
-    InterruptCatcher& operator=(const InterruptCatcher&) = delete;
-
-    // Dies of SIGINT as if never caught, so that a calling shell or script stops too.
-    [[noreturn]] void die() {
-        struct sigaction sa {};
-        sa.sa_handler = SIG_DFL;
-        sigemptyset(&sa.sa_mask);
-        ::sigaction(SIGINT, &sa, nullptr);
-        std::fflush(stdout);
-        std::raise(SIGINT);
-        std::_Exit(130);
-    }
-
-private:
-    struct sigaction previous_ {};
+struct Outgoing {
+    std::string file; // as given on the command line
+    std::string name; // as offered to the receiver
+    UniqueFd fd;      // until the daemon has its own
+    TransferRef transfer;
+    TransferSnapshot last;
+    bool finished = false;
 };
 
-// False when interrupted.
-bool sleep_between_polls(std::chrono::nanoseconds d) {
-    const auto s = std::chrono::duration_cast<std::chrono::seconds>(d);
-    timespec left{static_cast<time_t>(s.count()), static_cast<long>((d - s).count())};
-    while (::nanosleep(&left, &left) != 0 && errno == EINTR)
-        if (interrupted) return false;
-    return !interrupted;
-}
+// How one transfer ended: a line for standard output when it arrived, one for standard
+// error when not.
+struct Outcome {
+    bool arrived;
+    std::string line;
+};
 
-std::string offered_name(const SendRequest& request) {
-    if (request.name) return *request.name;
-    std::string name = proto::bare_name(request.file);
+std::string offered_name(const std::string& file, const std::optional<std::string>& as) {
+    if (as) return *as;
+    std::string name = proto::bare_name(file);
     // Checked here as well as by the daemon, to point at the way out.
     if (auto problem = proto::name_problem(name))
-        throw Failure("cannot offer '" + request.file + "' under its own name: " + *problem +
+        throw Failure("cannot offer '" + file + "' under its own name: " + *problem +
                       "; choose another with --as NAME");
     return name;
 }
 
-std::string lost_reason(const sdbus::Error& e, const QueuedTransfer& t, const BusClient& client) {
-    const std::string& name = e.getName();
-    if (is_name_without_owner(e))
-        return std::string("lost connection to streamd: it is no longer on the ") +
-               client.bus_label();
-    if (name == "org.freedesktop.DBus.Error.UnknownObject" ||
-        name == "org.freedesktop.DBus.Error.UnknownInterface" ||
-        name == "org.freedesktop.DBus.Error.UnknownMethod")
-        return "transfer " + std::to_string(t.id) + " is no longer known to streamd";
-    return "lost connection to streamd: " +
-           printable(e.getMessage().empty() ? name : e.getMessage());
+std::string label(const Outgoing& o) {
+    return "transfer " + std::to_string(o.transfer.id) + " (" + printable(o.name) + ")";
 }
 
-int follow(BusClient& client, const QueuedTransfer& t, const std::string& name,
-           const std::string& destination, Clock::time_point started) {
+// "transfer 3", "transfers 3 and 4", "transfers 3, 4 and 5".
+std::string transfers_named(const std::vector<uint32_t>& ids) {
+    std::string list;
+    for (size_t i = 0; i < ids.size(); ++i) {
+        if (i > 0) list += i + 1 == ids.size() ? " and " : ", ";
+        list += std::to_string(ids[i]);
+    }
+    return (ids.size() == 1 ? "transfer " : "transfers ") + list;
+}
+
+std::vector<Outgoing> open_all(const SendRequest& request) {
+    std::vector<Outgoing> files;
+    for (const std::string& file : request.files) {
+        Outgoing o;
+        o.file = file;
+        o.fd = open_source_file(file);
+        o.name = offered_name(file, request.name);
+        files.push_back(std::move(o));
+    }
+    return files;
+}
+
+void queue_all(BusClient& client, std::vector<Outgoing>& files, const SendRequest& request) {
+    for (size_t i = 0; i < files.size(); ++i) {
+        Outgoing& o = files[i];
+        std::map<std::string, sdbus::Variant> options{{"name", sdbus::Variant(o.name)}};
+        if (request.streams) options["streams"] = sdbus::Variant(*request.streams);
+        if (request.chunk_size) options["chunk_size"] = sdbus::Variant(*request.chunk_size);
+        try {
+            o.transfer = client.send(o.fd, request.destination, options);
+        } catch (const Failure& e) {
+            if (i == 0) throw;
+            // All or nothing: the files queued before this one are taken back.
+            std::vector<uint32_t> taken_back;
+            for (size_t j = 0; j < i; ++j) {
+                try {
+                    client.cancel_transfer(files[j].transfer.id);
+                    taken_back.push_back(files[j].transfer.id);
+                } catch (const Failure&) {
+                }
+            }
+            std::string what = "cannot queue '" + o.file + "': " + e.what();
+            if (!taken_back.empty())
+                what += "; canceled " + transfers_named(taken_back) + ", queued before it";
+            throw Failure(what);
+        }
+        o.fd.reset(); // the daemon has its own descriptor now
+    }
+}
+
+Outcome outcome_of(const Outgoing& o, const std::string& destination, Clock::time_point started) {
+    const TransferSnapshot& s = o.last;
+    if (s.state != "done") {
+        return {false, "streamctl: " + label(o) +
+                           " failed: " + printable(s.error.empty() ? "no reason given" : s.error)};
+    }
+    // The daemon's own clock is exact, and counts from leaving the queue; ours only knows
+    // the last poll.
+    std::chrono::duration<double> took = Clock::now() - started;
+    const uint64_t from = s.started_at > 0 ? s.started_at : s.created_at;
+    if (from > 0 && s.finished_at > from) took = std::chrono::microseconds(s.finished_at - from);
+    return {true,
+            format_send_summary(o.name, destination, s.stored_name.empty() ? o.name : s.stored_name,
+                                s.size, took.count())};
+}
+
+int follow(BusClient& client, std::vector<Outgoing>& files, const std::string& destination,
+           Clock::time_point started) {
     InterruptCatcher catcher;
-    ProgressDisplay display;
+    LiveBlock display(stderr, STDERR_FILENO);
     auto stop_waiting = [&]() {
         display.clear();
-        std::fprintf(stderr, "streamctl: no longer waiting; transfer %u goes on in streamd\n",
-                     t.id);
+        std::vector<uint32_t> pending;
+        for (const Outgoing& o : files)
+            if (!o.finished) pending.push_back(o.transfer.id);
+        std::fprintf(stderr, "streamctl: no longer waiting; %s %s on in streamd\n",
+                     transfers_named(pending).c_str(), pending.size() == 1 ? "goes" : "go");
         catcher.die();
     };
+
+    bool all_arrived = true;
     std::chrono::milliseconds wait = kFirstPoll;
     for (;;) {
-        TransferSnapshot s;
-        try {
-            s = client.transfer_snapshot(t);
-        } catch (const sdbus::Error& e) {
-            if (interrupted) stop_waiting();
-            display.clear();
-            throw Failure(lost_reason(e, t, client));
+        std::vector<Outcome> outcomes;
+        for (Outgoing& o : files) {
+            if (o.finished) continue;
+            try {
+                o.last = client.transfer_snapshot(o.transfer);
+            } catch (const sdbus::Error& e) {
+                if (catcher.interrupted()) stop_waiting();
+                if (!is_unknown_transfer(e)) {
+                    display.clear();
+                    throw client.lost(e, o.transfer.id);
+                }
+                o.finished = true;
+                outcomes.push_back(
+                    {false, "streamctl: " + label(o) + " is no longer known to streamd"});
+                continue;
+            }
+            if (is_finished(o.last.state)) {
+                o.finished = true;
+                outcomes.push_back(outcome_of(o, destination, started));
+            }
         }
-        if (s.state == "done") {
+
+        if (!outcomes.empty()) {
             display.clear();
-            // The daemon's own clock is exact; ours only knows the last poll.
-            std::chrono::duration<double> took = Clock::now() - started;
-            if (s.finished_at > s.created_at && s.created_at > 0)
-                took = std::chrono::microseconds(s.finished_at - s.created_at);
-            const std::string summary =
-                format_send_summary(name, destination, s.stored_name.empty() ? name : s.stored_name,
-                                    s.size, took.count());
-            std::printf("%s\n", summary.c_str());
-            return 0;
+            for (const Outcome& r : outcomes) {
+                all_arrived = all_arrived && r.arrived;
+                std::fprintf(r.arrived ? stdout : stderr, "%s\n", r.line.c_str());
+                std::fflush(r.arrived ? stdout : stderr);
+            }
         }
-        if (s.state == "failed") {
-            display.clear();
-            throw Failure("transfer " + std::to_string(t.id) +
-                          " failed: " + printable(s.error.empty() ? "no reason given" : s.error));
+
+        std::vector<TransferSnapshot> pending;
+        size_t name_column = 0;
+        for (const Outgoing& o : files) {
+            if (o.finished) continue;
+            TransferSnapshot s = o.last;
+            if (s.name.empty()) s.name = o.name;
+            name_column = std::max(name_column, display_width(printable(s.name)));
+            pending.push_back(std::move(s));
         }
-        if (s.name.empty()) s.name = name;
-        display.show(s);
-        if (!sleep_between_polls(wait)) stop_waiting();
+        std::vector<std::string> lines;
+        const size_t columns = terminal_columns(STDERR_FILENO);
+        for (const TransferSnapshot& s : pending)
+            lines.push_back(format_progress_line(s, columns, name_column));
+        if (lines.empty()) return all_arrived ? 0 : 1;
+        display.show(std::move(lines));
+
+        if (!catcher.sleep(wait)) stop_waiting();
         wait = std::min(wait * 2, std::chrono::milliseconds(kPollInterval));
     }
 }
@@ -140,23 +197,20 @@ int follow(BusClient& client, const QueuedTransfer& t, const std::string& name,
 } // namespace
 
 int run_send(const SendRequest& request, BusKind bus) {
-    UniqueFd file = open_source_file(request.file);
-    const std::string name = offered_name(request);
-
-    std::map<std::string, sdbus::Variant> options{{"name", sdbus::Variant(name)}};
-    if (request.streams) options["streams"] = sdbus::Variant(*request.streams);
-    if (request.chunk_size) options["chunk_size"] = sdbus::Variant(*request.chunk_size);
+    // Every file is opened and checked before any is queued, so that a typo in the last
+    // name does not leave the first files on their way.
+    std::vector<Outgoing> files = open_all(request);
 
     BusClient client(bus);
     const auto started = Clock::now();
-    const QueuedTransfer t = client.send(file, request.destination, options);
-    file.reset(); // the daemon has its own descriptor now
+    queue_all(client, files, request);
 
     if (!request.wait) {
-        std::printf("%u\n", t.id);
+        for (const Outgoing& o : files)
+            std::printf("%u\n", o.transfer.id);
         return 0;
     }
-    return follow(client, t, name, request.destination, started);
+    return follow(client, files, request.destination, started);
 }
 
 } // namespace streamd::ctl

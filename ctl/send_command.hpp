@@ -1,4 +1,4 @@
-// `streamctl send`: hand a file to streamd and, unless told not to, see it through.
+// `streamctl send`: hand files to streamd and, unless told not to, see them through.
 #pragma once
 
 #include "arguments.hpp"

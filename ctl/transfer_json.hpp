@@ -1,6 +1,7 @@
-// `streamctl list --json`: the same rows for programs.
+// `streamctl list --json` (and `watch --json`): the transfers for programs.
 #pragma once
 
+#include "json_writer.hpp"
 #include "transfer_row.hpp"
 
 #include <string>
@@ -8,8 +9,12 @@
 
 namespace streamd::ctl {
 
-// A compact JSON array of objects with the keys id, direction, state, name, peer, size,
-// bytes_done and path, without a trailing newline.
-std::string format_transfer_json(const std::vector<TransferRow>& rows);
+// One transfer as an object with the keys id, direction, state, name, peer, size,
+// bytes_done, rate, error and path.
+void write_transfer_row(JsonWriter& json, const TransferRow& row);
+
+// An array of those objects, without a trailing newline.
+std::string format_transfer_json(const std::vector<TransferRow>& rows,
+                                 JsonStyle style = JsonStyle::Compact);
 
 } // namespace streamd::ctl

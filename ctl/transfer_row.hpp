@@ -1,4 +1,4 @@
-// One entry of the Manager's ListTransfers() reply, a(usssstto).
+// One entry of the Manager's ListTransfers() reply, a(usssstttso).
 #pragma once
 
 #include <cstdint>
@@ -9,12 +9,14 @@ namespace streamd::ctl {
 struct TransferRow {
     uint32_t id = 0;
     std::string direction; // "in" or "out"
-    std::string state;     // connecting, running, verifying, done, failed
+    std::string state;     // queued, connecting, running, verifying, done, failed, canceled
     std::string name;
     std::string peer;
     uint64_t size = 0;
     uint64_t bytes_done = 0;
-    std::string path; // the transfer's object path
+    uint64_t rate = 0; // bytes per second
+    std::string error; // empty unless failed or canceled
+    std::string path;  // the transfer's object path
 };
 
 } // namespace streamd::ctl

@@ -63,7 +63,8 @@ public:
 
     const Transfer& transfer() const { return *t_; }
     bool settled() const { return settled_; }
-    uint64_t rate() const { return static_cast<uint64_t>(rate_); }
+    // 0 from the moment it ends, not from the next sample on.
+    uint64_t rate() const { return t_->finished() ? 0 : static_cast<uint64_t>(rate_); }
 
     // Samples progress and announces what changed; the final state is announced once,
     // after which the object is settled.

@@ -1,0 +1,206 @@
+// `streamctl list`: the table people read and the JSON programs read.
+
+#include "ctl/transfer_json.hpp"
+#include "ctl/transfer_table.hpp"
+
+#include <gtest/gtest.h>
+#include <string>
+#include <vector>
+
+using namespace streamd::ctl;
+
+namespace {
+
+std::vector<TransferRow> sample_rows() {
+    return {
+        {1, "out", "running", "big.iso", "otherhost:7740", 3ull << 30, 1ull << 30, 512ull << 20, "",
+         "/org/streamd/Streamd1/transfer/1"},
+        {12, "in", "done", "notes.txt", "10.0.0.5:51234", 1500, 1500, 0, "",
+         "/org/streamd/Streamd1/transfer/12"},
+        {13, "out", "failed", "x", "nowhere", 4096, 0, 0, "cannot resolve nowhere: unknown host",
+         "/org/streamd/Streamd1/transfer/13"},
+    };
+}
+
+TransferRow row(uint32_t id, std::string state, std::string name) {
+    return {id, "in", std::move(state), std::move(name), "p", 0, 0, 0, "", "/x"};
+}
+
+} // namespace
+
+// --- the table --------------------------------------------------------------------------
+
+TEST(CtlTransferTable, EmptyList) {
+    EXPECT_EQ(format_transfer_table({}), "No transfers.\n");
+    EXPECT_EQ(format_transfer_table({}, {.legend = false}), "");
+}
+
+TEST(CtlTransferTable, AlignedColumnsWithLegend) {
+    EXPECT_EQ(format_transfer_table(sample_rows()),
+              "ID  DIR  STATE    NAME       PEER                SIZE  DONE       RATE\n"
+              " 1  out  running  big.iso    otherhost:7740  3.00 GiB   33%  512 MiB/s\n"
+              "12  in   done     notes.txt  10.0.0.5:51234  1.46 KiB  100%          -\n"
+              "13  out  failed   x          nowhere         4.00 KiB    0%          -\n"
+              "\n"
+              "3 transfers listed.\n");
+}
+
+TEST(CtlTransferTable, OneTransferIsSingular) {
+    const std::string table = format_transfer_table({row(1, "done", "a")});
+    EXPECT_TRUE(table.ends_with("\n\n1 transfer listed.\n")) << table;
+}
+
+TEST(CtlTransferTable, NoLegendLeavesTheRowsAlone) {
+    // Widths come from the rows alone, so the header's words do not widen the columns.
+    EXPECT_EQ(format_transfer_table(sample_rows(), {.legend = false}),
+              " 1  out  running  big.iso    otherhost:7740  3.00 GiB   33%  512 MiB/s\n"
+              "12  in   done     notes.txt  10.0.0.5:51234  1.46 KiB  100%          -\n"
+              "13  out  failed   x          nowhere         4.00 KiB    0%          -\n");
+    EXPECT_EQ(format_transfer_table({row(1, "done", "a")}, {.legend = false}),
+              "1  in  done  a  p  0 B  100%  -\n");
+}
+
+TEST(CtlTransferTable, HeaderSetsTheWidthWhenValuesAreNarrow) {
+    const std::string table = format_transfer_table({row(1, "done", "a")});
+    EXPECT_TRUE(table.starts_with("ID  DIR  STATE  NAME  PEER  SIZE  DONE  RATE\n"
+                                  " 1  in   done   a     p      0 B  100%     -\n"))
+        << table;
+}
+
+TEST(CtlTransferTable, QueuedAndConnectingShowNoRate) {
+    TransferRow queued = row(2, "queued", "q");
+    queued.size = 100;
+    TransferRow running = row(3, "running", "r");
+    running.size = 100;
+    running.bytes_done = 50;
+    EXPECT_EQ(format_transfer_table({queued, running}, {.legend = false}),
+              "2  in  queued   q  p  100 B   0%      -\n"
+              "3  in  running  r  p  100 B  50%  0 B/s\n");
+}
+
+TEST(CtlTransferTable, ControlCharactersDoNotReachTheTerminal) {
+    TransferRow r = row(1, "done", "x\x1b[2Jy");
+    r.peer = "evil\rpeer";
+    const std::string table = format_transfer_table({r});
+    EXPECT_EQ(table.find('\x1b'), std::string::npos);
+    EXPECT_EQ(table.find('\r'), std::string::npos);
+    EXPECT_NE(table.find("x?[2Jy"), std::string::npos);
+    EXPECT_NE(table.find("evil?peer"), std::string::npos);
+}
+
+TEST(CtlTransferTable, MultiByteNamesAlignByColumns) {
+    const std::string table =
+        format_transfer_table({row(1, "done", "caf\xc3\xa9"), row(2, "done", "tea")});
+    EXPECT_NE(table.find("caf\xc3\xa9  p"), std::string::npos) << table;
+    EXPECT_NE(table.find("tea   p"), std::string::npos) << table;
+}
+
+TEST(CtlTransferTable, WideCharactersTakeTwoColumns) {
+    // U+65E5 U+672C ("Japan") take two columns each in a terminal; U+1F600 too.
+    const std::string japan = "\xe6\x97\xa5\xe6\x9c\xac";
+    const std::string smile = "\xf0\x9f\x98\x80";
+    EXPECT_EQ(format_transfer_table(
+                  {row(1, "done", japan), row(2, "done", "abcde"), row(3, "done", smile)},
+                  {.legend = false}),
+              "1  in  done  " + japan + "   p  0 B  100%  -\n" +
+                  "2  in  done  abcde  p  0 B  100%  -\n" + //
+                  "3  in  done  " + smile + "     p  0 B  100%  -\n");
+}
+
+TEST(CtlTransferTable, CombiningMarksTakeNoColumn) {
+    // "e" followed by U+0301 COMBINING ACUTE ACCENT shows as one column, like "é".
+    const std::string decomposed = "cafe\xcc\x81";
+    const std::string table = format_transfer_table(
+        {row(1, "done", decomposed), row(2, "done", "tea")}, {.legend = false});
+    EXPECT_EQ(table, "1  in  done  " + decomposed + "  p  0 B  100%  -\n" +
+                         "2  in  done  tea   p  0 B  100%  -\n");
+}
+
+TEST(CtlTransferTable, LongNamesWidenTheirColumn) {
+    const std::string long_name(70, 'n');
+    const std::string table =
+        format_transfer_table({row(1, "done", long_name), row(22, "done", "s")});
+    EXPECT_NE(table.find(" 1  in   done   " + long_name + "  p "), std::string::npos) << table;
+    EXPECT_NE(table.find("22  in   done   s" + std::string(69, ' ') + "  p "), std::string::npos)
+        << table;
+}
+
+TEST(CtlTransferTable, ColourPaintsOnlyTheStateAndKeepsAlignment) {
+    const std::string table = format_transfer_table(
+        {row(1, "running", "a"), row(2, "failed", "b"), row(3, "queued", "c")},
+        {.legend = true, .colour = true});
+    EXPECT_EQ(table, "ID  DIR  STATE    NAME  PEER  SIZE  DONE   RATE\n"
+                     " 1  in   \x1b[36mrunning\x1b[0m  a     p      0 B  100%  0 B/s\n"
+                     " 2  in   \x1b[31mfailed\x1b[0m   b     p      0 B  100%      -\n"
+                     " 3  in   \x1b[2mqueued\x1b[0m   c     p      0 B  100%      -\n"
+                     "\n"
+                     "3 transfers listed.\n");
+}
+
+TEST(CtlTransferTable, UnknownStatesAreShownUncoloured) {
+    const std::string table =
+        format_transfer_table({row(1, "pondering", "a")}, {.legend = false, .colour = true});
+    EXPECT_EQ(table, "1  in  pondering  a  p  0 B  100%  -\n");
+}
+
+// --- JSON -------------------------------------------------------------------------------
+
+TEST(CtlTransferJson, EmptyList) {
+    EXPECT_EQ(format_transfer_json({}), "[]");
+    EXPECT_EQ(format_transfer_json({}, JsonStyle::Pretty), "[]");
+}
+
+TEST(CtlTransferJson, CompactRowsWithEveryKey) {
+    EXPECT_EQ(format_transfer_json(sample_rows()),
+              R"([{"id":1,"direction":"out","state":"running","name":"big.iso",)"
+              R"("peer":"otherhost:7740","size":3221225472,"bytes_done":1073741824,)"
+              R"("rate":536870912,"error":"","path":"/org/streamd/Streamd1/transfer/1"},)"
+              R"({"id":12,"direction":"in","state":"done","name":"notes.txt",)"
+              R"("peer":"10.0.0.5:51234","size":1500,"bytes_done":1500,"rate":0,"error":"",)"
+              R"("path":"/org/streamd/Streamd1/transfer/12"},)"
+              R"({"id":13,"direction":"out","state":"failed","name":"x","peer":"nowhere",)"
+              R"("size":4096,"bytes_done":0,"rate":0,)"
+              R"("error":"cannot resolve nowhere: unknown host",)"
+              R"("path":"/org/streamd/Streamd1/transfer/13"}])");
+}
+
+TEST(CtlTransferJson, PrettyIndentsByTwoSpaces) {
+    std::vector<TransferRow> rows = sample_rows();
+    rows.resize(1);
+    EXPECT_EQ(format_transfer_json(rows, JsonStyle::Pretty), R"([
+  {
+    "id": 1,
+    "direction": "out",
+    "state": "running",
+    "name": "big.iso",
+    "peer": "otherhost:7740",
+    "size": 3221225472,
+    "bytes_done": 1073741824,
+    "rate": 536870912,
+    "error": "",
+    "path": "/org/streamd/Streamd1/transfer/1"
+  }
+])");
+}
+
+TEST(CtlTransferJson, PrettySeparatesObjects) {
+    const std::string json =
+        format_transfer_json({row(1, "done", "a"), row(2, "done", "b")}, JsonStyle::Pretty);
+    EXPECT_NE(json.find("    \"path\": \"/x\"\n  },\n  {\n    \"id\": 2,"), std::string::npos)
+        << json;
+}
+
+TEST(CtlTransferJson, HostileNamesStayValidJson) {
+    TransferRow r = row(7, "failed", "a\"\n\xff");
+    r.error = "bad\tbyte";
+    EXPECT_EQ(format_transfer_json({r}),
+              R"([{"id":7,"direction":"in","state":"failed","name":"a\"\n\ufffd","peer":"p",)"
+              R"("size":0,"bytes_done":0,"rate":0,"error":"bad\tbyte","path":"/x"}])");
+}
+
+TEST(CtlTransferJson, OneRowForJsonLines) {
+    JsonWriter w;
+    write_transfer_row(w, row(3, "queued", "q"));
+    EXPECT_EQ(w.text(), R"({"id":3,"direction":"in","state":"queued","name":"q","peer":"p",)"
+                        R"("size":0,"bytes_done":0,"rate":0,"error":"","path":"/x"})");
+}
