@@ -33,11 +33,28 @@ uint64_t now_us() {
                                      std::chrono::system_clock::now().time_since_epoch())
                                      .count());
 }
+// The signals the daemon handles, blocked and read from a descriptor instead. Done
+// before any thread starts (the resolver's is the first), so that every thread
+// inherits the mask and none can be killed by a signal meant for the loop.
+UniqueFd take_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+    UniqueFd fd(::signalfd(-1, &set, SFD_CLOEXEC));
+    if (!fd) throw std::system_error(errno, std::generic_category(), "signalfd");
+    return fd;
+}
+
 } // namespace
 
 Daemon::Daemon(Config config, std::filesystem::path config_path, BusKind bus)
     : config_(std::move(config)), config_path_(std::move(config_path)), started_at_(now_us()),
-      storage_(config_.storage), listener_(open_listener(config_.listen)) {
+      storage_(config_.storage), listener_(open_listener(config_.listen)),
+      signal_fd_(take_signals()) {
     // Refuse to start without io_uring, and learn once which data path it offers.
     try {
         IoRing probe(8);
@@ -48,18 +65,6 @@ Daemon::Daemon(Config config, std::filesystem::path config_path, BusKind bus)
         throw std::runtime_error(std::string("io_uring is not available: ") + e.code().message() +
                                  " (check kernel.io_uring_disabled and seccomp filters)");
     }
-
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    // Blocked before any thread starts, so every thread inherits the mask and the
-    // signals arrive only through the signalfd.
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
-    std::signal(SIGPIPE, SIG_IGN);
-    signal_fd_.reset(::signalfd(-1, &set, SFD_CLOEXEC));
-    if (!signal_fd_) throw std::system_error(errno, std::generic_category(), "signalfd");
 
     dbus_ = std::make_unique<DbusService>(*this, bus);
 

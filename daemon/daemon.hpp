@@ -95,7 +95,7 @@ private:
     TransferQueue queue_;
     bool use_splice_ = false;
     std::atomic<bool> copy_logged_{false};
-    UniqueFd signal_fd_;
+    UniqueFd signal_fd_; // before resolver_, whose thread must inherit the signal mask
     signalfd_siginfo signal_info_{};
     std::vector<uint64_t> accept_tags_; // by worker index, each written by its own worker
     uint64_t signal_tag_ = 0;

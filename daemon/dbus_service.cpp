@@ -256,6 +256,7 @@ private:
             {"KeepFinished", sdbus::Variant(c.transfer.keep_finished)},
             {"StartedAt", sdbus::Variant(daemon_.started_at())},
             {"Version", sdbus::Variant(std::string(STREAMD_VERSION))},
+            {"ListenAddresses", sdbus::Variant(ListenAddresses())},
         };
     }
 

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <utility>
 
@@ -347,6 +348,14 @@ void SendStream::on_send(int res) {
         // The kernel moves this chunk while this thread reads and hashes the next.
         if (!next_) next_ = take_chunk();
     }
+}
+
+void SendStream::cancel() {
+    // Reset rather than close: a receiver that is not reading would learn of the end
+    // only after the unsent data, which may be never.
+    linger abort{1, 0};
+    ::setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+    close();
 }
 
 void SendStream::fail(std::string reason) {

@@ -25,6 +25,7 @@ public:
     void start() override;
     void internal_error(const std::string& what) override { fail("internal error: " + what); }
     uint32_t transfer_id() const override { return transfer_->id(); }
+    void cancel() override;
 
 private:
     enum class Phase { Connecting, AwaitWelcome, AwaitAccept, Running, Finishing };

@@ -7,17 +7,14 @@
 #include "streamd_instance.hpp"
 #include "temp_dir.hpp"
 #include "test_files.hpp"
+#include "unused_port.hpp"
 
-#include <cerrno>
 #include <filesystem>
 #include <gtest/gtest.h>
 #include <initializer_list>
 #include <memory>
-#include <netinet/in.h>
 #include <string>
 #include <string_view>
-#include <sys/socket.h>
-#include <system_error>
 #include <unistd.h>
 #include <vector>
 
@@ -38,22 +35,6 @@ struct ErrorDaemons {
                "receiver refusing clashes:\n" + refuses_clashes.log();
     }
 };
-
-// A free port: bound by the kernel's choice, then released. Nothing listens on it afterwards.
-std::uint16_t unused_port() {
-    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!fd) throw std::system_error(errno, std::generic_category(), "socket");
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
-        throw std::system_error(errno, std::generic_category(), "bind 127.0.0.1:0");
-    socklen_t length = sizeof address;
-    if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0)
-        throw std::system_error(errno, std::generic_category(), "getsockname");
-    return ntohs(address.sin_port);
-}
 
 // A failure is a clean non-zero exit (not a crash, not a hang) with one "streamctl: " line
 // that contains every expected piece.

@@ -2,9 +2,12 @@
 
 #include "tool_paths.hpp"
 
+#include <cerrno>
 #include <csignal>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
+#include <system_error>
 
 namespace streamd::it {
 
@@ -12,9 +15,12 @@ namespace {
 
 constexpr std::chrono::seconds stop_grace{30};
 
-void write_config(const std::filesystem::path& file, const std::filesystem::path& incoming,
-                  const StreamdOptions& options) {
-    std::ofstream out(file);
+// The daemon's built-in value: left out of the file when unchanged, so that the file holds only
+// what a test chose.
+constexpr const char* default_keep_finished = "\"1h\"";
+
+std::string config_for(const std::filesystem::path& incoming, const StreamdOptions& options) {
+    std::ostringstream out;
     out << "[listen]\n"
         << "address = \"" << options.address << "\"\n"
         << "port = 0\n"
@@ -24,9 +30,25 @@ void write_config(const std::filesystem::path& file, const std::filesystem::path
         << "on_conflict = \"" << options.on_conflict << "\"\n"
         << "\n[transfer]\n"
         << "verify = " << (options.verify ? "true" : "false") << "\n"
-        << "\n[engine]\n"
+        << "max_active = " << options.max_active << "\n";
+    if (options.keep_finished != default_keep_finished)
+        out << "keep_finished = " << options.keep_finished << "\n";
+    out << "\n[engine]\n"
         << "workers = " << options.workers << "\n";
-    if (!out) throw std::runtime_error("cannot write " + file.string());
+    if (options.control_group) out << "\n[control]\ngroup = \"" << *options.control_group << "\"\n";
+    return out.str();
+}
+
+void replace_file(const std::filesystem::path& file, const std::string& text) {
+    std::filesystem::path next = file;
+    next += ".next";
+    {
+        std::ofstream out(next);
+        out << text;
+        out.flush();
+        if (!out) throw std::runtime_error("cannot write " + next.string());
+    }
+    std::filesystem::rename(next, file);
 }
 
 } // namespace
@@ -35,11 +57,12 @@ StreamdInstance::StreamdInstance(StreamdOptions options)
     : StreamdInstance(streamd_binary(), std::move(options)) {}
 
 StreamdInstance::StreamdInstance(const std::filesystem::path& binary, StreamdOptions options)
-    : dir_("streamd-it-daemon"), incoming_(dir_ / "incoming"), config_path_(dir_ / "streamd.toml"),
+    : options_(options), dir_("streamd-it-daemon"), incoming_(dir_ / "incoming"),
+      config_path_(dir_ / "streamd.toml"),
       bus_(DbusBusOptions{.allow_any_user = options.bus_allows_any_user}), notify_(dir_ / "notify"),
       address_(options.address) {
     std::filesystem::create_directory(incoming_);
-    write_config(config_path_, incoming_, options);
+    replace_file(config_path_, config_for(incoming_, options));
 
     SpawnOptions spawn;
     spawn.argv = options.command_prefix;
@@ -63,6 +86,31 @@ std::string StreamdInstance::log(std::size_t lines) {
            ", config " + config_path_.string() + " ---\n--- streamd stderr ---\n" +
            last_lines(daemon_->stderr_text(), lines) + "--- streamd stdout ---\n" +
            last_lines(daemon_->stdout_text(), lines);
+}
+
+std::string StreamdInstance::config_text(const StreamdOptions& options) const {
+    return config_for(incoming_, options);
+}
+
+void StreamdInstance::rewrite_config(const StreamdOptions& options) {
+    replace_file(config_path_, config_for(incoming_, options));
+    options_ = options;
+}
+
+void StreamdInstance::rewrite_config_text(const std::string& text) {
+    replace_file(config_path_, text);
+}
+
+void StreamdInstance::send_signal(int signal) {
+    if (!running())
+        throw std::runtime_error("streamd is not running; cannot send it signal " +
+                                 std::to_string(signal));
+    if (::kill(daemon_->pid(), signal) != 0)
+        throw std::system_error(errno, std::generic_category(), "kill streamd");
+}
+
+bool StreamdInstance::running() {
+    return daemon_ && !daemon_->try_wait();
 }
 
 ExitStatus StreamdInstance::stop() {

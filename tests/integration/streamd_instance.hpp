@@ -20,6 +20,12 @@ struct StreamdOptions {
     std::string on_conflict = "rename";
     unsigned workers = 2;
     bool verify = true;
+    // [transfer] max_active: outgoing transfers that run at once; the rest wait in the queue.
+    unsigned max_active = 4;
+    // [transfer] keep_finished, a TOML value as it goes into the file: 0, 90 or "15m".
+    std::string keep_finished = "\"1h\"";
+    // [control] group: besides root and the daemon's own uid, its members may change things.
+    std::optional<std::string> control_group{};
     std::string address = "127.0.0.1";
     // Put before the daemon's command line, e.g. {"ip", "netns", "exec", NAME}.
     std::vector<std::string> command_prefix{};
@@ -48,9 +54,23 @@ public:
     // The end of the daemon's stderr and stdout so far, for failure messages.
     std::string log(std::size_t lines = 60);
 
+    // The options the configuration file holds now.
+    const StreamdOptions& options() const { return options_; }
+    // The configuration file's text for `options`, with this daemon's incoming folder.
+    std::string config_text(const StreamdOptions& options) const;
+    // Replace the configuration file, for a reload to find; the running daemon is not told.
+    // The new file takes the old one's place in one rename, so a reload never reads half of it.
+    void rewrite_config(const StreamdOptions& options);
+    void rewrite_config_text(const std::string& text);
+    // kill(2) to the daemon, e.g. SIGHUP to make it reload.
+    void send_signal(int signal);
+    // False once the daemon has exited, so that a wait can give up at once.
+    bool running();
+
     ExitStatus stop();
 
 private:
+    StreamdOptions options_;
     fixtures::TempDir dir_;
     std::filesystem::path incoming_;
     std::filesystem::path config_path_;

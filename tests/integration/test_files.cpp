@@ -113,10 +113,21 @@ FileFacts facts_of(const std::filesystem::path& file) {
 
 std::string sha256_of(const std::filesystem::path& file) {
     RunResult result = run({.argv = {"sha256sum", "--", file.string()}}, std::chrono::minutes(5));
-    auto space = result.out.find(' ');
-    if (!result.status.success() || space != 64)
+    // A name with a backslash or a newline makes sha256sum escape it and mark the line with a
+    // leading backslash.
+    const std::size_t start = result.out.starts_with('\\') ? 1 : 0;
+    auto space = result.out.find(' ', start);
+    if (!result.status.success() || space != start + 64)
         throw std::runtime_error("sha256sum failed:\n" + result.describe());
-    return result.out.substr(0, space);
+    return result.out.substr(start, 64);
+}
+
+std::vector<std::string> entries_in(const std::filesystem::path& dir) {
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(dir))
+        names.push_back(entry.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
 }
 
 std::vector<std::string> partial_files_in(const std::filesystem::path& dir) {

@@ -36,6 +36,9 @@ FileFacts facts_of(const std::filesystem::path& file);
 // SHA-256 as printed by coreutils' sha256sum.
 std::string sha256_of(const std::filesystem::path& file);
 
+// Every name in `dir`, hidden ones too, sorted.
+std::vector<std::string> entries_in(const std::filesystem::path& dir);
+
 // Names of the receiver's partial files (".streamd-*.part") left in `dir`.
 std::vector<std::string> partial_files_in(const std::filesystem::path& dir);
 

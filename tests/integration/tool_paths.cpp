@@ -27,5 +27,8 @@ std::filesystem::path streamd_binary() {
 std::filesystem::path streamctl_binary() {
     return from_environment("STREAMCTL_BIN");
 }
+std::filesystem::path source_root() {
+    return from_environment("STREAMD_SOURCE_ROOT");
+}
 
 } // namespace streamd::it

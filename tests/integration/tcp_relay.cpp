@@ -1,0 +1,282 @@
+#include "tcp_relay.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <fcntl.h>
+#include <limits>
+#include <memory>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <system_error>
+#include <vector>
+
+namespace streamd::it {
+
+namespace {
+
+constexpr std::size_t buffer_size = 64 * 1024;
+// Small and fixed, so that a held connection parks little in the kernel: without it the receive
+// buffer autotunes to megabytes and a sender could push a whole small file into it.
+constexpr int client_receive_buffer = 64 * 1024;
+
+[[noreturn]] void throw_errno(const char* what) {
+    throw std::system_error(errno, std::generic_category(), what);
+}
+
+sockaddr_in loopback(std::uint16_t port) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(port);
+    return address;
+}
+
+// Connecting on loopback completes or fails at once, so it is done blocking and only the
+// established socket is switched to non-blocking.
+UniqueFd connect_to(std::uint16_t port) {
+    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd) return fd;
+    sockaddr_in address = loopback(port);
+    int r;
+    do {
+        r = ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address);
+    } while (r != 0 && errno == EINTR);
+    if (r != 0) return UniqueFd();
+    int flags = ::fcntl(fd.get(), F_GETFL);
+    if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK) != 0) return UniqueFd();
+    return fd;
+}
+
+bool would_block(int err) {
+    return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
+}
+
+// Bytes read from one side and not yet written to the other.
+struct Flow {
+    std::vector<char> buffer = std::vector<char>(buffer_size);
+    std::size_t begin = 0;
+    std::size_t end = 0;
+    bool eof = false; // the source closed its end
+
+    bool empty() const { return begin == end; }
+
+    // Reads at most `limit` bytes into an empty buffer; false on a broken socket.
+    bool fill(int fd, std::uint64_t limit, std::uint64_t& counter) {
+        std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), limit));
+        ssize_t n = ::recv(fd, buffer.data(), want, 0);
+        if (n < 0) return would_block(errno);
+        if (n == 0) {
+            eof = true;
+            return true;
+        }
+        begin = 0;
+        end = static_cast<std::size_t>(n);
+        counter += static_cast<std::uint64_t>(n);
+        return true;
+    }
+
+    // Writes what it can without blocking; false on a broken socket.
+    bool drain(int fd, std::uint64_t& counter) {
+        while (!empty()) {
+            ssize_t n = ::send(fd, buffer.data() + begin, end - begin, MSG_NOSIGNAL);
+            if (n < 0) return would_block(errno);
+            begin += static_cast<std::size_t>(n);
+            counter += static_cast<std::uint64_t>(n);
+        }
+        return true;
+    }
+};
+
+} // namespace
+
+struct TcpRelay::Pair {
+    UniqueFd client;
+    UniqueFd server;
+    Flow up;   // client to server, subject to the budget
+    Flow down; // server to client, never held
+    std::uint64_t from_client = 0;
+
+    std::uint64_t allowance(const std::optional<std::uint64_t>& budget) const {
+        if (!budget) return std::numeric_limits<std::uint64_t>::max();
+        return *budget > from_client ? *budget - from_client : 0;
+    }
+
+    short client_events(std::uint64_t allowance) const {
+        short events = 0;
+        if (up.empty() && !up.eof && allowance > 0) events |= POLLIN;
+        // Not reading, but a client that goes away must still be noticed, or the server would
+        // never learn that the transfer broke.
+        if (allowance == 0 && !up.eof) events |= POLLRDHUP;
+        if (!down.empty()) events |= POLLOUT;
+        return events;
+    }
+
+    short server_events() const {
+        short events = 0;
+        if (down.empty() && !down.eof) events |= POLLIN;
+        if (!up.empty()) events |= POLLOUT;
+        return events;
+    }
+
+    // One round of forwarding after poll; false once the pair is finished.
+    bool step(short client_revents, short server_revents, std::uint64_t allowance, Counts& counts) {
+        std::uint64_t ignored = 0;
+        if ((client_revents | server_revents) & POLLERR) {
+            // A reset: pass on what the other side said last, as far as it goes, and end.
+            if (!(server_revents & POLLERR)) up.drain(server.get(), counts.to_server);
+            if (!(client_revents & POLLERR)) down.drain(client.get(), counts.to_client);
+            return false;
+        }
+        if (up.empty() && !up.eof && allowance > 0 &&
+            (client_revents & (POLLIN | POLLHUP | POLLRDHUP))) {
+            if (!up.fill(client.get(), allowance, from_client)) return false;
+        } else if (client_revents & (POLLRDHUP | POLLHUP)) {
+            // Gone while held, or hung up while there is no room to read what it sent last.
+            return false;
+        }
+        if (down.empty() && !down.eof && (server_revents & (POLLIN | POLLHUP))) {
+            if (!down.fill(server.get(), std::numeric_limits<std::uint64_t>::max(), ignored))
+                return false;
+        } else if (server_revents & POLLHUP) {
+            return false;
+        }
+        if (!up.drain(server.get(), counts.to_server)) return false;
+        if (!down.drain(client.get(), counts.to_client)) return false;
+        // Either side closing ends the pair, once what it sent before has been passed on.
+        return !(up.eof && up.empty()) && !(down.eof && down.empty());
+    }
+};
+
+TcpRelay::TcpRelay(std::uint16_t target_port) : target_port_(target_port) {
+    listener_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!listener_) throw_errno("relay socket");
+    // Accepted sockets inherit it; it must be set before listen() to take effect on the window.
+    if (::setsockopt(listener_.get(), SOL_SOCKET, SO_RCVBUF, &client_receive_buffer,
+                     sizeof client_receive_buffer) != 0)
+        throw_errno("relay SO_RCVBUF");
+    sockaddr_in address = loopback(0);
+    if (::bind(listener_.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
+        throw_errno("relay bind 127.0.0.1:0");
+    if (::listen(listener_.get(), SOMAXCONN) != 0) throw_errno("relay listen");
+    socklen_t length = sizeof address;
+    if (::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0)
+        throw_errno("relay getsockname");
+    port_ = ntohs(address.sin_port);
+    wake_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!wake_fd_) throw_errno("relay eventfd");
+    thread_ = std::thread([this] { run(); });
+}
+
+TcpRelay::~TcpRelay() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake();
+    thread_.join();
+}
+
+void TcpRelay::hold_after(std::uint64_t bytes) {
+    {
+        std::lock_guard lock(mutex_);
+        budget_ = bytes;
+    }
+    wake();
+}
+
+void TcpRelay::release() {
+    {
+        std::lock_guard lock(mutex_);
+        budget_.reset();
+    }
+    wake();
+}
+
+TcpRelay::Counts TcpRelay::counts() const {
+    std::lock_guard lock(mutex_);
+    return counts_;
+}
+
+bool TcpRelay::wait_until(const std::function<bool(const Counts&)>& condition,
+                          std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return condition(counts_); });
+}
+
+void TcpRelay::wake() {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] ssize_t ignored = ::write(wake_fd_.get(), &one, sizeof one);
+}
+
+void TcpRelay::run() {
+    std::vector<std::unique_ptr<Pair>> pairs;
+    std::vector<pollfd> fds;
+    Counts counts;
+    for (;;) {
+        std::optional<std::uint64_t> budget;
+        {
+            std::lock_guard lock(mutex_);
+            if (stopping_) return;
+            budget = budget_;
+        }
+        fds.assign({{wake_fd_.get(), POLLIN, 0}, {listener_.get(), POLLIN, 0}});
+        for (const auto& pair : pairs) {
+            fds.push_back({pair->client.get(), pair->client_events(pair->allowance(budget)), 0});
+            fds.push_back({pair->server.get(), pair->server_events(), 0});
+        }
+        if (::poll(fds.data(), fds.size(), -1) < 0) {
+            if (errno == EINTR) continue;
+            return;
+        }
+        if (fds[0].revents & POLLIN) {
+            std::uint64_t value;
+            [[maybe_unused]] ssize_t ignored = ::read(wake_fd_.get(), &value, sizeof value);
+        }
+
+        // The budget may have changed while poll waited; what is read now obeys the new one.
+        {
+            std::lock_guard lock(mutex_);
+            budget = budget_;
+        }
+        std::vector<std::unique_ptr<Pair>> kept;
+        for (std::size_t i = 0; i < pairs.size(); ++i) {
+            const pollfd& client = fds[2 + 2 * i];
+            const pollfd& server = fds[3 + 2 * i];
+            if (pairs[i]->step(client.revents, server.revents, pairs[i]->allowance(budget), counts))
+                kept.push_back(std::move(pairs[i]));
+        }
+        pairs = std::move(kept);
+
+        if (fds[1].revents & POLLIN) {
+            for (;;) {
+                UniqueFd client(
+                    ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+                if (!client) break;
+                ++counts.accepted;
+                UniqueFd server = connect_to(target_port_);
+                // Nothing to forward to: closing the client tells it so.
+                if (!server) continue;
+                auto pair = std::make_unique<Pair>();
+                pair->client = std::move(client);
+                pair->server = std::move(server);
+                pairs.push_back(std::move(pair));
+            }
+        }
+
+        counts.open = pairs.size();
+        counts.held = static_cast<std::size_t>(
+            std::count_if(pairs.begin(), pairs.end(), [&](const auto& pair) {
+                return budget && pair->allowance(budget) == 0 && pair->up.empty();
+            }));
+        {
+            std::lock_guard lock(mutex_);
+            counts_ = counts;
+        }
+        changed_.notify_all();
+    }
+}
+
+} // namespace streamd::it

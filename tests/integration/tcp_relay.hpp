@@ -1,0 +1,76 @@
+#pragma once
+
+#include "unique_fd.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace streamd::it {
+
+// A TCP forwarder between a sender and a streamd, so that a test can stop a transfer in the
+// middle without sleeping: once a connection has carried `hold_after` bytes from the client, the
+// relay stops reading from that client, its socket buffers fill and the sender blocks in the
+// middle of a chunk. The transfer stays `running` for as long as the test wants and moves on at
+// `release()`. Replies from the server always flow, so the handshake completes and a peer's
+// failure report reaches the sender.
+//
+// It listens on 127.0.0.1 and connects to 127.0.0.1:target_port, so the receiving streamd sees a
+// loopback peer, which it accepts without a key. One thread polls every connection.
+class TcpRelay {
+public:
+    struct Counts {
+        std::size_t accepted = 0;    // connections taken from clients so far
+        std::size_t open = 0;        // pairs still forwarding
+        std::size_t held = 0;        // open pairs that reached the budget and forwarded all of it
+        std::uint64_t to_server = 0; // bytes delivered to the server, all connections
+        std::uint64_t to_client = 0; // bytes delivered to clients, all connections
+    };
+
+    explicit TcpRelay(std::uint16_t target_port);
+    TcpRelay(const TcpRelay&) = delete;
+    TcpRelay& operator=(const TcpRelay&) = delete;
+    ~TcpRelay();
+
+    std::uint16_t port() const { return port_; }
+    // HOST:PORT as streamctl takes it.
+    std::string endpoint() const { return "127.0.0.1:" + std::to_string(port_); }
+
+    // From now on every connection, open or future, forwards at most `bytes` from its client
+    // (counted from the start of that connection).
+    void hold_after(std::uint64_t bytes);
+    // Lifts the budget: everything held flows on.
+    void release();
+
+    Counts counts() const;
+    // Waits until `condition` holds for the counts; false if `timeout` passes first.
+    bool wait_until(const std::function<bool(const Counts&)>& condition,
+                    std::chrono::milliseconds timeout) const;
+
+private:
+    struct Pair;
+    void run();
+    void wake();
+
+    std::uint16_t port_ = 0;
+    std::uint16_t target_port_;
+    UniqueFd listener_;
+    UniqueFd wake_fd_;
+
+    mutable std::mutex mutex_;
+    mutable std::condition_variable changed_;
+    std::optional<std::uint64_t> budget_;
+    Counts counts_;
+    bool stopping_ = false;
+
+    // Last, so that it starts after everything it uses exists and is joined before it goes.
+    std::thread thread_;
+};
+
+} // namespace streamd::it

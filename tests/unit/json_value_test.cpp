@@ -1,0 +1,145 @@
+// The strict JSON reader the integration tests check streamctl's --json output with: if it
+// accepted sloppy text, a daemon printing broken JSON would pass.
+
+#include "json_value.hpp"
+
+#include <cstdint>
+#include <gtest/gtest.h>
+#include <limits>
+#include <string>
+
+namespace streamd::fixtures {
+namespace {
+
+TEST(JsonValue, Literals) {
+    EXPECT_TRUE(parse_json("null").is_null());
+    EXPECT_TRUE(parse_json("true").as_bool());
+    EXPECT_FALSE(parse_json("false").as_bool());
+}
+
+TEST(JsonValue, IntegersKeepTheirKind) {
+    JsonValue zero = parse_json("0");
+    ASSERT_TRUE(zero.is_uint());
+    EXPECT_EQ(zero.as_uint(), 0u);
+
+    JsonValue big = parse_json("18446744073709551615");
+    ASSERT_TRUE(big.is_uint());
+    EXPECT_EQ(big.as_uint(), std::numeric_limits<std::uint64_t>::max());
+
+    JsonValue negative = parse_json("-9223372036854775808");
+    ASSERT_TRUE(negative.is_int());
+    EXPECT_EQ(negative.as_int(), std::numeric_limits<std::int64_t>::min());
+
+    EXPECT_EQ(parse_json("42").as_int(), 42);
+    EXPECT_THROW(parse_json("-1").as_uint(), std::logic_error);
+}
+
+TEST(JsonValue, FractionsAndExponentsAreDoubles) {
+    JsonValue fraction = parse_json("-12.5");
+    ASSERT_TRUE(fraction.is_double());
+    EXPECT_DOUBLE_EQ(fraction.as_double(), -12.5);
+
+    JsonValue exponent = parse_json("25E-1");
+    ASSERT_TRUE(exponent.is_double());
+    EXPECT_DOUBLE_EQ(exponent.as_double(), 2.5);
+
+    EXPECT_DOUBLE_EQ(parse_json("1e+2").as_double(), 100.0);
+    EXPECT_THROW(parse_json("5.0").as_uint(), std::logic_error);
+    EXPECT_DOUBLE_EQ(parse_json("7").as_double(), 7.0);
+}
+
+TEST(JsonValue, IntegerBeyondSixtyFourBitsReadsAsDouble) {
+    JsonValue huge = parse_json("18446744073709551616");
+    ASSERT_TRUE(huge.is_double());
+    EXPECT_DOUBLE_EQ(huge.as_double(), 18446744073709551616.0);
+}
+
+TEST(JsonValue, StringEscapes) {
+    EXPECT_EQ(parse_json(R"("a\"b\\c\/d\b\f\n\r\t")").as_string(), "a\"b\\c/d\b\f\n\r\t");
+    EXPECT_EQ(parse_json(R"("\u0041\u00e9\u20AC")").as_string(), "A\u00e9\u20ac");
+    EXPECT_EQ(parse_json(R"("\ud83d\ude00")").as_string(), "\U0001F600");
+    EXPECT_EQ(parse_json(R"("\u0000")").as_string(), std::string(1, '\0'));
+}
+
+TEST(JsonValue, RawUtf8IsKept) {
+    EXPECT_EQ(parse_json("\"caf\xc3\xa9 \xf0\x9f\x98\x80\"").as_string(),
+              "caf\xc3\xa9 \xf0\x9f\x98\x80");
+}
+
+TEST(JsonValue, ObjectsKeepOrderAndFindMembers) {
+    JsonValue value = parse_json(R"( { "b" : 1 , "a" : [ true , null ] , "c" : {} } )");
+    ASSERT_TRUE(value.is_object());
+    EXPECT_EQ(value.keys(), (std::vector<std::string>{"b", "a", "c"}));
+    EXPECT_EQ(value.at("b").as_uint(), 1u);
+    ASSERT_EQ(value.at("a").as_array().size(), 2u);
+    EXPECT_TRUE(value.at("a").as_array()[0].as_bool());
+    EXPECT_TRUE(value.at("a").as_array()[1].is_null());
+    EXPECT_TRUE(value.at("c").as_object().empty());
+    EXPECT_EQ(value.find("missing"), nullptr);
+    EXPECT_THROW(value.at("missing"), std::out_of_range);
+}
+
+TEST(JsonValue, EmptyContainers) {
+    EXPECT_TRUE(parse_json("[]").as_array().empty());
+    EXPECT_TRUE(parse_json("{}").as_object().empty());
+    EXPECT_TRUE(parse_json("[ \n\t ]").as_array().empty());
+}
+
+TEST(JsonValue, PrettyAndCompactTextAreEqual) {
+    JsonValue compact = parse_json(R"([{"id":1,"name":"x y","size":3}])");
+    JsonValue pretty = parse_json("[\n  {\n    \"id\": 1,\n    \"name\": \"x y\",\n"
+                                  "    \"size\": 3\n  }\n]\n");
+    EXPECT_EQ(compact, pretty);
+    EXPECT_NE(compact, parse_json(R"([{"id":1,"name":"x y","size":4}])"));
+}
+
+TEST(JsonValue, WrongKindNamesBoth) {
+    try {
+        (void)parse_json(R"("text")").as_uint();
+        FAIL() << "no exception";
+    } catch (const std::logic_error& e) {
+        EXPECT_NE(std::string(e.what()).find("string"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("unsigned integer"), std::string::npos) << e.what();
+    }
+}
+
+TEST(JsonValue, DumpRoundTrips) {
+    const std::string text = R"({"a":[1,-2,2.5,"q\"\\\u0001",true,false,null],"b":{}})";
+    JsonValue value = parse_json(text);
+    EXPECT_EQ(value.dump(), text);
+    EXPECT_EQ(parse_json(value.dump()), value);
+}
+
+class JsonRejects : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(JsonRejects, Malformed) {
+    EXPECT_THROW(parse_json(GetParam()), JsonError) << GetParam();
+}
+
+INSTANTIATE_TEST_SUITE_P(Strictness, JsonRejects,
+                         ::testing::Values("", "   ", "nul", "True", "[1,]", "{\"a\":1,}", "[1 2]",
+                                           "{\"a\" 1}", "{a:1}", "{'a':1}", "01", "-", "1.", ".5",
+                                           "1e", "+1", "0x10", "NaN", "Infinity", "1e400", "\"abc",
+                                           "\"a\nb\"", "\"\\x\"", "\"\\u12\"", "\"\\ud800\"",
+                                           "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"\xff\"",
+                                           "\"\xc0\xaf\"", "\"\xe0\x80\xaf\"", "\"\xed\xa0\x80\"",
+                                           "\"\xf4\x90\x80\x80\"", "\"\xc3\"", "{\"a\":1,\"a\":2}",
+                                           "[1] [2]", "[1] x", "// c\n1", "[", "{",
+                                           "{\"a\":", "\"a\" \"b\""));
+
+TEST(JsonValue, NestingIsBounded) {
+    EXPECT_NO_THROW(parse_json(std::string(200, '[') + std::string(200, ']')));
+    EXPECT_THROW(parse_json(std::string(100000, '[') + std::string(100000, ']')), JsonError);
+}
+
+TEST(JsonValue, ErrorCarriesOffset) {
+    try {
+        parse_json("[1, 2, x]");
+        FAIL() << "no exception";
+    } catch (const JsonError& e) {
+        EXPECT_EQ(e.offset(), 7u) << e.what();
+    }
+}
+
+} // namespace
+} // namespace streamd::fixtures
