@@ -28,6 +28,15 @@ public:
     void key(std::string_view name);
     void string(std::string_view value);
     void number(uint64_t value);
+    // key() and its value in one.
+    void member(std::string_view name, std::string_view value) {
+        key(name);
+        string(value);
+    }
+    void member(std::string_view name, uint64_t value) {
+        key(name);
+        number(value);
+    }
 
     const std::string& text() const { return out_; }
 

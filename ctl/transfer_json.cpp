@@ -4,26 +4,16 @@ namespace streamd::ctl {
 
 void write_transfer_row(JsonWriter& json, const TransferRow& r) {
     json.begin_object();
-    json.key("id");
-    json.number(r.id);
-    json.key("direction");
-    json.string(r.direction);
-    json.key("state");
-    json.string(r.state);
-    json.key("name");
-    json.string(r.name);
-    json.key("peer");
-    json.string(r.peer);
-    json.key("size");
-    json.number(r.size);
-    json.key("bytes_done");
-    json.number(r.bytes_done);
-    json.key("rate");
-    json.number(r.rate);
-    json.key("error");
-    json.string(r.error);
-    json.key("path");
-    json.string(r.path);
+    json.member("id", r.id);
+    json.member("direction", r.direction);
+    json.member("state", r.state);
+    json.member("name", r.name);
+    json.member("peer", r.peer);
+    json.member("size", r.size);
+    json.member("bytes_done", r.bytes_done);
+    json.member("rate", r.rate);
+    json.member("error", r.error);
+    json.member("path", r.path);
     json.end_object();
 }
 

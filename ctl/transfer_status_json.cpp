@@ -6,40 +6,23 @@ namespace {
 
 void write_status(JsonWriter& json, const TransferSnapshot& t) {
     json.begin_object();
-    json.key("id");
-    json.number(t.id);
-    json.key("direction");
-    json.string(t.direction);
-    json.key("state");
-    json.string(t.state);
-    json.key("name");
-    json.string(t.name);
-    json.key("peer");
-    json.string(t.peer);
-    json.key("size");
-    json.number(t.size);
-    json.key("bytes_done");
-    json.number(t.bytes_done);
-    json.key("rate");
-    json.number(t.rate);
-    json.key("eta");
-    json.number(t.eta);
-    json.key("streams");
-    json.number(t.streams);
-    json.key("chunk_size");
-    json.number(t.chunk_size);
-    json.key("stored_name");
-    json.string(t.stored_name);
-    json.key("error");
-    json.string(t.error);
-    json.key("created_at");
-    json.number(t.created_at);
-    json.key("started_at");
-    json.number(t.started_at);
-    json.key("finished_at");
-    json.number(t.finished_at);
-    json.key("path");
-    json.string(t.path);
+    json.member("id", t.id);
+    json.member("direction", t.direction);
+    json.member("state", t.state);
+    json.member("name", t.name);
+    json.member("peer", t.peer);
+    json.member("size", t.size);
+    json.member("bytes_done", t.bytes_done);
+    json.member("rate", t.rate);
+    json.member("eta", t.eta);
+    json.member("streams", t.streams);
+    json.member("chunk_size", t.chunk_size);
+    json.member("stored_name", t.stored_name);
+    json.member("error", t.error);
+    json.member("created_at", t.created_at);
+    json.member("started_at", t.started_at);
+    json.member("finished_at", t.finished_at);
+    json.member("path", t.path);
     json.end_object();
 }
 
