@@ -1,6 +1,7 @@
 // Every way a send can fail ends with a non-zero exit, one clear line on stderr, and nothing
 // half-written on the receiver.
 
+#include "control_expectations.hpp"
 #include "dbus_bus.hpp"
 #include "process.hpp"
 #include "streamctl.hpp"
@@ -35,20 +36,6 @@ struct ErrorDaemons {
                "receiver refusing clashes:\n" + refuses_clashes.log();
     }
 };
-
-// A failure is a clean non-zero exit (not a crash, not a hang) with one "streamctl: " line
-// that contains every expected piece.
-void expect_failure(const RunResult& result, std::initializer_list<std::string_view> pieces) {
-    ASSERT_FALSE(result.timed_out) << result.describe();
-    ASSERT_EQ(result.status.signal, 0) << result.describe();
-    ASSERT_NE(result.status.code, 0) << result.describe();
-    auto reason = failure_reason(result);
-    ASSERT_TRUE(reason.has_value()) << "stderr must be exactly one line starting \"streamctl: \"\n"
-                                    << result.describe();
-    for (std::string_view piece : pieces)
-        EXPECT_NE(reason->find(piece), std::string::npos) << "reason lacks \"" << piece << "\"\n"
-                                                          << result.describe();
-}
 
 void expect_no_partial_files(const fs::path& incoming) {
     auto partials = partial_files_in(incoming);
@@ -92,7 +79,7 @@ private:
 
 TEST_F(SendErrors, MissingFile) {
     RunResult result = send(sources_ / "does-not-exist.bin", daemons().small_limit.endpoint());
-    expect_failure(result, {"cannot open", "No such file or directory"});
+    expect_streamctl_failure(result, {"cannot open", "No such file or directory"});
 }
 
 TEST_F(SendErrors, UnreadableFile) {
@@ -102,35 +89,35 @@ TEST_F(SendErrors, UnreadableFile) {
     fs::permissions(file, fs::perms(0600));
 
     RunResult result = send(file, daemons().small_limit.endpoint(), {}, {.as_nobody = true});
-    expect_failure(result, {"Permission denied"});
+    expect_streamctl_failure(result, {"Permission denied"});
 }
 
 TEST_F(SendErrors, Directory) {
     const fs::path dir = sources_ / "a-directory";
     fs::create_directory(dir);
     RunResult result = send(dir, daemons().small_limit.endpoint());
-    expect_failure(result, {"is not a regular file"});
+    expect_streamctl_failure(result, {"is not a regular file"});
 }
 
 TEST_F(SendErrors, UnknownHost) {
     const fs::path file = sources_ / "to-nowhere.bin";
     write_random_file(file, 4 * KiB, 0xdead);
     RunResult result = send(file, "no-such-host.invalid");
-    expect_failure(result, {"unknown host"});
+    expect_streamctl_failure(result, {"unknown host"});
 }
 
 TEST_F(SendErrors, ConnectionRefused) {
     const fs::path file = sources_ / "refused.bin";
     write_random_file(file, 4 * KiB, 0x0ff);
     RunResult result = send(file, "127.0.0.1:" + std::to_string(unused_port()));
-    expect_failure(result, {"Connection refused"});
+    expect_streamctl_failure(result, {"Connection refused"});
 }
 
 TEST_F(SendErrors, FileLargerThanPeerAccepts) {
     const fs::path file = sources_ / "too-big.bin";
     write_random_file(file, 4 * KiB, 0xb16);
     RunResult result = send(file, daemons().small_limit.endpoint());
-    expect_failure(result, {"rejected by peer", "exceeds the limit"});
+    expect_streamctl_failure(result, {"rejected by peer", "exceeds the limit"});
     if (HasFailure()) ADD_FAILURE() << daemons().logs();
     EXPECT_FALSE(fs::exists(daemons().small_limit.incoming() / "too-big.bin"));
     expect_no_partial_files(daemons().small_limit.incoming());
@@ -144,7 +131,7 @@ TEST_F(SendErrors, NameClashRefusedByPeer) {
     write_random_file(file, 4 * KiB, 0x7a);
 
     RunResult result = send(file, daemons().refuses_clashes.endpoint());
-    expect_failure(result, {"rejected by peer", "already exists"});
+    expect_streamctl_failure(result, {"rejected by peer", "already exists"});
     if (HasFailure()) ADD_FAILURE() << daemons().logs();
     EXPECT_EQ(sha256_of(existing), existing_sha256) << "the existing file was changed";
     EXPECT_FALSE(fs::exists(daemons().refuses_clashes.incoming() / "taken (1).txt"));
@@ -154,7 +141,7 @@ TEST_F(SendErrors, NameClashRefusedByPeer) {
 TEST(StreamctlWithoutDaemon, ReportsDaemonNotRunning) {
     DbusBus empty_bus;
     RunResult result = run_streamctl(empty_bus.address(), {"list"});
-    expect_failure(result, {"streamd is not running"});
+    expect_streamctl_failure(result, {"streamd is not running"});
 }
 
 } // namespace
