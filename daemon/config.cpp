@@ -245,6 +245,7 @@ public:
                         {"rename", OnConflict::Rename},
                         {"overwrite", OnConflict::Overwrite},
                         {"fail", OnConflict::Fail}}); }},
+                {"reserve", [&](auto& v, auto& n) { c.storage.reserve = read_size(v, n, {}); }},
             }},
             {"transfer", {
                 {"streams", [&](auto& v, auto& n) {
@@ -257,6 +258,17 @@ public:
                 {"verify", [&](auto& v, auto& n) { c.transfer.verify = read_bool(v, n); }},
                 {"keep_finished", [&](auto& v, auto& n) {
                     c.transfer.keep_finished = read_duration(v, n); }},
+            }},
+            {"limits", {
+                {"handshake_timeout", [&](auto& v, auto& n) {
+                    c.limits.handshake_timeout = read_duration(v, n); }},
+                {"idle_timeout", [&](auto& v, auto& n) {
+                    c.limits.idle_timeout = read_duration(v, n); }},
+                {"max_incoming", [&](auto& v, auto& n) {
+                    c.limits.max_incoming = static_cast<unsigned>(read_integer(v, n, 0, 65536)); }},
+                {"max_connections_per_address", [&](auto& v, auto& n) {
+                    c.limits.max_connections_per_address =
+                        static_cast<unsigned>(read_integer(v, n, 0, 65536)); }},
             }},
             {"engine", {
                 {"workers", [&](auto& v, auto& n) {

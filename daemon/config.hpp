@@ -21,6 +21,7 @@ struct Config {
         std::filesystem::path incoming = "/var/lib/streamd/incoming";
         uint64_t max_file_size = 0; // 0 = no limit
         OnConflict on_conflict = OnConflict::Rename;
+        uint64_t reserve = 256 * 1024 * 1024; // free space an accepted file must leave
     } storage;
     struct Transfer {
         unsigned streams = 8;
@@ -29,6 +30,13 @@ struct Config {
         bool verify = true;
         uint64_t keep_finished = 3600; // seconds a finished transfer stays listed
     } transfer;
+    // What a peer may hold of this daemon; 0 turns a limit off.
+    struct Limits {
+        uint64_t handshake_timeout = 10; // seconds from accepting a connection to its OFFER or JOIN
+        uint64_t idle_timeout = 60;      // seconds a running transfer may make no progress
+        unsigned max_incoming = 16;      // incoming transfers at once
+        unsigned max_connections_per_address = 128;
+    } limits;
     struct Engine {
         unsigned workers = 0; // 0 = one per core
         uint32_t pipe_size = 1024 * 1024;

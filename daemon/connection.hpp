@@ -1,9 +1,11 @@
 // A TCP connection driven by one worker's ring for its whole life.
 #pragma once
 
+#include "config.hpp"
 #include "native_frames.hpp"
 #include "unique_fd.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <liburing.h>
 #include <span>
@@ -46,6 +48,10 @@ public:
     virtual void internal_error(const std::string& what) = 0;
     bool closing() const { return closing_; }
 
+    using Clock = std::chrono::steady_clock;
+    // Called about once a second: ends a connection that has been waiting too long.
+    virtual void check_time(Clock::time_point now, const Config::Limits& limits) = 0;
+
 protected:
     virtual void on_connect(int) {}
     virtual void on_recv(int res) = 0;
@@ -71,6 +77,9 @@ protected:
 
     Worker& worker_;
     UniqueFd fd_;
+    Clock::time_point started_at_ = Clock::now();
+    // When an operation of this connection last completed.
+    Clock::time_point active_at_ = started_at_;
 
 private:
     friend class Worker;

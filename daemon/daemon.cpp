@@ -53,7 +53,7 @@ UniqueFd take_signals() {
 
 Daemon::Daemon(Config config, std::filesystem::path config_path, BusKind bus)
     : config_(std::move(config)), config_path_(std::move(config_path)), started_at_(now_us()),
-      storage_(config_.storage), listener_(open_listener(config_.listen)),
+      storage_(config_.storage), listener_(open_listener(config_.listen)), limits_(config_.limits),
       signal_fd_(take_signals()) {
     // Refuse to start without io_uring, and learn once which data path it offers.
     try {
@@ -125,11 +125,22 @@ void Daemon::on_accept(Worker& w, int res, uint32_t flags) {
         socklen_t len = sizeof peer;
         ::getpeername(fd.get(), reinterpret_cast<sockaddr*>(&peer), &len);
         auto* addr = reinterpret_cast<sockaddr*>(&peer);
+        std::string host = format_host(addr);
+        if (!admit(host)) {
+            // Closed unread: a peer holding this many connections is not owed a reply.
+            spdlog::warn("refused a connection from {}: it holds {} already", host,
+                         limits().max_connections_per_address);
+            return rearm_accept_if_needed(w, flags);
+        }
         w.adopt(std::make_unique<ReceiveStream>(w, std::move(fd), format_address(addr),
-                                                is_loopback(addr)));
+                                                std::move(host), is_loopback(addr)));
     } else if (res != -ECANCELED) {
         spdlog::warn("accept failed: {}", std::strerror(-res));
     }
+    rearm_accept_if_needed(w, flags);
+}
+
+void Daemon::rearm_accept_if_needed(Worker& w, uint32_t flags) {
     if (!(flags & IORING_CQE_F_MORE) && !stopping_) arm_accept(w);
 }
 
@@ -158,6 +169,28 @@ void Daemon::stop() {
     notify_service("STOPPING=1");
     for (auto& w : workers_)
         w->post([](Worker& self) { self.stop(); });
+}
+
+Config::Limits Daemon::limits() const {
+    std::lock_guard lock(limits_mutex_);
+    return limits_;
+}
+
+bool Daemon::admit(const std::string& address) {
+    std::lock_guard lock(limits_mutex_);
+    unsigned& n = connections_by_address_[address];
+    if (limits_.max_connections_per_address != 0 && n >= limits_.max_connections_per_address) {
+        if (n == 0) connections_by_address_.erase(address);
+        return false;
+    }
+    ++n;
+    return true;
+}
+
+void Daemon::release(const std::string& address) {
+    std::lock_guard lock(limits_mutex_);
+    auto it = connections_by_address_.find(address);
+    if (it != connections_by_address_.end() && --it->second == 0) connections_by_address_.erase(it);
 }
 
 void Daemon::note_copy_fallback(const char* what) {
@@ -279,6 +312,12 @@ std::vector<std::string> Daemon::reload() {
 
     config_.storage.max_file_size = fresh.storage.max_file_size;
     config_.storage.on_conflict = fresh.storage.on_conflict;
+    config_.storage.reserve = fresh.storage.reserve;
+    config_.limits = fresh.limits;
+    {
+        std::lock_guard lock(limits_mutex_);
+        limits_ = fresh.limits;
+    }
     config_.transfer = fresh.transfer;
     config_.control.group = fresh.control.group;
     storage_.set_limits(config_.storage);

@@ -14,7 +14,9 @@
 
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <sys/signalfd.h>
@@ -52,6 +54,12 @@ public:
     const std::string& listen_address() const { return listener_.address; }
 
     bool use_splice() const { return use_splice_; }
+    // Any thread: the limits in force (a reload may change them).
+    Config::Limits limits() const;
+    // Counts a connection from `address` (an IP, no port); false when that address
+    // has all it may hold. Every admitted connection is let go with release().
+    bool admit(const std::string& address);
+    void release(const std::string& address);
     // Logs, once, that a splice was refused and copying took over.
     void note_copy_fallback(const char* what);
     void random_bytes(std::span<uint8_t> out);
@@ -80,6 +88,7 @@ public:
 private:
     void arm_accept(Worker& w);
     void on_accept(Worker& w, int res, uint32_t flags);
+    void rearm_accept_if_needed(Worker& w, uint32_t flags);
     void arm_signals(Worker& w);
     void on_signal(int signo);
     void stop();
@@ -95,6 +104,9 @@ private:
     TransferQueue queue_;
     bool use_splice_ = false;
     std::atomic<bool> copy_logged_{false};
+    mutable std::mutex limits_mutex_; // guards the two below
+    Config::Limits limits_;
+    std::map<std::string, unsigned> connections_by_address_;
     UniqueFd signal_fd_; // before resolver_, whose thread must inherit the signal mask
     signalfd_siginfo signal_info_{};
     std::vector<uint64_t> accept_tags_; // by worker index, each written by its own worker

@@ -74,20 +74,29 @@ std::vector<PeerAddress> resolve(const Destination& d) {
     return out;
 }
 
-std::string format_address(const sockaddr* addr) {
+std::string format_host(const sockaddr* addr) {
     char buf[INET6_ADDRSTRLEN] = "?";
     if (addr->sa_family == AF_INET6) {
         auto* a = reinterpret_cast<const sockaddr_in6*>(addr);
-        if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) {
+        if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr))
             ::inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], buf, sizeof buf);
-            return std::string(buf) + ":" + std::to_string(ntohs(a->sin6_port));
-        }
-        ::inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof buf);
-        return "[" + std::string(buf) + "]:" + std::to_string(ntohs(a->sin6_port));
+        else
+            ::inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof buf);
+    } else {
+        ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(addr)->sin_addr, buf,
+                    sizeof buf);
     }
-    auto* a = reinterpret_cast<const sockaddr_in*>(addr);
-    ::inet_ntop(AF_INET, &a->sin_addr, buf, sizeof buf);
-    return std::string(buf) + ":" + std::to_string(ntohs(a->sin_port));
+    return buf;
+}
+
+std::string format_address(const sockaddr* addr) {
+    std::string host = format_host(addr);
+    if (addr->sa_family == AF_INET6) {
+        auto* a = reinterpret_cast<const sockaddr_in6*>(addr);
+        std::string port = std::to_string(ntohs(a->sin6_port));
+        return IN6_IS_ADDR_V4MAPPED(&a->sin6_addr) ? host + ":" + port : "[" + host + "]:" + port;
+    }
+    return host + ":" + std::to_string(ntohs(reinterpret_cast<const sockaddr_in*>(addr)->sin_port));
 }
 
 bool is_loopback(const sockaddr* addr) {

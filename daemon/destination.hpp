@@ -37,6 +37,8 @@ std::vector<PeerAddress> resolve(const Destination& d);
 
 // "address:port" of a socket address, brackets around IPv6.
 std::string format_address(const sockaddr* addr);
+// The address alone, IPv4-mapped IPv6 shown as IPv4.
+std::string format_host(const sockaddr* addr);
 bool is_loopback(const sockaddr* addr);
 
 } // namespace streamd

@@ -27,11 +27,13 @@ constexpr std::string_view kHttpReply = "HTTP/1.1 501 Not Implemented\r\n"
                                         "streamd serves no web pages on this port\n";
 } // namespace
 
-ReceiveStream::ReceiveStream(Worker& worker, UniqueFd fd, std::string peer, bool peer_on_loopback)
-    : Connection(worker, std::move(fd)), peer_(std::move(peer)),
+ReceiveStream::ReceiveStream(Worker& worker, UniqueFd fd, std::string peer, std::string host,
+                             bool peer_on_loopback)
+    : Connection(worker, std::move(fd)), peer_(std::move(peer)), host_(std::move(host)),
       peer_on_loopback_(peer_on_loopback) {}
 
 ReceiveStream::~ReceiveStream() {
+    worker_.daemon().release(host_);
     worker_.pipes().release(std::move(pipe_), buffered_ == 0);
     worker_.pipes().release(std::move(tee_pipe_), teed_ == 0);
     if (transfer_ && transfer_->detach_stream()) {
@@ -142,6 +144,11 @@ void ReceiveStream::on_offer(std::span<const uint8_t> body) {
         return refuse(proto::ErrorCode::BadFrame, "OFFER on a stream that carries a transfer");
     auto offer = proto::decode_offer(body);
     auto& daemon = worker_.daemon();
+    if (unsigned most = daemon.limits().max_incoming;
+        most != 0 && daemon.registry().incoming_count() >= most)
+        return refuse(proto::ErrorCode::Busy, "the receiver takes " + std::to_string(most) +
+                                                  " transfers at once and is at that limit; "
+                                                  "try again later");
     if (daemon.registry().find_incoming(offer.id))
         return refuse(proto::ErrorCode::BadFrame,
                       "transfer id " + proto::to_hex(offer.id) + " is already in use");
@@ -402,6 +409,22 @@ void ReceiveStream::cancel() {
         return;
     }
     close();
+}
+
+void ReceiveStream::check_time(Clock::time_point now, const Config::Limits& limits) {
+    if (close_after_send_) return;
+    if (!transfer_) {
+        if (limits.handshake_timeout != 0 &&
+            now - started_at_ >= std::chrono::seconds(limits.handshake_timeout))
+            refuse(proto::ErrorCode::BadFrame,
+                   "no OFFER or JOIN within " + std::to_string(limits.handshake_timeout) + " s");
+        return;
+    }
+    if (transfer_->finished() || limits.idle_timeout == 0) return;
+    transfer_->note_active(active_at_);
+    if (now - transfer_->active_at() >= std::chrono::seconds(limits.idle_timeout))
+        abandon("nothing arrived from the sender for " + std::to_string(limits.idle_timeout) +
+                " s");
 }
 
 void ReceiveStream::abandon(const std::string& reason) {

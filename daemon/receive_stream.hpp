@@ -17,13 +17,16 @@ namespace streamd {
 
 class ReceiveStream : public Connection {
 public:
-    ReceiveStream(Worker& worker, UniqueFd fd, std::string peer, bool peer_on_loopback);
+    // `host` is the peer's address without the port, admitted by Daemon::admit().
+    ReceiveStream(Worker& worker, UniqueFd fd, std::string peer, std::string host,
+                  bool peer_on_loopback);
     ~ReceiveStream() override;
 
     void start() override;
     void internal_error(const std::string& what) override { abandon("internal error: " + what); }
     uint32_t transfer_id() const override { return transfer_ ? transfer_->id() : 0; }
     void cancel() override;
+    void check_time(Clock::time_point now, const Config::Limits& limits) override;
 
 private:
     enum class Reading { Preamble, Header, Body };
@@ -55,6 +58,7 @@ private:
     void abandon(const std::string& reason);
 
     std::string peer_;
+    std::string host_;
     bool peer_on_loopback_;
     std::shared_ptr<IncomingTransfer> transfer_;
 

@@ -350,6 +350,14 @@ void SendStream::on_send(int res) {
     }
 }
 
+void SendStream::check_time(Clock::time_point now, const Config::Limits& limits) {
+    if (transfer_->finished() || limits.idle_timeout == 0) return;
+    transfer_->note_active(active_at_);
+    if (now - transfer_->active_at() >= std::chrono::seconds(limits.idle_timeout))
+        fail("no progress with " + transfer_->peer() + " for " +
+             std::to_string(limits.idle_timeout) + " s");
+}
+
 void SendStream::cancel() {
     // Reset rather than close: a receiver that is not reading would learn of the end
     // only after the unsent data, which may be never.

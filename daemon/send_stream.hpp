@@ -26,6 +26,7 @@ public:
     void internal_error(const std::string& what) override { fail("internal error: " + what); }
     uint32_t transfer_id() const override { return transfer_->id(); }
     void cancel() override;
+    void check_time(Clock::time_point now, const Config::Limits& limits) override;
 
 private:
     enum class Phase { Connecting, AwaitWelcome, AwaitAccept, Running, Finishing };

@@ -46,7 +46,7 @@ std::string conflict_name(const std::string& name, unsigned n) {
 
 Storage::Storage(const Config::Storage& config)
     : path_(config.incoming), max_file_size_(config.max_file_size),
-      on_conflict_(config.on_conflict) {
+      on_conflict_(config.on_conflict), reserve_(config.reserve) {
     std::error_code ec;
     std::filesystem::create_directories(path_, ec);
     if (ec) throw std::system_error(ec, "cannot create incoming folder " + path_.string());
@@ -62,6 +62,7 @@ Storage::Storage(const Config::Storage& config)
 void Storage::set_limits(const Config::Storage& config) {
     max_file_size_.store(config.max_file_size, std::memory_order_relaxed);
     on_conflict_.store(config.on_conflict, std::memory_order_relaxed);
+    reserve_.store(config.reserve, std::memory_order_relaxed);
 }
 
 std::string Storage::partial_name(const proto::TransferId& id) {
@@ -85,10 +86,12 @@ void Storage::check_offer(const proto::Offer& offer) const {
     struct statvfs fs {};
     if (::fstatvfs(dir_.get(), &fs) == 0) {
         uint64_t free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
-        if (offer.size > free_bytes)
+        uint64_t reserve = reserve_.load(std::memory_order_relaxed);
+        if (offer.size > free_bytes || free_bytes - offer.size < reserve)
             throw Refusal{proto::ErrorCode::IoError,
                           "not enough space: the file needs " + proto::format_size(offer.size) +
-                              ", " + proto::format_size(free_bytes) + " are free"};
+                              ", " + proto::format_size(free_bytes) + " are free and " +
+                              proto::format_size(reserve) + " must stay free"};
     }
     const OnConflict on_conflict = on_conflict_.load(std::memory_order_relaxed);
     if (on_conflict == OnConflict::Fail) {

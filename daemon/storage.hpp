@@ -51,6 +51,7 @@ private:
     // Read by every worker, changed by a reload.
     std::atomic<uint64_t> max_file_size_;
     std::atomic<OnConflict> on_conflict_;
+    std::atomic<uint64_t> reserve_;
 };
 
 } // namespace streamd

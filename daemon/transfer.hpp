@@ -69,6 +69,21 @@ public:
     void on_end(std::function<void(Transfer&)> f) { on_end_ = std::move(f); }
 
     void add_bytes(uint64_t n) { bytes_done_.fetch_add(n, std::memory_order_relaxed); }
+
+    // The latest moment any of its streams saw I/O complete; the streams report it
+    // about once a second, so that an idle stream can tell a stalled transfer from a
+    // sibling busy with a long chunk.
+    void note_active(std::chrono::steady_clock::time_point t) {
+        auto ticks = t.time_since_epoch().count();
+        auto seen = active_at_.load(std::memory_order_relaxed);
+        while (seen < ticks &&
+               !active_at_.compare_exchange_weak(seen, ticks, std::memory_order_relaxed)) {
+        }
+    }
+    std::chrono::steady_clock::time_point active_at() const {
+        return std::chrono::steady_clock::time_point(
+            std::chrono::steady_clock::duration(active_at_.load(std::memory_order_relaxed)));
+    }
     // Moves forward only; a finished transfer stays as it ended.
     void advance(TransferState s);
     void succeed(std::string stored_name);
@@ -100,6 +115,8 @@ private:
     std::atomic<uint64_t> started_at_;
     std::atomic<uint64_t> finished_at_{0};
     std::function<void(Transfer&)> on_end_;
+    std::atomic<std::chrono::steady_clock::rep> active_at_{
+        std::chrono::steady_clock::now().time_since_epoch().count()};
     mutable std::mutex mutex_; // guards the strings below and finishing
     std::string error_;
     std::string stored_name_;

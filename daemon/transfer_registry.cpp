@@ -27,6 +27,11 @@ void TransferRegistry::forget_incoming(const proto::TransferId& wire_id) {
     incoming_.erase(wire_id);
 }
 
+size_t TransferRegistry::incoming_count() const {
+    std::lock_guard lock(mutex_);
+    return incoming_.size();
+}
+
 std::shared_ptr<Transfer> TransferRegistry::get(uint32_t id) const {
     std::lock_guard lock(mutex_);
     auto it = by_id_.find(id);

@@ -37,6 +37,8 @@ public:
     bool add_incoming(const proto::TransferId& wire_id, std::shared_ptr<IncomingTransfer> t);
     std::shared_ptr<IncomingTransfer> find_incoming(const proto::TransferId& wire_id) const;
     void forget_incoming(const proto::TransferId& wire_id);
+    // Incoming transfers still running.
+    size_t incoming_count() const;
 
     std::shared_ptr<Transfer> get(uint32_t id) const;
     std::vector<std::shared_ptr<Transfer>> all() const;

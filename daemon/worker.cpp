@@ -80,6 +80,21 @@ void Worker::close_transfer(uint32_t transfer_id) {
     }
 }
 
+void Worker::arm_sweep() {
+    io_uring_sqe* sqe = ring_->sqe();
+    io_uring_prep_timeout(sqe, &sweep_interval_, 0, 0);
+    sqe->user_data = sweep_tag_;
+}
+
+void Worker::sweep() {
+    const Config::Limits limits = daemon_.limits();
+    for (auto& c : slots_) {
+        if (!c || c->closing_) continue;
+        c->check_time(now_, limits);
+        release_if_idle(*c);
+    }
+}
+
 void Worker::cancel_operations(Connection& c) {
     for (Op op : {Op::Connect, Op::Recv, Op::Send, Op::DataIn, Op::DataOut, Op::Tee}) {
         io_uring_sqe* sqe = ring_->sqe();
@@ -149,6 +164,7 @@ void Worker::dispatch(uint64_t user_data, int res, uint32_t flags) {
         return;
     }
     --c->inflight_;
+    c->active_at_ = now_;
     if (!c->closing_) {
         try {
             c->complete(op, res);
@@ -165,7 +181,12 @@ void Worker::dispatch(uint64_t user_data, int res, uint32_t flags) {
 void Worker::run() {
     ring_.emplace(kRingEntries);
     ignore_tag_ = handler_tag([](int, uint32_t) {});
+    sweep_tag_ = handler_tag([this](int, uint32_t) {
+        sweep();
+        if (!stopping_) arm_sweep();
+    });
     arm_wake();
+    arm_sweep();
     daemon_.worker_started(*this);
     io_uring* ring = ring_->get();
     while (!stopping_ || live_ > 0) {
@@ -184,6 +205,7 @@ void Worker::run() {
         int rc = io_uring_submit_and_wait_timeout(ring, &cqe, 1, timeout, nullptr);
         if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY)
             throw std::system_error(-rc, std::generic_category(), "io_uring_submit_and_wait");
+        now_ = Clock::now();
         unsigned head, seen = 0;
         io_uring_for_each_cqe(ring, head, cqe) {
             dispatch(cqe->user_data, cqe->res, cqe->flags);

@@ -64,6 +64,8 @@ private:
     uint64_t tag(Connection& c, Op op);
     void dispatch(uint64_t user_data, int res, uint32_t flags);
     void arm_wake();
+    void arm_sweep();
+    void sweep();
     void run_posted();
     void release_if_idle(Connection& c);
 
@@ -82,6 +84,11 @@ private:
 
     std::vector<Handler> handlers_;
     uint64_t ignore_tag_ = 0; // for completions nobody needs, such as cancellations
+    uint64_t sweep_tag_ = 0;
+    __kernel_timespec sweep_interval_{1, 0};
+    // Read once per batch of completions: cheaper than once per completion, and fine
+    // for timeouts counted in seconds.
+    Clock::time_point now_ = Clock::now();
 
     UniqueFd wake_fd_;
     uint64_t wake_value_ = 0;

@@ -27,12 +27,14 @@ std::string config_for(const std::filesystem::path& incoming, const StreamdOptio
         << "\n[storage]\n"
         << "incoming = \"" << incoming.string() << "\"\n"
         << "max_file_size = " << options.max_file_size << "\n"
-        << "on_conflict = \"" << options.on_conflict << "\"\n"
-        << "\n[transfer]\n"
+        << "on_conflict = \"" << options.on_conflict << "\"\n";
+    if (options.reserve) out << "reserve = " << *options.reserve << "\n";
+    out << "\n[transfer]\n"
         << "verify = " << (options.verify ? "true" : "false") << "\n"
         << "max_active = " << options.max_active << "\n";
     if (options.keep_finished != default_keep_finished)
         out << "keep_finished = " << options.keep_finished << "\n";
+    if (!options.limits.empty()) out << "\n[limits]\n" << options.limits;
     out << "\n[engine]\n"
         << "workers = " << options.workers << "\n";
     if (options.control_group) out << "\n[control]\ngroup = \"" << *options.control_group << "\"\n";

@@ -26,6 +26,10 @@ struct StreamdOptions {
     std::string keep_finished = "\"1h\"";
     // [control] group: besides root and the daemon's own uid, its members may change things.
     std::optional<std::string> control_group{};
+    // [storage] reserve, a TOML value as it goes into the file; the daemon's default if unset.
+    std::optional<std::string> reserve{};
+    // The body of a [limits] table, TOML lines as they go into the file ("idle_timeout = 1\n").
+    std::string limits{};
     std::string address = "127.0.0.1";
     // Put before the daemon's command line, e.g. {"ip", "netns", "exec", NAME}.
     std::vector<std::string> command_prefix{};

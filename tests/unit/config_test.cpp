@@ -40,6 +40,11 @@ void expect_same(const Config& a, const Config& b) {
     EXPECT_EQ(a.storage.incoming, b.storage.incoming);
     EXPECT_EQ(a.storage.max_file_size, b.storage.max_file_size);
     EXPECT_EQ(a.storage.on_conflict, b.storage.on_conflict);
+    EXPECT_EQ(a.storage.reserve, b.storage.reserve);
+    EXPECT_EQ(a.limits.handshake_timeout, b.limits.handshake_timeout);
+    EXPECT_EQ(a.limits.idle_timeout, b.limits.idle_timeout);
+    EXPECT_EQ(a.limits.max_incoming, b.limits.max_incoming);
+    EXPECT_EQ(a.limits.max_connections_per_address, b.limits.max_connections_per_address);
     EXPECT_EQ(a.transfer.streams, b.transfer.streams);
     EXPECT_EQ(a.transfer.chunk_size, b.transfer.chunk_size);
     EXPECT_EQ(a.transfer.max_active, b.transfer.max_active);
@@ -85,7 +90,9 @@ TEST(ConfigShipped, SetsEveryKey) {
     toml::table root = toml::parse_file(path->string());
     const std::map<std::string, std::set<std::string>> expected = {
         {"listen", {"address", "port"}},
-        {"storage", {"incoming", "max_file_size", "on_conflict"}},
+        {"storage", {"incoming", "max_file_size", "on_conflict", "reserve"}},
+        {"limits",
+         {"handshake_timeout", "idle_timeout", "max_incoming", "max_connections_per_address"}},
         {"transfer", {"streams", "chunk_size", "max_active", "verify", "keep_finished"}},
         {"engine", {"workers", "pipe_size"}},
         {"control", {"bus", "group"}},
@@ -109,6 +116,13 @@ port = 9000
 incoming = "/srv/streamd/in"
 max_file_size = "10G"
 on_conflict = "overwrite"
+reserve = "1G"
+
+[limits]
+handshake_timeout = "5s"
+idle_timeout = "2m"
+max_incoming = 3
+max_connections_per_address = 9
 
 [transfer]
 streams = 16
@@ -130,6 +144,11 @@ group = "transfer-admins"
     EXPECT_EQ(c.storage.incoming, fs::path("/srv/streamd/in"));
     EXPECT_EQ(c.storage.max_file_size, 10ULL << 30);
     EXPECT_EQ(c.storage.on_conflict, OnConflict::Overwrite);
+    EXPECT_EQ(c.storage.reserve, 1ULL << 30);
+    EXPECT_EQ(c.limits.handshake_timeout, 5u);
+    EXPECT_EQ(c.limits.idle_timeout, 120u);
+    EXPECT_EQ(c.limits.max_incoming, 3u);
+    EXPECT_EQ(c.limits.max_connections_per_address, 9u);
     EXPECT_EQ(c.transfer.streams, 16u);
     EXPECT_EQ(c.transfer.chunk_size, 8u << 20);
     EXPECT_EQ(c.transfer.max_active, 32u);
