@@ -2,80 +2,28 @@
 // time to say what it wants, time without progress, and the free space a file must leave.
 
 #include "control_expectations.hpp"
-#include "native_frames.hpp"
+#include "raw_peer.hpp"
 #include "relayed_pair.hpp"
 #include "streamctl.hpp"
 #include "streamd_instance.hpp"
 #include "temp_dir.hpp"
 #include "test_files.hpp"
-#include "unique_fd.hpp"
 #include "wait_until.hpp"
 
-#include <arpa/inet.h>
-#include <cerrno>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <string>
-#include <sys/socket.h>
-#include <unistd.h>
-#include <vector>
 
 namespace streamd::it {
 namespace {
 
-UniqueFd connect_to(std::uint16_t port) {
-    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(port);
-    if (!fd || ::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
-        throw std::system_error(errno, std::generic_category(), "connect to streamd");
-    return fd;
-}
-
-void send_preamble(int fd) {
-    auto preamble = proto::encode_preamble();
-    ASSERT_EQ(::send(fd, preamble.data(), preamble.size(), MSG_NOSIGNAL),
-              static_cast<ssize_t>(preamble.size()));
-}
-
-// Everything the daemon sends until it closes the connection; nullopt if it has not closed
-// it by the deadline.
-std::optional<std::string> read_until_closed(int fd) {
-    std::string got;
-    char buffer[4096];
-    for (;;) {
-        pollfd p{fd, POLLIN, 0};
-        int ready = ::poll(&p, 1, static_cast<int>(generous_deadline.count() * 1000));
-        if (ready <= 0) return std::nullopt;
-        ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-        if (n == 0) return got;
-        if (n < 0) return errno == ECONNRESET ? std::optional(got) : std::nullopt;
-        got.append(buffer, static_cast<size_t>(n));
-    }
-}
-
-// The daemon's answer to a preamble: a WELCOME frame, or nothing because it closed.
-bool welcomed(std::uint16_t port) {
-    UniqueFd fd = connect_to(port);
-    send_preamble(fd.get());
-    std::uint8_t header[proto::kHeaderSize];
-    pollfd p{fd.get(), POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(generous_deadline.count() * 1000)) <= 0) return false;
-    if (::recv(fd.get(), header, sizeof header, MSG_WAITALL) != sizeof header) return false;
-    return proto::decode_header(header).type == proto::FrameType::Welcome;
-}
-
 TEST(Limits, SilentConnectionIsToldAndClosedAfterTheHandshakeTimeout) {
     StreamdInstance daemon(StreamdOptions{.limits = "handshake_timeout = 1\n"});
-    UniqueFd silent = connect_to(daemon.port());
-    UniqueFd preamble_only = connect_to(daemon.port());
-    send_preamble(preamble_only.get());
+    RawPeer silent(daemon.port());
+    RawPeer preamble_only(daemon.port());
+    preamble_only.send_preamble();
 
-    for (int fd : {silent.get(), preamble_only.get()}) {
-        auto said = read_until_closed(fd);
+    for (RawPeer* peer : {&silent, &preamble_only}) {
+        auto said = peer->read_until_closed();
         ASSERT_TRUE(said.has_value()) << "still open\n" << daemon.log();
         EXPECT_NE(said->find("no OFFER or JOIN within 1 s"), std::string::npos) << *said;
     }
@@ -86,16 +34,16 @@ TEST(Limits, SilentConnectionIsToldAndClosedAfterTheHandshakeTimeout) {
 TEST(Limits, ConnectionsBeyondThePerAddressLimitAreClosedUnanswered) {
     StreamdInstance daemon(
         StreamdOptions{.limits = "handshake_timeout = 0\nmax_connections_per_address = 2\n"});
-    UniqueFd first = connect_to(daemon.port());
-    UniqueFd second = connect_to(daemon.port());
-    UniqueFd third = connect_to(daemon.port());
-    send_preamble(third.get());
-    auto said = read_until_closed(third.get());
+    RawPeer first(daemon.port());
+    RawPeer second(daemon.port());
+    RawPeer third(daemon.port());
+    third.send_preamble();
+    auto said = third.read_until_closed();
     ASSERT_TRUE(said.has_value()) << "the third connection stays open\n" << daemon.log();
     EXPECT_EQ(*said, "") << "a refused connection is closed without an answer";
 
     // A slot freed is a slot to have again, once the daemon has seen the close.
-    first.reset();
+    first.close();
     EXPECT_TRUE(wait_until([&] { return welcomed(daemon.port()); })) << daemon.log();
 }
 
