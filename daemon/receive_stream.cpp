@@ -401,10 +401,12 @@ void ReceiveStream::refuse(proto::ErrorCode code, std::string message) {
 void ReceiveStream::cancel() {
     // A stream that is telling its peer why it ends finishes saying so first.
     if (close_after_send_) return;
-    if (transfer_ && transfer_->state() == TransferState::Canceled) {
-        // Canceled here: the sender learns why instead of seeing its streams drop.
-        send_frame(
-            proto::Error{proto::ErrorCode::Canceled, transfer_->error() + " at the receiver"});
+    // Ended here (canceled, or failed on a sibling stream): the sender learns why on every
+    // stream, rather than seeing some of them drop first.
+    if (transfer_ && transfer_->finished() && transfer_->state() != TransferState::Done) {
+        bool canceled = transfer_->state() == TransferState::Canceled;
+        send_frame(proto::Error{canceled ? proto::ErrorCode::Canceled : proto::ErrorCode::Internal,
+                                transfer_->error() + (canceled ? " at the receiver" : "")});
         close_after_send_ = true;
         return;
     }

@@ -64,6 +64,8 @@ StreamdInstance::StreamdInstance(const std::filesystem::path& binary, StreamdOpt
       bus_(DbusBusOptions{.allow_any_user = options.bus_allows_any_user}), notify_(dir_ / "notify"),
       address_(options.address) {
     std::filesystem::create_directory(incoming_);
+    if (options.incoming_tmpfs_size)
+        incoming_mount_.emplace(incoming_, *options.incoming_tmpfs_size);
     replace_file(config_path_, config_for(incoming_, options));
 
     SpawnOptions spawn;

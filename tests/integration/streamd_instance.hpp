@@ -4,6 +4,7 @@
 #include "notify_socket.hpp"
 #include "process.hpp"
 #include "temp_dir.hpp"
+#include "tmpfs_mount.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -28,6 +29,8 @@ struct StreamdOptions {
     std::optional<std::string> control_group{};
     // [storage] reserve, a TOML value as it goes into the file; the daemon's default if unset.
     std::optional<std::string> reserve{};
+    // Mounts a tmpfs of this size (e.g. "8m") on the incoming folder: a disk that fills up.
+    std::optional<std::string> incoming_tmpfs_size{};
     // The body of a [limits] table, TOML lines as they go into the file ("idle_timeout = 1\n").
     std::string limits{};
     std::string address = "127.0.0.1";
@@ -77,6 +80,7 @@ private:
     StreamdOptions options_;
     fixtures::TempDir dir_;
     std::filesystem::path incoming_;
+    std::optional<TmpfsMount> incoming_mount_;
     std::filesystem::path config_path_;
     DbusBus bus_;
     NotifySocket notify_;

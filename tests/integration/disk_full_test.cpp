@@ -1,0 +1,82 @@
+// A disk that fills up in the middle of a transfer: the transfer fails on both ends, the
+// receiver says why, removes its partial file and goes on serving.
+
+#include "control_expectations.hpp"
+#include "raw_peer.hpp"
+#include "relayed_pair.hpp"
+#include "streamctl.hpp"
+#include "temp_dir.hpp"
+#include "test_files.hpp"
+#include "wait_until.hpp"
+
+#include <fstream>
+#include <gtest/gtest.h>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace streamd::it {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Writes zeros into `file` until the file system says it is full.
+void fill_up(const fs::path& file) {
+    std::ofstream out(file, std::ios::binary);
+    const std::vector<char> zeros(1 << 20, 0);
+    while (out.write(zeros.data(), static_cast<std::streamsize>(zeros.size())))
+        out.flush();
+}
+
+TEST(DiskFull, TransferFailsAndTheReceiverKeepsServing) {
+    if (::geteuid() != 0) GTEST_SKIP() << "mounting a tmpfs needs root";
+    RelayedPair pair(StreamdOptions{},
+                     StreamdOptions{.reserve = "0", .incoming_tmpfs_size = "16m"});
+    // The offer passes the free-space check; the disk fills while the relay holds the rest.
+    pair.relay.hold_after(1 << 20);
+    fixtures::TempDir files("streamd-it-disk-full");
+    write_random_file(files / "big.bin", 12 << 20, 7);
+
+    auto sent =
+        run_streamctl(pair.sender.bus_address(),
+                      {"send", "--no-block", (files / "big.bin").string(), pair.relay.endpoint()});
+    ASSERT_TRUE(succeeded(sent)) << sent.describe();
+    auto ids = queued_ids(sent);
+    ASSERT_TRUE(ids && ids->size() == 1) << sent.describe();
+    ASSERT_TRUE(wait_until([&] {
+        auto rows = pair.receiver_bus.list_transfers();
+        return rows.size() == 1 && rows[0].state == "running";
+    })) << pair.logs();
+
+    fill_up(pair.receiver.incoming() / "filler");
+    pair.relay.release();
+
+    std::optional<TransferRow> out;
+    ASSERT_TRUE(wait_until([&] {
+        out = pair.sender_bus.find_transfer(ids->front());
+        return out && out->state == "failed";
+    })) << pair.logs();
+    // The sender's reason depends on which of its streams hears first: the receiver's ERROR
+    // or the reset of a stream it closed. The receiver's own reason is exact.
+    EXPECT_FALSE(out->error.empty());
+    auto in = pair.receiver_bus.list_transfers();
+    ASSERT_EQ(in.size(), 1u);
+    EXPECT_EQ(in[0].state, "failed");
+    EXPECT_NE(in[0].error.find("cannot write the file: No space left on device"), std::string::npos)
+        << in[0].error;
+
+    EXPECT_TRUE(wait_until([&] {
+        return entries_in(pair.receiver.incoming()) == std::vector<std::string>{"filler"};
+    })) << ::testing::PrintToString(entries_in(pair.receiver.incoming()));
+    fs::remove(pair.receiver.incoming() / "filler");
+    EXPECT_TRUE(welcomed(pair.receiver.port())) << pair.logs();
+
+    // With room again, the same file arrives whole.
+    auto again = run_streamctl(pair.sender.bus_address(),
+                               {"send", (files / "big.bin").string(), pair.receiver.endpoint()});
+    ASSERT_TRUE(succeeded(again)) << again.describe() << pair.logs();
+    EXPECT_EQ(sha256_of(pair.receiver.incoming() / "big.bin"), sha256_of(files / "big.bin"));
+}
+
+} // namespace
+} // namespace streamd::it
