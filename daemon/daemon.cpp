@@ -109,6 +109,7 @@ void Daemon::worker_started(Worker& w) {
     spdlog::info("streamd {} listening on {} with {} worker{}, receiving into {}", STREAMD_VERSION,
                  listener_.address, workers_.size(), workers_.size() == 1 ? "" : "s",
                  storage_.path().string());
+    spdlog::info("no peer keys: transfers are accepted from loopback addresses only");
     notify_service("READY=1\nSTATUS=listening on " + listener_.address);
 }
 
