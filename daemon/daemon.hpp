@@ -73,7 +73,6 @@ public:
     // Throws ConfigError and then changes nothing; returns the changed settings that
     // need a restart and were left as they were.
     std::vector<std::string> reload();
-    const TransferQueue& queue() const { return queue_; }
     // Microseconds since the Unix epoch.
     uint64_t started_at() const { return started_at_; }
 
