@@ -34,8 +34,8 @@ ReceiveStream::ReceiveStream(Worker& worker, UniqueFd fd, std::string peer, std:
 
 ReceiveStream::~ReceiveStream() {
     worker_.daemon().release(host_);
-    worker_.pipes().release(std::move(pipe_), buffered_ == 0);
-    worker_.pipes().release(std::move(tee_pipe_), teed_ == 0);
+    worker_.pipes().release(std::move(pipe_));
+    worker_.pipes().release(std::move(tee_pipe_));
     if (transfer_ && transfer_->detach_stream()) {
         worker_.daemon().registry().forget_incoming(transfer_->offer().id);
         spdlog::warn("transfer {}: receiving {} from {} failed: {}", transfer_->id(),
@@ -202,7 +202,7 @@ void ReceiveStream::on_chunk(std::span<const uint8_t> body) {
         pipe_ = worker_.pipes().acquire();
         if (pipe_ && verifying()) {
             tee_pipe_ = worker_.pipes().acquire();
-            if (!tee_pipe_) worker_.pipes().release(std::move(pipe_), true);
+            if (!tee_pipe_) worker_.pipes().release(std::move(pipe_));
         }
     }
     if (!pipe_ && !copy_buffer_) copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
@@ -308,8 +308,8 @@ void ReceiveStream::on_data_out(int res) {
         // The tee, if there is one, already holds these bytes for the hash.
         bool teed = tee_pipe_ != nullptr;
         hash_teed();
-        worker_.pipes().release(std::move(pipe_), true);
-        worker_.pipes().release(std::move(tee_pipe_), teed_ == 0);
+        worker_.pipes().release(std::move(pipe_));
+        worker_.pipes().release(std::move(tee_pipe_));
         teed_ = 0;
         worker_.daemon().note_copy_fallback("pipe to file");
         if (verifying() && !teed) hasher_.update({copy_buffer_.get(), buffered_});
@@ -332,8 +332,8 @@ void ReceiveStream::on_data_out(int res) {
 
 bool ReceiveStream::fall_back_to_copy(int res, const char* what) {
     if (res != -EINVAL || buffered_ != 0) return false;
-    worker_.pipes().release(std::move(pipe_), true);
-    worker_.pipes().release(std::move(tee_pipe_), teed_ == 0);
+    worker_.pipes().release(std::move(pipe_));
+    worker_.pipes().release(std::move(tee_pipe_));
     teed_ = 0;
     copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
     worker_.daemon().note_copy_fallback(what);

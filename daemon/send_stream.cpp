@@ -26,7 +26,7 @@ SendStream::SendStream(Worker& worker, std::shared_ptr<OutgoingTransfer> transfe
     : Connection(worker, UniqueFd()), transfer_(std::move(transfer)), index_(index) {}
 
 SendStream::~SendStream() {
-    worker_.pipes().release(std::move(pipe_), buffered_ == 0);
+    worker_.pipes().release(std::move(pipe_));
     transfer_->detach_stream();
 }
 
@@ -285,7 +285,7 @@ void SendStream::on_data_in(int res) {
 
 void SendStream::read_done(int res) {
     if (res == -EINVAL && pipe_) {
-        worker_.pipes().release(std::move(pipe_), true);
+        worker_.pipes().release(std::move(pipe_));
         copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
         worker_.daemon().note_copy_fallback("file to pipe");
         return data_in();

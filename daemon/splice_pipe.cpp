@@ -1,6 +1,7 @@
 #include "splice_pipe.hpp"
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace streamd {
@@ -27,10 +28,12 @@ std::unique_ptr<SplicePipe> SplicePipePool::acquire() {
     return p;
 }
 
-void SplicePipePool::release(std::unique_ptr<SplicePipe> pipe, bool empty) {
+void SplicePipePool::release(std::unique_ptr<SplicePipe> pipe) {
     if (!pipe) return;
     --outstanding_;
-    if (empty) free_.push_back(std::move(pipe));
+    int held = 0;
+    if (::ioctl(pipe->read_end.get(), FIONREAD, &held) == 0 && held == 0)
+        free_.push_back(std::move(pipe));
 }
 
 } // namespace streamd

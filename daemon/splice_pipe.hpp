@@ -23,8 +23,10 @@ public:
 
     // A pipe, or nullptr when the pool is exhausted or the system refuses more pipes.
     std::unique_ptr<SplicePipe> acquire();
-    // Only pipes that are empty may come back; others are closed.
-    void release(std::unique_ptr<SplicePipe> pipe, bool empty);
+    // Empty pipes go back to the pool; one that still holds data is closed. Asked of
+    // the kernel rather than taken from the caller's accounting, which cannot know what
+    // an operation moved when its connection closed before it completed.
+    void release(std::unique_ptr<SplicePipe> pipe);
 
 private:
     size_t pipe_size_;
