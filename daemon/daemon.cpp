@@ -28,11 +28,6 @@ unsigned worker_count(const Config& c) {
     return std::max(1u, std::thread::hardware_concurrency());
 }
 
-uint64_t now_us() {
-    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count());
-}
 // The signals the daemon handles, blocked and read from a descriptor instead. Done
 // before any thread starts (the resolver's is the first), so that every thread
 // inherits the mask and none can be killed by a signal meant for the loop.

@@ -32,12 +32,6 @@ std::string transfer_path(uint32_t id) {
     return std::string(kManagerPath) + "/transfer/" + std::to_string(id);
 }
 
-uint64_t now_us() {
-    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                     std::chrono::system_clock::now().time_since_epoch())
-                                     .count());
-}
-
 template <typename T>
 T option(const std::map<std::string, sdbus::Variant>& options, const char* key, const char* type,
          T fallback) {

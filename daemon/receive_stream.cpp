@@ -422,9 +422,7 @@ void ReceiveStream::check_time(Clock::time_point now, const Config::Limits& limi
                    "no OFFER or JOIN within " + std::to_string(limits.handshake_timeout) + " s");
         return;
     }
-    if (transfer_->finished() || limits.idle_timeout == 0) return;
-    transfer_->note_active(active_at_);
-    if (now - transfer_->active_at() >= std::chrono::seconds(limits.idle_timeout))
+    if (transfer_->stalled(now, active_at_, limits.idle_timeout))
         abandon("nothing arrived from the sender for " + std::to_string(limits.idle_timeout) +
                 " s");
 }

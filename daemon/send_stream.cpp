@@ -351,9 +351,7 @@ void SendStream::on_send(int res) {
 }
 
 void SendStream::check_time(Clock::time_point now, const Config::Limits& limits) {
-    if (transfer_->finished() || limits.idle_timeout == 0) return;
-    transfer_->note_active(active_at_);
-    if (now - transfer_->active_at() >= std::chrono::seconds(limits.idle_timeout))
+    if (transfer_->stalled(now, active_at_, limits.idle_timeout))
         fail("no progress with " + transfer_->peer() + " for " +
              std::to_string(limits.idle_timeout) + " s");
 }

@@ -2,6 +2,7 @@
 // Written by the worker threads that carry its streams, read by the control thread.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -24,6 +25,13 @@ enum class TransferState : uint8_t {
 enum class Direction : uint8_t { In, Out };
 
 const char* to_string(TransferState s);
+
+// Wall-clock time as streamd reports it on D-Bus: microseconds since the Unix epoch.
+inline uint64_t now_us() {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+}
 inline const char* to_string(Direction d) {
     return d == Direction::In ? "in" : "out";
 }
@@ -70,19 +78,20 @@ public:
 
     void add_bytes(uint64_t n) { bytes_done_.fetch_add(n, std::memory_order_relaxed); }
 
-    // The latest moment any of its streams saw I/O complete; the streams report it
-    // about once a second, so that an idle stream can tell a stalled transfer from a
-    // sibling busy with a long chunk.
-    void note_active(std::chrono::steady_clock::time_point t) {
-        auto ticks = t.time_since_epoch().count();
+    // Each of its streams asks about once a second, with the moment its own I/O last
+    // completed: true when the transfer runs and none of its streams has moved for
+    // `limit` seconds (0: never). Pooled over the streams, so that an idle stream is not
+    // taken for a stalled transfer while a sibling carries a long chunk.
+    bool stalled(std::chrono::steady_clock::time_point now,
+                 std::chrono::steady_clock::time_point stream_active_at, uint64_t limit) {
+        if (finished() || limit == 0) return false;
+        auto ticks = stream_active_at.time_since_epoch().count();
         auto seen = active_at_.load(std::memory_order_relaxed);
         while (seen < ticks &&
                !active_at_.compare_exchange_weak(seen, ticks, std::memory_order_relaxed)) {
         }
-    }
-    std::chrono::steady_clock::time_point active_at() const {
-        return std::chrono::steady_clock::time_point(
-            std::chrono::steady_clock::duration(active_at_.load(std::memory_order_relaxed)));
+        return now.time_since_epoch().count() - std::max(seen, ticks) >=
+               std::chrono::steady_clock::duration(std::chrono::seconds(limit)).count();
     }
     // Moves forward only; a finished transfer stays as it ended.
     void advance(TransferState s);
@@ -94,12 +103,6 @@ public:
 
 private:
     bool end(TransferState final_state, std::string reason);
-
-    static uint64_t now_us() {
-        return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                         std::chrono::system_clock::now().time_since_epoch())
-                                         .count());
-    }
 
     const uint32_t id_;
     const Direction direction_;

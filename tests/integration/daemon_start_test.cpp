@@ -1,5 +1,6 @@
 // What streamd says when it starts, or refuses to, and how its port treats strangers.
 
+#include "loopback_socket.hpp"
 #include "process.hpp"
 #include "streamctl.hpp"
 #include "streamd_instance.hpp"
@@ -97,15 +98,9 @@ TEST(DaemonStart, TerminalLogIsPlainText) {
 // A connection to the daemon's port, with a bounded wait for its answer.
 class PortClient {
 public:
-    explicit PortClient(uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    explicit PortClient(uint16_t port) : fd_(connect_loopback(port)) {
         timeval tv{10, 0};
         ::setsockopt(fd_.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (::connect(fd_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
-            throw std::runtime_error("cannot connect to the daemon");
     }
     void send(std::string_view bytes) {
         ASSERT_EQ(::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL),

@@ -1,10 +1,9 @@
 #include "raw_peer.hpp"
 
+#include "loopback_socket.hpp"
 #include "wait_until.hpp"
 
-#include <arpa/inet.h>
 #include <cerrno>
-#include <netinet/in.h>
 #include <poll.h>
 #include <stdexcept>
 #include <sys/socket.h>
@@ -23,14 +22,7 @@ bool wait_readable(int fd) {
 
 } // namespace
 
-RawPeer::RawPeer(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(port);
-    if (!fd_ || ::connect(fd_.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
-        throw std::system_error(errno, std::generic_category(), "connect to streamd");
-}
+RawPeer::RawPeer(std::uint16_t port) : fd_(connect_loopback(port)) {}
 
 void RawPeer::send(std::span<const std::uint8_t> bytes) {
     while (!bytes.empty()) {

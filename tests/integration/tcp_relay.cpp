@@ -1,5 +1,7 @@
 #include "tcp_relay.hpp"
 
+#include "loopback_socket.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -26,25 +28,15 @@ constexpr int client_receive_buffer = 64 * 1024;
     throw std::system_error(errno, std::generic_category(), what);
 }
 
-sockaddr_in loopback(std::uint16_t port) {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(port);
-    return address;
-}
-
 // Connecting on loopback completes or fails at once, so it is done blocking and only the
-// established socket is switched to non-blocking.
+// established socket is switched to non-blocking. Empty when the target refuses.
 UniqueFd connect_to(std::uint16_t port) {
-    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!fd) return fd;
-    sockaddr_in address = loopback(port);
-    int r;
-    do {
-        r = ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address);
-    } while (r != 0 && errno == EINTR);
-    if (r != 0) return UniqueFd();
+    UniqueFd fd;
+    try {
+        fd = connect_loopback(port);
+    } catch (const std::system_error&) {
+        return fd;
+    }
     int flags = ::fcntl(fd.get(), F_GETFL);
     if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK) != 0) return UniqueFd();
     return fd;
@@ -151,20 +143,9 @@ struct TcpRelay::Pair {
 };
 
 TcpRelay::TcpRelay(std::uint16_t target_port) : target_port_(target_port) {
-    listener_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (!listener_) throw_errno("relay socket");
-    // Accepted sockets inherit it; it must be set before listen() to take effect on the window.
-    if (::setsockopt(listener_.get(), SOL_SOCKET, SO_RCVBUF, &client_receive_buffer,
-                     sizeof client_receive_buffer) != 0)
-        throw_errno("relay SO_RCVBUF");
-    sockaddr_in address = loopback(0);
-    if (::bind(listener_.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
-        throw_errno("relay bind 127.0.0.1:0");
-    if (::listen(listener_.get(), SOMAXCONN) != 0) throw_errno("relay listen");
-    socklen_t length = sizeof address;
-    if (::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0)
-        throw_errno("relay getsockname");
-    port_ = ntohs(address.sin_port);
+    auto listener = listen_loopback(SOMAXCONN, SOCK_NONBLOCK, client_receive_buffer);
+    listener_ = std::move(listener.fd);
+    port_ = listener.port;
     wake_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!wake_fd_) throw_errno("relay eventfd");
     thread_ = std::thread([this] { run(); });

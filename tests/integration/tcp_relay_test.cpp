@@ -1,6 +1,7 @@
 // The relay on its own, with plain sockets: a transfer test that relies on it holding and
 // releasing a connection must not be the first place where a relay bug shows.
 
+#include "loopback_socket.hpp"
 #include "tcp_relay.hpp"
 #include "unique_fd.hpp"
 
@@ -30,52 +31,22 @@ constexpr auto deadline = 30s;
     throw std::system_error(errno, std::generic_category(), what);
 }
 
-sockaddr_in loopback(std::uint16_t port) {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(port);
-    return address;
-}
-
 // A listening socket on 127.0.0.1 standing in for streamd.
 class Server {
 public:
-    Server() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
-        if (!fd_) throw_errno("socket");
-        sockaddr_in address = loopback(0);
-        if (::bind(fd_.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
-            throw_errno("bind");
-        if (::listen(fd_.get(), 16) != 0) throw_errno("listen");
-        socklen_t length = sizeof address;
-        if (::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0)
-            throw_errno("getsockname");
-        port_ = ntohs(address.sin_port);
-    }
-
-    std::uint16_t port() const { return port_; }
+    std::uint16_t port() const { return listener_.port; }
 
     // The next connection the relay made, or an empty fd if none came in time.
     UniqueFd accept_one() {
-        pollfd pfd{fd_.get(), POLLIN, 0};
+        pollfd pfd{listener_.fd.get(), POLLIN, 0};
         if (::poll(&pfd, 1, static_cast<int>(std::chrono::milliseconds(deadline).count())) != 1)
             return UniqueFd();
-        return UniqueFd(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+        return UniqueFd(::accept4(listener_.fd.get(), nullptr, nullptr, SOCK_CLOEXEC));
     }
 
 private:
-    UniqueFd fd_;
-    std::uint16_t port_ = 0;
+    LoopbackListener listener_ = listen_loopback(16);
 };
-
-UniqueFd connect_to(std::uint16_t port) {
-    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!fd) throw_errno("socket");
-    sockaddr_in address = loopback(port);
-    if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
-        throw_errno("connect");
-    return fd;
-}
 
 std::vector<char> pattern(std::size_t size) {
     std::vector<char> data(size);
@@ -144,7 +115,7 @@ void set_nonblocking(int fd) {
 TEST(TcpRelay, ForwardsBothWays) {
     Server server;
     TcpRelay relay(server.port());
-    UniqueFd client = connect_to(relay.port());
+    UniqueFd client = connect_loopback(relay.port());
     UniqueFd upstream = server.accept_one();
     ASSERT_TRUE(upstream) << "the relay did not connect to the server";
 
@@ -169,7 +140,7 @@ TEST(TcpRelay, HoldsAfterTheBudgetAndBlocksTheSender) {
     Server server;
     TcpRelay relay(server.port());
     relay.hold_after(100'000);
-    UniqueFd client = connect_to(relay.port());
+    UniqueFd client = connect_loopback(relay.port());
     UniqueFd upstream = server.accept_one();
     ASSERT_TRUE(upstream);
 
@@ -217,7 +188,7 @@ TEST(TcpRelay, HoldsAfterTheBudgetAndBlocksTheSender) {
 TEST(TcpRelay, BudgetAppliesToOpenConnections) {
     Server server;
     TcpRelay relay(server.port());
-    UniqueFd client = connect_to(relay.port());
+    UniqueFd client = connect_loopback(relay.port());
     UniqueFd upstream = server.accept_one();
     ASSERT_TRUE(upstream);
     const auto first = pattern(5000);
@@ -234,7 +205,7 @@ TEST(TcpRelay, ClientClosingWhileHeldClosesTheServerSide) {
     Server server;
     TcpRelay relay(server.port());
     relay.hold_after(1000);
-    UniqueFd client = connect_to(relay.port());
+    UniqueFd client = connect_loopback(relay.port());
     UniqueFd upstream = server.accept_one();
     ASSERT_TRUE(upstream);
     send_all(client.get(), pattern(50'000));
@@ -248,7 +219,7 @@ TEST(TcpRelay, ClientClosingWhileHeldClosesTheServerSide) {
 TEST(TcpRelay, ServerClosingClosesTheClientSide) {
     Server server;
     TcpRelay relay(server.port());
-    UniqueFd client = connect_to(relay.port());
+    UniqueFd client = connect_loopback(relay.port());
     UniqueFd upstream = server.accept_one();
     ASSERT_TRUE(upstream);
     const auto last_words = pattern(777);
@@ -262,9 +233,9 @@ TEST(TcpRelay, ServerClosingClosesTheClientSide) {
 TEST(TcpRelay, CountsEveryConnection) {
     Server server;
     TcpRelay relay(server.port());
-    UniqueFd a = connect_to(relay.port());
-    UniqueFd b = connect_to(relay.port());
-    UniqueFd c = connect_to(relay.port());
+    UniqueFd a = connect_loopback(relay.port());
+    UniqueFd b = connect_loopback(relay.port());
+    UniqueFd c = connect_loopback(relay.port());
     EXPECT_TRUE(relay.wait_until(
         [](const TcpRelay::Counts& counts) { return counts.accepted == 3 && counts.open == 3; },
         deadline));
@@ -277,7 +248,7 @@ TEST(TcpRelay, NothingListeningClosesTheClient) {
         closed_port = gone.port();
     }
     TcpRelay relay(closed_port);
-    UniqueFd client = connect_to(relay.port());
+    UniqueFd client = connect_loopback(relay.port());
     EXPECT_TRUE(sees_close(client.get()));
 }
 
