@@ -62,7 +62,7 @@ build: deps-build
 # A daemon with its own bus and storage under ./var; Ctrl-C stops both.
 run: build
 	@mkdir -p $(VAR)/incoming
-	@printf '[listen]\naddress = "127.0.0.1"\nport = $(PORT)\n\n[storage]\nincoming = "incoming"\n' \
+	@printf '[listen]\naddress = "127.0.0.1"\nport = $(PORT)\n\n[storage]\nincoming = "incoming"\nstate = "state"\n' \
 		> $(VAR)/streamd.toml
 	@rm -f $(VAR)/bus; \
 	bus=$$(dbus-daemon --session --address=unix:path=$(VAR)/bus --fork --print-pid) || exit 1; \

@@ -246,6 +246,10 @@ public:
                         {"overwrite", OnConflict::Overwrite},
                         {"fail", OnConflict::Fail}}); }},
                 {"reserve", [&](auto& v, auto& n) { c.storage.reserve = read_size(v, n, {}); }},
+                {"state", [&](auto& v, auto& n) {
+                    c.storage.state = read_directory(v, n, base_dir_); }},
+                {"partial_ttl", [&](auto& v, auto& n) {
+                    c.storage.partial_ttl = read_duration(v, n); }},
             }},
             {"transfer", {
                 {"streams", [&](auto& v, auto& n) {
@@ -258,6 +262,11 @@ public:
                 {"verify", [&](auto& v, auto& n) { c.transfer.verify = read_bool(v, n); }},
                 {"keep_finished", [&](auto& v, auto& n) {
                     c.transfer.keep_finished = read_duration(v, n); }},
+                {"reconnect_attempts", [&](auto& v, auto& n) {
+                    c.transfer.reconnect_attempts =
+                        static_cast<unsigned>(read_integer(v, n, 0, 1000)); }},
+                {"reconnect_delay", [&](auto& v, auto& n) {
+                    c.transfer.reconnect_delay = read_duration(v, n); }},
             }},
             {"limits", {
                 {"handshake_timeout", [&](auto& v, auto& n) {

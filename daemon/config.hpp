@@ -12,16 +12,21 @@ namespace streamd {
 enum class OnConflict { Rename, Overwrite, Fail };
 enum class BusKind { System, Session };
 
+inline constexpr uint16_t kDefaultPort = 7740;
+
 struct Config {
     struct Listen {
         std::string address = "::";
-        uint16_t port = 7740; // 0 lets the kernel choose (tests)
+        uint16_t port = kDefaultPort; // 0 lets the kernel choose (tests)
     } listen;
     struct Storage {
         std::filesystem::path incoming = "/var/lib/streamd/incoming";
         uint64_t max_file_size = 0; // 0 = no limit
         OnConflict on_conflict = OnConflict::Rename;
         uint64_t reserve = 256 * 1024 * 1024; // free space an accepted file must leave
+        // Where outgoing transfers are remembered across restarts.
+        std::filesystem::path state = "/var/lib/streamd/state";
+        uint64_t partial_ttl = 24 * 3600; // seconds a partial file may sit untouched; 0 = ever
     } storage;
     struct Transfer {
         unsigned streams = 8;
@@ -29,6 +34,10 @@ struct Config {
         unsigned max_active = 4;
         bool verify = true;
         uint64_t keep_finished = 3600; // seconds a finished transfer stays listed
+        // After a lost connection: how often to try again before failing, and the first
+        // pause (doubled for each further attempt, up to kMaxReconnectDelay).
+        unsigned reconnect_attempts = 10;
+        uint64_t reconnect_delay = 1;
     } transfer;
     // What a peer may hold of this daemon; 0 turns a limit off.
     struct Limits {
@@ -54,6 +63,8 @@ class ConfigError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
+
+inline constexpr uint64_t kMaxReconnectDelay = 60; // seconds
 
 inline constexpr const char* kDefaultConfigPath = "/etc/streamd/streamd.toml";
 

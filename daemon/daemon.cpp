@@ -48,7 +48,8 @@ UniqueFd take_signals() {
 
 Daemon::Daemon(Config config, std::filesystem::path config_path, BusKind bus)
     : config_(std::move(config)), config_path_(std::move(config_path)), started_at_(now_us()),
-      storage_(config_.storage), listener_(open_listener(config_.listen)), limits_(config_.limits),
+      storage_(config_.storage), state_(config_.storage.state),
+      listener_(open_listener(config_.listen)), limits_(config_.limits),
       signal_fd_(take_signals()) {
     // Refuse to start without io_uring, and learn once which data path it offers.
     try {
@@ -101,6 +102,7 @@ void Daemon::worker_started(Worker& w) {
     });
     arm_signals(w);
     dbus_->attach(w);
+    pick_up_saved_transfers();
     spdlog::info("streamd {} listening on {} with {} worker{}, receiving into {}", STREAMD_VERSION,
                  listener_.address, workers_.size(), workers_.size() == 1 ? "" : "s",
                  storage_.path().string());
@@ -231,18 +233,73 @@ uint32_t Daemon::send(SendRequest r) {
         config_.transfer.verify ? proto::DigestAlgorithm::Xxh3 : proto::DigestAlgorithm::None;
     offer.name = std::move(r.name);
 
+    // Written down by path, so that a restart can pick the transfer up again.
+    SavedTransfer saved{offer,
+                        r.destination.to_string(),
+                        {},
+                        static_cast<uint64_t>(st.st_dev),
+                        static_cast<uint64_t>(st.st_ino)};
+    std::error_code ec;
+    auto path = std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(r.file.get()), ec);
     auto t = std::make_shared<OutgoingTransfer>(registry_.next_id(), std::move(r.file), offer,
                                                 r.destination);
+    if (!ec && path.is_absolute() && !path.string().ends_with(" (deleted)")) {
+        saved.path = path.string();
+        state_.save(saved);
+    }
+    enqueue(t);
+    return t->id();
+}
+
+void Daemon::enqueue(const std::shared_ptr<OutgoingTransfer>& t) {
     // Whichever thread ends it, the control thread frees its slot.
     t->on_end([this](Transfer& ended) {
+        state_.remove(static_cast<OutgoingTransfer&>(ended).offer().id);
         workers_[0]->post([this, id = ended.id()](Worker&) { transfer_ended(id); });
     });
     registry_.add(t);
     queue_.push(t);
-    spdlog::info("transfer {}: {} ({}) queued for {}", t->id(), offer.name,
-                 proto::format_size(offer.size), t->peer());
+    spdlog::info("transfer {}: {} ({}) queued for {}", t->id(), t->name(),
+                 proto::format_size(t->size()), t->peer());
     start_waiting();
-    return t->id();
+}
+
+void Daemon::pick_up_saved_transfers() {
+    for (auto& saved : state_.load()) {
+        auto skip = [&](const std::string& why) {
+            spdlog::warn("not picking up the transfer of {} to {}: {}", saved.path,
+                         saved.destination, why);
+            state_.remove(saved.offer.id);
+        };
+        UniqueFd file(::open(saved.path.c_str(), O_RDONLY | O_CLOEXEC));
+        struct stat st {};
+        if (!file || ::fstat(file.get(), &st) != 0) {
+            skip(std::strerror(errno));
+            continue;
+        }
+        if (static_cast<uint64_t>(st.st_dev) != saved.device ||
+            static_cast<uint64_t>(st.st_ino) != saved.inode ||
+            static_cast<uint64_t>(st.st_size) != saved.offer.size ||
+            st.st_mtim.tv_sec != saved.offer.mtime_sec ||
+            static_cast<uint32_t>(st.st_mtim.tv_nsec) != saved.offer.mtime_nsec) {
+            skip("the file changed since it was queued");
+            continue;
+        }
+        Destination destination;
+        try {
+            destination = parse_destination(saved.destination, kDefaultPort);
+        } catch (const std::invalid_argument& e) {
+            skip(e.what());
+            continue;
+        }
+        auto t = std::make_shared<OutgoingTransfer>(registry_.next_id(), std::move(file),
+                                                    saved.offer, std::move(destination));
+        // It may have run before the stop; a lost connection is worth another attempt.
+        t->set_accepted_once();
+        spdlog::info("transfer {}: picked up {} for {} from {}", t->id(), saved.path, t->peer(),
+                     state_.path().string());
+        enqueue(t);
+    }
 }
 
 void Daemon::start_waiting() {
@@ -278,15 +335,23 @@ CancelOutcome Daemon::cancel(uint32_t id, const std::string& reason) {
     if (!t) return CancelOutcome::NoSuchTransfer;
     if (!t->cancel(reason)) return CancelOutcome::AlreadyFinished;
     spdlog::info("transfer {}: {} {}", id, t->name(), reason);
-    if (t->direction() == Direction::Out) {
-        auto out = std::static_pointer_cast<OutgoingTransfer>(t);
-        queue_.remove(id);
-        out->release_source();
-    } else {
-        registry_.forget_incoming(std::static_pointer_cast<IncomingTransfer>(t)->offer().id);
-    }
-    // Closing the streams is what removes a partial file on either side.
     close_transfer(id);
+    if (t->direction() == Direction::In) {
+        auto in = std::static_pointer_cast<IncomingTransfer>(t);
+        registry_.forget_incoming(in->offer().id);
+        in->discard();
+        return CancelOutcome::Canceled;
+    }
+    auto out = std::static_pointer_cast<OutgoingTransfer>(t);
+    queue_.remove(id);
+    out->release_source();
+    // Its streams are reset, which the receiver cannot tell from a dropped connection;
+    // it would keep the partial file for a resume unless told.
+    if (out->accepted_once()) {
+        out->attach_stream();
+        workers_[id % workers_.size()]->post(
+            [out](Worker& self) { self.adopt(SendStream::cancel_notice(self, out)); });
+    }
     return CancelOutcome::Canceled;
 }
 
@@ -301,6 +366,7 @@ std::vector<std::string> Daemon::reload() {
     if (fresh.listen.address != config_.listen.address || fresh.listen.port != config_.listen.port)
         kept.push_back("[listen]");
     if (fresh.storage.incoming != config_.storage.incoming) kept.push_back("[storage] incoming");
+    if (fresh.storage.state != config_.storage.state) kept.push_back("[storage] state");
     if (fresh.engine.workers != config_.engine.workers ||
         fresh.engine.pipe_size != config_.engine.pipe_size)
         kept.push_back("[engine]");
@@ -309,6 +375,8 @@ std::vector<std::string> Daemon::reload() {
     config_.storage.max_file_size = fresh.storage.max_file_size;
     config_.storage.on_conflict = fresh.storage.on_conflict;
     config_.storage.reserve = fresh.storage.reserve;
+    config_.storage.partial_ttl = fresh.storage.partial_ttl;
+    next_expiry_ = {};
     config_.limits = fresh.limits;
     {
         std::lock_guard lock(limits_mutex_);
@@ -341,6 +409,55 @@ void Daemon::start_streams(const std::shared_ptr<OutgoingTransfer>& t, uint16_t 
 void Daemon::close_transfer(uint32_t id) {
     for (auto& w : workers_)
         w->post([id](Worker& self) { self.close_transfer(id); });
+}
+
+void Daemon::streams_gone(std::shared_ptr<OutgoingTransfer> t) {
+    workers_[0]->post([this, t = std::move(t)](Worker&) { schedule_reconnect(t); });
+}
+
+void Daemon::schedule_reconnect(const std::shared_ptr<OutgoingTransfer>& t) {
+    if (t->finished()) return t->release_source();
+    const unsigned attempts = t->failed_attempts();
+    const unsigned most = config_.transfer.reconnect_attempts;
+    if (attempts > most) {
+        std::string reason = t->lost_reason();
+        if (most > 0)
+            reason += " (gave up after " + std::to_string(most) + " more attempt" +
+                      (most == 1 ? "" : "s") + ")";
+        spdlog::warn("transfer {}: sending {} to {} failed: {}", t->id(), t->name(), t->peer(),
+                     reason);
+        t->fail(std::move(reason));
+        return t->release_source();
+    }
+    uint64_t delay = config_.transfer.reconnect_delay;
+    for (unsigned i = 1; i < attempts && delay < kMaxReconnectDelay; ++i)
+        delay *= 2;
+    delay = std::min(delay, kMaxReconnectDelay);
+    spdlog::info("transfer {}: connecting again in {} s (attempt {} of {})", t->id(), delay,
+                 attempts, most);
+    reconnects_.push_back({t, std::chrono::steady_clock::now() + std::chrono::seconds(delay)});
+}
+
+void Daemon::tick(std::chrono::steady_clock::time_point now) {
+    if (const uint64_t ttl = config_.storage.partial_ttl; ttl != 0 && now >= next_expiry_) {
+        if (unsigned n = storage_.expire_partials(ttl))
+            spdlog::info("removed {} partial file{} untouched for {} s", n, n == 1 ? "" : "s", ttl);
+        // Often enough that nothing outlives its time by much more than a quarter of it.
+        next_expiry_ = now + std::chrono::seconds(std::clamp<uint64_t>(ttl / 4, 1, 600));
+    }
+    auto due = std::stable_partition(reconnects_.begin(), reconnects_.end(),
+                                     [&](const Reconnect& r) { return r.due > now; });
+    std::vector<Reconnect> ready(std::make_move_iterator(due),
+                                 std::make_move_iterator(reconnects_.end()));
+    reconnects_.erase(due, reconnects_.end());
+    for (auto& r : ready) {
+        if (r.transfer->finished()) {
+            r.transfer->release_source();
+            continue;
+        }
+        r.transfer->next_attempt();
+        start_streams(r.transfer, 0, 1);
+    }
 }
 
 void Daemon::transfer_added() {

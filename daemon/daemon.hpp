@@ -5,6 +5,7 @@
 #include "config.hpp"
 #include "destination.hpp"
 #include "listener.hpp"
+#include "outgoing_state.hpp"
 #include "outgoing_transfer.hpp"
 #include "resolver.hpp"
 #include "storage.hpp"
@@ -13,6 +14,7 @@
 #include "unique_fd.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -80,9 +82,14 @@ public:
     void start_streams(const std::shared_ptr<OutgoingTransfer>& t, uint16_t first, uint16_t count);
     void close_transfer(uint32_t id);
     void transfer_added();
+    // The last stream of an unfinished outgoing transfer is gone: its connection was
+    // lost, and it tries again after a pause, or fails when it has tried enough.
+    void streams_gone(std::shared_ptr<OutgoingTransfer> t);
 
     // Called by each worker on its own thread once its ring exists.
     void worker_started(Worker& w);
+    // Worker 0, about once a second.
+    void tick(std::chrono::steady_clock::time_point now);
 
 private:
     void arm_accept(Worker& w);
@@ -93,14 +100,25 @@ private:
     void stop();
     void start_waiting();
     void transfer_ended(uint32_t id);
+    void schedule_reconnect(const std::shared_ptr<OutgoingTransfer>& t);
+    void enqueue(const std::shared_ptr<OutgoingTransfer>& t);
+    // Queues again what the state folder says was unfinished at the last stop.
+    void pick_up_saved_transfers();
 
     Config config_;
     const std::filesystem::path config_path_;
     const uint64_t started_at_;
     Storage storage_;
+    OutgoingState state_;
     Listener listener_;
     TransferRegistry registry_;
     TransferQueue queue_;
+    struct Reconnect {
+        std::shared_ptr<OutgoingTransfer> transfer;
+        std::chrono::steady_clock::time_point due;
+    };
+    std::vector<Reconnect> reconnects_;                   // control thread only
+    std::chrono::steady_clock::time_point next_expiry_{}; // control thread only
     bool use_splice_ = false;
     std::atomic<bool> copy_logged_{false};
     mutable std::mutex limits_mutex_; // guards the two below

@@ -177,7 +177,7 @@ private:
         r.chunk_size = static_cast<uint32_t>(chunk);
         try {
             r.destination = parse_destination(destination, daemon_.config().listen.port == 0
-                                                               ? 7740
+                                                               ? kDefaultPort
                                                                : daemon_.config().listen.port);
         } catch (const std::invalid_argument& e) {
             throw bus_error("InvalidArgument", e.what());

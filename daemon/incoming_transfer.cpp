@@ -1,6 +1,12 @@
 #include "incoming_transfer.hpp"
 
 #include "digest.hpp"
+#include "mapped_region.hpp"
+#include "partial_file.hpp"
+#include "size_units.hpp"
+
+#include <spdlog/spdlog.h>
+#include <system_error>
 
 namespace streamd {
 
@@ -8,14 +14,64 @@ IncomingTransfer::IncomingTransfer(uint32_t id, const proto::Offer& offer, std::
                                    const Storage& storage)
     : Transfer(id, Direction::In, offer.name, std::move(peer), offer.size, offer.stream_count,
                offer.chunk_size, TransferState::Running),
-      offer_(offer), storage_(storage), partial_name_(Storage::partial_name(offer.id)),
-      file_(storage.create_partial(partial_name_, offer.size)),
+      offer_(offer), storage_(storage),
       chunk_state_(std::make_unique<std::atomic<uint8_t>[]>(offer.chunk_count())),
-      digests_(offer.chunk_count(), 0) {}
+      digests_(offer.chunk_count(), 0) {
+    auto lock = storage.lock_partials();
+    PartialFile partial = find_partial(storage, offer);
+    // A refusal leaves what an earlier attempt left for a later one, when there is room.
+    storage.check_offer(offer, partial.allocated);
+    if (!partial.exists()) partial = create_partial(storage, offer);
+    file_ = std::move(partial.file);
+    journal_ = std::move(partial.journal);
+    origin_ = std::move(partial.origin);
+    storage.hold(offer.id);
+    restore(partial.entries);
+}
 
 IncomingTransfer::~IncomingTransfer() {
-    // Holding the file means the partial is still ours: neither renamed nor discarded.
-    if (file_) storage_.discard(partial_name_);
+    auto lock = storage_.lock_partials();
+    let_go();
+}
+
+void IncomingTransfer::restore(const std::vector<JournalEntry>& entries) {
+    for (const auto& e : entries) {
+        if (chunk_state_[e.index].load(std::memory_order_relaxed) == Written &&
+            digests_[e.index] == e.digest)
+            continue;
+        const uint64_t offset = e.index * offer_.chunk_size;
+        const uint64_t length = std::min<uint64_t>(offer_.chunk_size, offer_.size - offset);
+        if (offer_.digest == proto::DigestAlgorithm::Xxh3) {
+            // The journal says what arrived; the data has to agree (a crash of the
+            // machine can lose data the journal recorded).
+            try {
+                MappedRegion region(file_.get(), offset, length);
+                if (proto::chunk_digest(region.bytes()) != e.digest) continue;
+            } catch (const std::system_error&) {
+                continue;
+            }
+        }
+        if (chunk_state_[e.index].exchange(Written, std::memory_order_relaxed) != Written) {
+            ++chunks_present_;
+            add_bytes(length);
+        }
+        digests_[e.index] = e.digest;
+    }
+    chunks_done_.store(chunks_present_, std::memory_order_release);
+}
+
+std::vector<proto::Range> IncomingTransfer::missing() const {
+    std::vector<proto::Range> ranges;
+    for (uint64_t i = 0; i < offer_.chunk_count(); ++i) {
+        if (chunk_state_[i].load(std::memory_order_relaxed) == Written) continue;
+        const uint64_t offset = i * offer_.chunk_size;
+        const uint64_t length = std::min<uint64_t>(offer_.chunk_size, offer_.size - offset);
+        if (!ranges.empty() && ranges.back().offset + ranges.back().length == offset)
+            ranges.back().length += length;
+        else
+            ranges.push_back({offset, length});
+    }
+    return ranges;
 }
 
 bool IncomingTransfer::claim_chunk(uint64_t index) {
@@ -26,6 +82,9 @@ bool IncomingTransfer::claim_chunk(uint64_t index) {
 
 void IncomingTransfer::complete_chunk(uint64_t index, uint64_t digest, uint64_t length) {
     digests_[index] = digest;
+    if (!journal_->record({index, digest}) && !journal_failed_.exchange(true))
+        spdlog::warn("transfer {}: cannot write the journal of {}; a resume will send more again",
+                     id(), name());
     chunk_state_[index].store(Written, std::memory_order_relaxed);
     add_bytes(length);
     // Release: a stream that sees the final count also sees every digest.
@@ -41,21 +100,58 @@ bool IncomingTransfer::all_chunks_done() const {
 }
 
 bool IncomingTransfer::detach_stream() {
-    if (streams_.fetch_sub(1, std::memory_order_acq_rel) != 1 || !file_) return false;
-    storage_.discard(partial_name_);
+    if (streams_.fetch_sub(1, std::memory_order_acq_rel) != 1) return false;
+    bool failed = fail("every stream closed before the transfer finished");
+    auto lock = storage_.lock_partials();
+    let_go();
+    return failed;
+}
+
+void IncomingTransfer::let_go() {
+    if (!file_) return;
     file_.reset();
-    return fail("every stream closed before the transfer finished");
+    journal_.reset();
+    storage_.let_go(offer_.id);
+    bool doomed = storage_.take_doomed(offer_.id);
+    if (handed_over_ || discarded_) return;
+    if (doomed || chunks_done_.load(std::memory_order_acquire) == 0) {
+        storage_.discard(Storage::partial_name(offer_.id));
+        storage_.discard(Storage::journal_name(offer_.id));
+        return;
+    }
+    spdlog::info("transfer {}: partial file of {} kept for a resume ({} of {} chunks)", id(),
+                 name(), chunks_done_.load(std::memory_order_relaxed), offer_.chunk_count());
+}
+
+void IncomingTransfer::discard() {
+    auto lock = storage_.lock_partials();
+    if (handed_over_ || discarded_ || state() == TransferState::Done) return;
+    discarded_ = true;
+    storage_.discard(Storage::partial_name(offer_.id));
+    storage_.discard(Storage::journal_name(offer_.id));
+}
+
+void IncomingTransfer::hand_over() {
+    auto lock = storage_.lock_partials();
+    handed_over_ = true;
 }
 
 std::string IncomingTransfer::commit(const proto::FileDigest& digest) {
     advance(TransferState::Verifying);
     if (!all_chunks_done())
         throw Refusal{proto::ErrorCode::BadFrame, "FINISH before every chunk arrived"};
-    if (offer_.digest != proto::DigestAlgorithm::None && proto::file_digest(digests_) != digest)
+    if (offer_.digest != proto::DigestAlgorithm::None && proto::file_digest(digests_) != digest) {
+        discard();
         throw Refusal{proto::ErrorCode::DigestMismatch,
                       "whole-file digest does not match; the file was not kept"};
-    std::string stored = storage_.commit(file_.get(), partial_name_, offer_);
+    }
+    auto lock = storage_.lock_partials();
+    if (handed_over_) throw Refusal{proto::ErrorCode::Canceled, "the sender started over"};
+    std::string stored = storage_.commit(file_.get(), Storage::partial_name(offer_.id), offer_);
+    storage_.discard(Storage::journal_name(offer_.id));
     file_.reset();
+    journal_.reset();
+    storage_.let_go(offer_.id);
     return stored;
 }
 

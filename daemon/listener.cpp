@@ -4,11 +4,18 @@
 
 #include <arpa/inet.h>
 #include <cerrno>
+#include <chrono>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <system_error>
+#include <thread>
 
 namespace streamd {
+
+namespace {
+constexpr int kBindTries = 50;
+constexpr std::chrono::milliseconds kBindPause{100};
+} // namespace
 
 Listener open_listener(const Config::Listen& config) {
     std::string host = config.address == "localhost" ? "127.0.0.1" : config.address;
@@ -40,7 +47,12 @@ Listener open_listener(const Config::Listen& config) {
     // "::" serves IPv4 too, as users of a dual-stack host expect.
     if (addr.ss_family == AF_INET6)
         ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
-    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0) throw fail("listen on");
+    // A daemon killed a moment ago may still hold the port: the kernel lets go of its
+    // ring, and the listening socket the ring refers to, only after the process is gone.
+    for (int tries = 0; ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0; ++tries) {
+        if (errno != EADDRINUSE || tries == kBindTries) throw fail("listen on");
+        std::this_thread::sleep_for(kBindPause);
+    }
     if (::listen(fd.get(), SOMAXCONN) != 0) throw fail("listen on");
     len = sizeof addr;
     ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len);

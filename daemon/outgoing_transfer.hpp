@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <vector>
 
 namespace streamd {
@@ -31,29 +33,59 @@ public:
     // Files with holes are sent hole-aware; dense files skip the SEEK_DATA probe.
     bool sparse() const { return sparse_; }
 
-    // Set once, by stream 0 when the receiver accepted; read by the streams after.
+    // Set by stream 0 of each attempt when the receiver accepted; read by the streams
+    // after. The receiver's ranges say what it still needs.
     void start(const proto::Accept& accept);
     ChunkScheduler& scheduler() { return *scheduler_; }
 
-    void record_digest(uint64_t index, uint64_t digest) { digests_[index] = digest; }
+    void record_digest(uint64_t index, uint64_t digest) {
+        digests_[index] = digest;
+        known_[index] = 1;
+    }
     // Counts an acknowledged chunk; true for the call that acknowledged the last one.
     bool acknowledge(uint64_t length);
-    proto::FileDigest file_digest() const;
+    // Hashes the chunks the receiver had before this attempt and this process never read
+    // (after a restart); throws std::system_error when the file cannot be read.
+    proto::FileDigest file_digest();
+
+    // A stream lost its connection (a drop, not a refusal): true for the first stream of
+    // this attempt to say so, which then has its siblings closed; the transfer tries
+    // again once they are all gone (Daemon::streams_gone).
+    bool lose(const std::string& reason);
+    bool lost() const { return lost_.load(std::memory_order_acquire); }
+    std::string lost_reason() const;
+    // Attempts in a row that ended in a lost connection without a chunk acknowledged.
+    unsigned failed_attempts() const { return failed_attempts_.load(std::memory_order_relaxed); }
+    // Whether the receiver ever accepted this transfer: only then is a lost connection
+    // worth another attempt (a first connection that fails is a mistake to report).
+    bool accepted_once() const { return accepted_once_.load(std::memory_order_relaxed); }
+    void set_accepted_once() { accepted_once_.store(true, std::memory_order_relaxed); }
+    // Ready for the next attempt; the control thread calls it when no stream is left.
+    void next_attempt() { lost_.store(false, std::memory_order_release); }
+
     // Counted before a stream is handed to its worker, so that the count cannot reach
     // zero while more streams are on their way.
     void attach_stream() { streams_.fetch_add(1, std::memory_order_relaxed); }
-    // The last stream gives the caller's file back; only then can no operation still
-    // name its descriptor.
-    void detach_stream() {
-        if (streams_.fetch_sub(1, std::memory_order_acq_rel) == 1) source_.reset();
+    // True for the last stream. A finished transfer gives the caller's file back then:
+    // only then can no operation still name its descriptor.
+    bool detach_stream() {
+        if (streams_.fetch_sub(1, std::memory_order_acq_rel) != 1) return false;
+        if (finished()) give_back_source();
+        return true;
     }
-    // A transfer that ends before any stream started gives the file back here.
+    // A transfer that ends while no stream runs gives the file back here.
     void release_source() {
-        if (streams_.load(std::memory_order_acquire) == 0) source_.reset();
+        if (streams_.load(std::memory_order_acquire) == 0) give_back_source();
     }
 
 private:
+    // Both of the above may see the end at once.
+    void give_back_source() {
+        if (!source_released_.exchange(true, std::memory_order_acq_rel)) source_.reset();
+    }
+
     UniqueFd source_;
+    std::atomic<bool> source_released_{false};
     const proto::Offer offer_;
     const Destination destination_;
     std::vector<PeerAddress> addresses_;
@@ -61,8 +93,15 @@ private:
     bool sparse_ = false;
     std::unique_ptr<ChunkScheduler> scheduler_;
     std::vector<uint64_t> digests_;
+    std::vector<uint8_t>
+        known_; // per chunk: digests_ holds its digest (bytes, not bits: set by different threads)
     std::atomic<uint64_t> acked_{0};
     std::atomic<unsigned> streams_{0};
+    std::atomic<bool> lost_{false};
+    std::atomic<unsigned> failed_attempts_{0};
+    std::atomic<bool> accepted_once_{false};
+    mutable std::mutex lost_mutex_;
+    std::string lost_reason_;
 };
 
 } // namespace streamd

@@ -127,9 +127,14 @@ void ReceiveStream::on_frame(std::span<const uint8_t> body) {
         return on_chunk(body);
     case FrameType::Finish:
         return on_finish(body);
+    case FrameType::Cancel:
+        return on_cancel(body);
     case FrameType::Error: {
         auto e = proto::decode_error(body);
-        if (transfer_) transfer_->fail("the sender gave up: " + e.message);
+        if (transfer_) {
+            transfer_->fail("the sender gave up: " + e.message);
+            transfer_->discard();
+        }
         return abandon("the sender gave up: " + e.message);
     }
     default:
@@ -144,15 +149,17 @@ void ReceiveStream::on_offer(std::span<const uint8_t> body) {
         return refuse(proto::ErrorCode::BadFrame, "OFFER on a stream that carries a transfer");
     auto offer = proto::decode_offer(body);
     auto& daemon = worker_.daemon();
+    if (auto earlier = daemon.registry().find_incoming(offer.id)) {
+        // The sender reconnected before this end noticed that the old streams broke.
+        earlier->hand_over();
+        if (earlier->fail("the sender reconnected")) daemon.close_transfer(earlier->id());
+        daemon.registry().forget_incoming(offer.id);
+    }
     if (unsigned most = daemon.limits().max_incoming;
         most != 0 && daemon.registry().incoming_count() >= most)
         return refuse(proto::ErrorCode::Busy, "the receiver takes " + std::to_string(most) +
                                                   " transfers at once and is at that limit; "
                                                   "try again later");
-    if (daemon.registry().find_incoming(offer.id))
-        return refuse(proto::ErrorCode::BadFrame,
-                      "transfer id " + proto::to_hex(offer.id) + " is already in use");
-    daemon.storage().check_offer(offer);
     auto t = std::make_shared<IncomingTransfer>(daemon.registry().next_id(), offer, peer_,
                                                 daemon.storage());
     t->attach_stream();
@@ -160,13 +167,35 @@ void ReceiveStream::on_offer(std::span<const uint8_t> body) {
         return refuse(proto::ErrorCode::BadFrame, "transfer id is already in use");
     transfer_ = std::move(t);
     daemon.transfer_added();
-    spdlog::info("transfer {}: receiving {} ({}) from {} over {} stream{}", transfer_->id(),
+    spdlog::info("transfer {}: receiving {} ({}) from {} over {} stream{}{}", transfer_->id(),
                  offer.name, proto::format_size(offer.size), peer_, offer.stream_count,
-                 offer.stream_count == 1 ? "" : "s");
-    proto::Accept accept{offer.id, {}};
-    if (offer.size > 0) accept.missing.push_back({0, offer.size});
-    send_frame(accept);
+                 offer.stream_count == 1 ? "" : "s",
+                 transfer_->origin().empty()
+                     ? std::string()
+                     : fmt::format(", {} partial file: {} of {} chunks present",
+                                   transfer_->origin(), transfer_->chunks_present(),
+                                   offer.chunk_count()));
+    send_frame(proto::Accept{offer.id, transfer_->missing()});
     read_exact(Reading::Header, proto::kHeaderSize);
+}
+
+void ReceiveStream::on_cancel(std::span<const uint8_t> body) {
+    if (transfer_)
+        return refuse(proto::ErrorCode::BadFrame, "CANCEL on a stream that carries a transfer");
+    auto id = proto::decode_cancel(body).id;
+    auto& daemon = worker_.daemon();
+    if (auto t = daemon.registry().find_incoming(id)) {
+        daemon.registry().forget_incoming(id);
+        if (t->cancel("canceled at the sender")) {
+            spdlog::info("transfer {}: receiving {} from {} canceled at the sender", t->id(),
+                         t->name(), peer_);
+            daemon.close_transfer(t->id());
+        }
+    }
+    // Whether it still runs or already failed as its streams were reset, its partial
+    // file has no future.
+    daemon.storage().doom(id);
+    close();
 }
 
 void ReceiveStream::on_join(std::span<const uint8_t> body) {
@@ -386,6 +415,8 @@ void ReceiveStream::on_send(int res) {
 }
 
 void ReceiveStream::refuse(proto::ErrorCode code, std::string message) {
+    // A sender that breaks the protocol does not get its leftovers kept for a resume.
+    if (transfer_ && code == proto::ErrorCode::BadFrame) transfer_->discard();
     if (transfer_ && transfer_->fail(message)) {
         spdlog::warn("transfer {}: receiving {} from {} failed: {}", transfer_->id(),
                      transfer_->name(), peer_, message);

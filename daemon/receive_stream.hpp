@@ -37,6 +37,7 @@ private:
     void on_frame(std::span<const uint8_t> body);
     void on_offer(std::span<const uint8_t> body);
     void on_join(std::span<const uint8_t> body);
+    void on_cancel(std::span<const uint8_t> body);
     void on_chunk(std::span<const uint8_t> body);
     void on_finish(std::span<const uint8_t> body);
 

@@ -20,18 +20,29 @@ namespace streamd {
 namespace {
 constexpr size_t kCopyBuffer = 256 * 1024;
 constexpr unsigned kMaxChunkFailures = 3;
+// A CANCEL that cannot be delivered in this time is given up: the partial file it is
+// about expires on its own.
+constexpr std::chrono::seconds kNoticeTimeout{10};
 } // namespace
 
 SendStream::SendStream(Worker& worker, std::shared_ptr<OutgoingTransfer> transfer, uint16_t index)
     : Connection(worker, UniqueFd()), transfer_(std::move(transfer)), index_(index) {}
 
+std::unique_ptr<SendStream> SendStream::cancel_notice(Worker& worker,
+                                                      std::shared_ptr<OutgoingTransfer> transfer) {
+    auto s = std::make_unique<SendStream>(worker, std::move(transfer), 0);
+    s->notice_ = true;
+    return s;
+}
+
 SendStream::~SendStream() {
     worker_.pipes().release(std::move(pipe_));
-    transfer_->detach_stream();
+    if (transfer_->detach_stream() && !transfer_->finished())
+        worker_.daemon().streams_gone(transfer_);
 }
 
 void SendStream::start() {
-    if (transfer_->finished()) return close();
+    if (transfer_->finished() && !notice_) return close();
     address_ = index_ == 0 ? 0 : transfer_->chosen_address();
     connect();
 }
@@ -53,7 +64,7 @@ void SendStream::on_connect(int res) {
         ++address_; // "localhost" may be ::1 first while the peer listens on 127.0.0.1
         return connect();
     }
-    if (res < 0) return fail("cannot connect to " + transfer_->peer() + ": " + std::strerror(-res));
+    if (res < 0) return lost("cannot connect to " + transfer_->peer() + ": " + std::strerror(-res));
     if (index_ == 0) transfer_->choose_address(address_);
     send_bytes(proto::encode_preamble());
     phase_ = Phase::AwaitWelcome;
@@ -70,7 +81,8 @@ void SendStream::on_recv(int res) {
     if (res <= 0) {
         if (transfer_->finished() || (phase_ == Phase::Running && exhausted_ && unacked_.empty()))
             return close();
-        return fail("connection to " + transfer_->peer() + " " +
+        if (!broken_.empty()) return lost(broken_);
+        return lost("connection to " + transfer_->peer() + " " +
                     (res == 0 ? std::string("closed by the peer")
                               : std::string("lost: ") + std::strerror(-res)));
     }
@@ -99,8 +111,13 @@ void SendStream::on_frame(const proto::FrameHeader& h, std::span<const uint8_t> 
     if (h.type == FrameType::Error) {
         auto e = proto::decode_error(body);
         bool before_accept = phase_ == Phase::AwaitWelcome || phase_ == Phase::AwaitAccept;
-        return fail((before_accept ? "rejected by peer: " : "the peer failed the transfer: ") +
-                    e.message);
+        std::string reason =
+            (before_accept ? "rejected by peer: " : "the peer failed the transfer: ") + e.message;
+        // Passing conditions: the receiver is at its limit, or lost the transfer (it
+        // restarted) between one stream and the next.
+        if (e.code == proto::ErrorCode::Busy || e.code == proto::ErrorCode::UnknownTransfer)
+            return lost(reason);
+        return fail(reason);
     }
     switch (phase_) {
     case Phase::AwaitWelcome:
@@ -129,6 +146,10 @@ void SendStream::on_welcome(std::span<const uint8_t> body) {
         return fail("the peer asks for authentication method " + std::to_string(w.auth_method) +
                     ", which this daemon does not support");
     const auto& offer = transfer_->offer();
+    if (notice_) {
+        phase_ = Phase::Finishing;
+        return send_frame(proto::Cancel{offer.id});
+    }
     if (index_ == 0)
         send_frame(offer);
     else
@@ -167,13 +188,18 @@ void SendStream::on_ack(std::span<const uint8_t> body) {
         if (state_ == Sending::Nothing) next_chunk();
         return;
     }
-    if (transfer_->acknowledge(chunk.length)) {
-        transfer_->advance(TransferState::Verifying);
-        phase_ = Phase::Finishing;
-        send_frame(proto::Finish{transfer_->file_digest()});
-        return;
-    }
+    if (transfer_->acknowledge(chunk.length)) return finish();
     finish_if_idle();
+}
+
+void SendStream::finish() {
+    transfer_->advance(TransferState::Verifying);
+    phase_ = Phase::Finishing;
+    try {
+        send_frame(proto::Finish{transfer_->file_digest()});
+    } catch (const std::system_error& e) {
+        fail(std::string("cannot read the file: ") + e.what());
+    }
 }
 
 void SendStream::on_done(std::span<const uint8_t> body) {
@@ -196,12 +222,7 @@ void SendStream::next_chunk() {
     if (!chunk) {
         state_ = Sending::Nothing;
         // An empty file has no chunk whose acknowledgement could trigger FINISH.
-        if (index_ == 0 && transfer_->scheduler().total() == 0) {
-            transfer_->advance(TransferState::Verifying);
-            phase_ = Phase::Finishing;
-            send_frame(proto::Finish{transfer_->file_digest()});
-            return;
-        }
+        if (index_ == 0 && transfer_->scheduler().total() == 0) return finish();
         return finish_if_idle();
     }
     unacked_.push_back({chunk->offset, chunk->length});
@@ -318,8 +339,8 @@ void SendStream::on_data_out(int res) {
         if (res == -EAGAIN) return data_out();
     }
     if (res <= 0)
-        return fail("connection to " + transfer_->peer() +
-                    " lost: " + (res == 0 ? std::string("short send") : std::strerror(-res)));
+        return broken("connection to " + transfer_->peer() +
+                      " lost: " + (res == 0 ? std::string("short send") : std::strerror(-res)));
     buffered_ -= static_cast<uint64_t>(res);
     buffer_pos_ += static_cast<uint64_t>(res);
     if (buffered_ > 0) return data_out();
@@ -339,8 +360,12 @@ void SendStream::finish_if_idle() {
 
 void SendStream::on_send(int res) {
     if (res < 0)
-        return fail("connection to " + transfer_->peer() + " lost: " + std::strerror(-res));
+        return broken("connection to " + transfer_->peer() + " lost: " + std::strerror(-res));
     if (!sent(res)) return;
+    if (notice_) {
+        if (phase_ == Phase::Finishing) close(); // the CANCEL is out
+        return;
+    }
     if (state_ == Sending::Header) {
         state_ = Sending::Data;
         if (data_left_ == 0) return next_chunk();
@@ -351,8 +376,12 @@ void SendStream::on_send(int res) {
 }
 
 void SendStream::check_time(Clock::time_point now, const Config::Limits& limits) {
+    if (notice_) {
+        if (now - started_at_ >= kNoticeTimeout) close();
+        return;
+    }
     if (transfer_->stalled(now, active_at_, limits.idle_timeout))
-        fail("no progress with " + transfer_->peer() + " for " +
+        lost("no progress with " + transfer_->peer() + " for " +
              std::to_string(limits.idle_timeout) + " s");
 }
 
@@ -364,7 +393,26 @@ void SendStream::cancel() {
     close();
 }
 
+void SendStream::broken(std::string reason) {
+    // The receiver may have said why before it closed; its ERROR, if it sent one, is
+    // still to come from the receive in flight and is the better reason.
+    if (broken_.empty()) broken_ = std::move(reason);
+}
+
+void SendStream::lost(std::string reason) {
+    if (notice_) return close(); // best effort: the receiver's partial expires anyway
+    // Only a transfer that got going is worth another attempt: a first connection
+    // that fails is a mistake (wrong host, no daemon there) to report at once.
+    if (!transfer_->accepted_once()) return fail(std::move(reason));
+    if (transfer_->lose(reason)) {
+        spdlog::warn("transfer {}: {}; trying again", transfer_->id(), reason);
+        worker_.daemon().close_transfer(transfer_->id());
+    }
+    cancel();
+}
+
 void SendStream::fail(std::string reason) {
+    if (notice_) return close();
     if (transfer_->fail(reason)) {
         spdlog::warn("transfer {}: sending {} to {} failed: {}", transfer_->id(), transfer_->name(),
                      transfer_->peer(), reason);

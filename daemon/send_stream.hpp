@@ -20,11 +20,16 @@ namespace streamd {
 class SendStream : public Connection {
 public:
     SendStream(Worker& worker, std::shared_ptr<OutgoingTransfer> transfer, uint16_t index);
+    // A connection that only tells the receiver that the transfer was canceled here, so
+    // that it removes the partial file rather than keep it for a resume.
+    static std::unique_ptr<SendStream> cancel_notice(Worker& worker,
+                                                     std::shared_ptr<OutgoingTransfer> transfer);
     ~SendStream() override;
 
     void start() override;
     void internal_error(const std::string& what) override { fail("internal error: " + what); }
-    uint32_t transfer_id() const override { return transfer_->id(); }
+    // A notice is not one of the transfer's streams: closing those leaves it be.
+    uint32_t transfer_id() const override { return notice_ ? 0 : transfer_->id(); }
     void cancel() override;
     void check_time(Clock::time_point now, const Config::Limits& limits) override;
 
@@ -58,11 +63,19 @@ private:
     void on_data_out(int res) override;
     void finish_if_idle();
 
+    void finish();
+
     void on_send(int res) override;
+    // The connection failed under a send: the receive in flight says the rest.
+    void broken(std::string reason);
+    // The connection is gone: the transfer tries again if it can, or fails.
+    void lost(std::string reason);
+    // The transfer cannot succeed.
     void fail(std::string reason);
 
     std::shared_ptr<OutgoingTransfer> transfer_;
     const uint16_t index_;
+    bool notice_ = false;
     Phase phase_ = Phase::Connecting;
     size_t address_ = 0; // index into the transfer's addresses
 
@@ -88,6 +101,7 @@ private:
     std::vector<uint64_t> resend_;
     std::map<uint64_t, unsigned> failures_;
     bool exhausted_ = false;
+    std::string broken_;
 };
 
 } // namespace streamd

@@ -3,10 +3,15 @@
 #include "file_name.hpp"
 #include "size_units.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
+#include <dirent.h>
 #include <fcntl.h>
+#include <map>
+#include <memory>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <system_error>
@@ -69,7 +74,11 @@ std::string Storage::partial_name(const proto::TransferId& id) {
     return std::string(proto::kPartialPrefix) + proto::to_hex(id) + ".part";
 }
 
-void Storage::check_offer(const proto::Offer& offer) const {
+std::string Storage::journal_name(const proto::TransferId& id) {
+    return std::string(proto::kPartialPrefix) + proto::to_hex(id) + ".journal";
+}
+
+void Storage::check_offer(const proto::Offer& offer, uint64_t present) const {
     if (auto problem = proto::name_problem(offer.name))
         throw Refusal{proto::ErrorCode::BadName, *problem};
     const uint64_t max_file_size = max_file_size_.load(std::memory_order_relaxed);
@@ -87,10 +96,11 @@ void Storage::check_offer(const proto::Offer& offer) const {
     if (::fstatvfs(dir_.get(), &fs) == 0) {
         uint64_t free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
         uint64_t reserve = reserve_.load(std::memory_order_relaxed);
-        if (offer.size > free_bytes || free_bytes - offer.size < reserve)
+        uint64_t needed = offer.size - std::min(offer.size, present);
+        if (needed > free_bytes || free_bytes - needed < reserve)
             throw Refusal{proto::ErrorCode::IoError,
-                          "not enough space: the file needs " + proto::format_size(offer.size) +
-                              ", " + proto::format_size(free_bytes) + " are free and " +
+                          "not enough space: the file needs " + proto::format_size(needed) + ", " +
+                              proto::format_size(free_bytes) + " are free and " +
                               proto::format_size(reserve) + " must stay free"};
     }
     const OnConflict on_conflict = on_conflict_.load(std::memory_order_relaxed);
@@ -144,6 +154,55 @@ std::string Storage::commit(int fd, const std::string& partial_name,
         throw Refusal{proto::ErrorCode::Exists, "too many files named like '" + offer.name + "'"};
     }
     throw Refusal{proto::ErrorCode::Internal, "unknown conflict policy"};
+}
+
+void Storage::doom(const proto::TransferId& id) const {
+    std::lock_guard lock(partials_mutex_);
+    if (held(id)) {
+        doomed_.insert(id);
+        return;
+    }
+    discard(partial_name(id));
+    discard(journal_name(id));
+}
+
+unsigned Storage::expire_partials(uint64_t ttl) const {
+    std::lock_guard lock(partials_mutex_);
+    // Per transfer id: the newer modification time of its partial and its journal.
+    std::map<std::string, int64_t> newest;
+    UniqueFd copy(::openat(dir_.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    DIR* dir = copy ? ::fdopendir(copy.get()) : nullptr;
+    if (!dir) return 0;
+    copy.release(); // closedir() closes it
+    std::unique_ptr<DIR, int (*)(DIR*)> closer(dir, ::closedir);
+    while (const dirent* entry = ::readdir(dir)) {
+        std::string_view name = entry->d_name;
+        if (!name.starts_with(proto::kPartialPrefix)) continue;
+        std::string_view stem = name.substr(proto::kPartialPrefix.size());
+        if (stem.ends_with(".part"))
+            stem.remove_suffix(5);
+        else if (stem.ends_with(".journal"))
+            stem.remove_suffix(8);
+        else
+            continue;
+        struct stat st {};
+        if (::fstatat(dir_.get(), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        auto& t = newest[std::string(stem)];
+        t = std::max<int64_t>(t, st.st_mtim.tv_sec);
+    }
+    const int64_t cutoff = static_cast<int64_t>(::time(nullptr)) - static_cast<int64_t>(ttl);
+    unsigned removed = 0;
+    for (const auto& [hex, mtime] : newest) {
+        if (mtime > cutoff) continue;
+        bool held_now = std::any_of(held_.begin(), held_.end(), [&](const proto::TransferId& id) {
+            return proto::to_hex(id) == hex;
+        });
+        if (held_now) continue;
+        discard(std::string(proto::kPartialPrefix) + hex + ".part");
+        discard(std::string(proto::kPartialPrefix) + hex + ".journal");
+        ++removed;
+    }
+    return removed;
 }
 
 void Storage::discard(const std::string& partial_name) const noexcept {

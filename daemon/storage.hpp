@@ -9,6 +9,8 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <mutex>
+#include <set>
 #include <string>
 
 namespace streamd {
@@ -34,8 +36,9 @@ public:
     // New limits for offers from now on (a reload); any thread.
     void set_limits(const Config::Storage& config);
 
-    // Throws Refusal when the offer cannot be taken.
-    void check_offer(const proto::Offer& offer) const;
+    // Throws Refusal when the offer cannot be taken. `present`: bytes of the file that
+    // an earlier attempt left on disk, which need no more space.
+    void check_offer(const proto::Offer& offer, uint64_t present = 0) const;
     // A new sparse partial file of the offer's size; throws Refusal.
     UniqueFd create_partial(const std::string& partial_name, uint64_t size) const;
     // Sets mode and mtime, renames the partial into place following on_conflict and
@@ -44,6 +47,27 @@ public:
     void discard(const std::string& partial_name) const noexcept;
 
     static std::string partial_name(const proto::TransferId& id);
+    static std::string journal_name(const proto::TransferId& id);
+    // The incoming folder, for the *at() calls of partial files.
+    int dir() const { return dir_.get(); }
+
+    // Partial files are found, taken over, kept and removed under this lock; and the
+    // partial of a transfer whose streams may still write to it is `held`, so that no
+    // other transfer takes it over.
+    std::unique_lock<std::mutex> lock_partials() const { return std::unique_lock(partials_mutex_); }
+    void hold(const proto::TransferId& id) const { held_.insert(id); }
+    void let_go(const proto::TransferId& id) const {
+        if (auto it = held_.find(id); it != held_.end()) held_.erase(it);
+    }
+    bool held(const proto::TransferId& id) const { return held_.contains(id); }
+    // The partial of `id` is not wanted any more (its sender canceled): removed now, or
+    // when the transfer holding it lets go. Takes the lock.
+    void doom(const proto::TransferId& id) const;
+    // Removes partial files and journals that no transfer holds and nothing has written
+    // to for `ttl` seconds; returns how many transfers' partials went. Takes the lock.
+    unsigned expire_partials(uint64_t ttl) const;
+    // For the holder letting go (lock held): true once, if `id` was doomed meanwhile.
+    bool take_doomed(const proto::TransferId& id) const { return doomed_.erase(id) > 0; }
 
 private:
     std::filesystem::path path_;
@@ -52,6 +76,9 @@ private:
     std::atomic<uint64_t> max_file_size_;
     std::atomic<OnConflict> on_conflict_;
     std::atomic<uint64_t> reserve_;
+    mutable std::mutex partials_mutex_;
+    mutable std::multiset<proto::TransferId> held_;
+    mutable std::set<proto::TransferId> doomed_;
 };
 
 } // namespace streamd

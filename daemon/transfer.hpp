@@ -77,6 +77,7 @@ public:
     void on_end(std::function<void(Transfer&)> f) { on_end_ = std::move(f); }
 
     void add_bytes(uint64_t n) { bytes_done_.fetch_add(n, std::memory_order_relaxed); }
+    void set_bytes(uint64_t n) { bytes_done_.store(n, std::memory_order_relaxed); }
 
     // Each of its streams asks about once a second, with the moment its own I/O last
     // completed: true when the transfer runs and none of its streams has moved for

@@ -93,6 +93,7 @@ void Worker::sweep() {
         c->check_time(now_, limits);
         release_if_idle(*c);
     }
+    if (index_ == 0 && !stopping_) daemon_.tick(now_);
 }
 
 void Worker::cancel_operations(Connection& c) {

@@ -19,6 +19,7 @@ constexpr size_t kErrorFixed = 4;
 constexpr size_t kAckSize = 16;
 constexpr size_t kFinishSize = 16;
 constexpr size_t kDoneFixed = 2;
+constexpr size_t kCancelSize = 16;
 
 // Reserves the header, lets `body` write, then fills in the length.
 template <typename F> void frame(FrameType type, std::vector<uint8_t>& out, F&& body) {
@@ -170,13 +171,23 @@ void encode(const Done& f, std::vector<uint8_t>& out) {
     });
 }
 
+std::vector<uint8_t> encode_offer_body(const Offer& f) {
+    std::vector<uint8_t> frame;
+    encode(f, frame);
+    return {frame.begin() + kHeaderSize, frame.end()};
+}
+
+void encode(const Cancel& f, std::vector<uint8_t>& out) {
+    frame(FrameType::Cancel, out, [&](Writer& w) { w.bytes(f.id); });
+}
+
 FrameHeader decode_header(std::span<const uint8_t, kHeaderSize> in) {
     Reader r(in);
     uint8_t type = r.u8();
     r.skip(3);
     uint32_t length = r.u32();
     if (type < static_cast<uint8_t>(FrameType::Welcome) ||
-        type > static_cast<uint8_t>(FrameType::Done))
+        type > static_cast<uint8_t>(FrameType::Cancel))
         throw FrameError("unknown frame type " + std::to_string(type));
     if (length > kMaxBody)
         throw FrameError(std::string(to_string(static_cast<FrameType>(type))) + " body of " +
@@ -326,6 +337,12 @@ Done decode_done(std::span<const uint8_t> body) {
     return f;
 }
 
+Cancel decode_cancel(std::span<const uint8_t> body) {
+    expect_size(body, kCancelSize, "CANCEL");
+    Reader r(body);
+    return Cancel{fixed<16>(r)};
+}
+
 void check_chunk(const Chunk& c, const Offer& offer) {
     if (c.offset >= offer.size || c.offset % offer.chunk_size != 0)
         throw FrameError("CHUNK offset " + std::to_string(c.offset) +
@@ -358,6 +375,8 @@ const char* to_string(FrameType t) {
         return "FINISH";
     case FrameType::Done:
         return "DONE";
+    case FrameType::Cancel:
+        return "CANCEL";
     }
     return "UNKNOWN";
 }

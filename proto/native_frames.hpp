@@ -39,6 +39,7 @@ enum class FrameType : uint8_t {
     ChunkAck = 8,
     Finish = 9,
     Done = 10,
+    Cancel = 11,
 };
 
 enum class ErrorCode : uint16_t {
@@ -135,6 +136,10 @@ struct Done {
     std::string name;
 };
 
+struct Cancel {
+    TransferId id{};
+};
+
 // The sender's first 8 bytes on a connection.
 std::array<uint8_t, kPreambleSize> encode_preamble(uint16_t version = kVersion);
 bool has_magic(std::span<const uint8_t> first_bytes);
@@ -152,6 +157,9 @@ void encode(const Chunk& f, std::vector<uint8_t>& out);
 void encode(const ChunkAck& f, std::vector<uint8_t>& out);
 void encode(const Finish& f, std::vector<uint8_t>& out);
 void encode(const Done& f, std::vector<uint8_t>& out);
+void encode(const Cancel& f, std::vector<uint8_t>& out);
+// The OFFER body alone, as decode_offer() takes it: how an offer is kept on disk.
+std::vector<uint8_t> encode_offer_body(const Offer& f);
 
 // Checks the type is known and the body within kMaxBody; the body decoders check
 // the exact length for their type.
@@ -169,6 +177,7 @@ Chunk decode_chunk(std::span<const uint8_t> body);
 ChunkAck decode_chunk_ack(std::span<const uint8_t> body);
 Finish decode_finish(std::span<const uint8_t> body);
 Done decode_done(std::span<const uint8_t> body);
+Cancel decode_cancel(std::span<const uint8_t> body);
 
 // Checks a chunk against the transfer it claims to belong to; throws FrameError.
 void check_chunk(const Chunk& c, const Offer& offer);

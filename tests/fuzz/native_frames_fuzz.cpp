@@ -3,14 +3,15 @@
 // bytes that decode to the same frame, and encoding that again gives the same bytes.
 //
 // The first input byte picks what is fed the rest:
-//   1 … 10  the body decoder of that frame type
+//   1 … 11  the body decoder of that frame type
 //   0       decode_preamble and decode_header on the first 8 bytes
-//   11      a stream of frames, header then body, as a receiver reads them; a CHUNK after
+//   0xF0    a stream of frames, header then body, as a receiver reads them; a CHUNK after
 //           an OFFER is also checked against it
-//   12      check_chunk: a CHUNK body (24 bytes) followed by an OFFER body
+//   0xF1    check_chunk: a CHUNK body (24 bytes) followed by an OFFER body
 #include "file_name.hpp"
 #include "fuzz_check.hpp"
 #include "native_frames.hpp"
+#include "native_frames_selector.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -50,7 +51,7 @@ void round_trip(const Frame& f, FrameType type, Decode decode, Same same) {
 void check_header(const FrameHeader& h) {
     auto type = static_cast<uint8_t>(h.type);
     FUZZ_CHECK(type >= static_cast<uint8_t>(FrameType::Welcome) &&
-               type <= static_cast<uint8_t>(FrameType::Done));
+               type <= static_cast<uint8_t>(FrameType::Cancel));
     FUZZ_CHECK(std::string_view(to_string(h.type)) != "UNKNOWN");
     FUZZ_CHECK(h.length <= kMaxBody);
 }
@@ -143,6 +144,10 @@ void check(const Done& f) {
     round_trip(f, FrameType::Done, decode_done, [](auto& a, auto& b) { return a.name == b.name; });
 }
 
+void check(const Cancel& f) {
+    round_trip(f, FrameType::Cancel, decode_cancel, [](auto& a, auto& b) { return a.id == b.id; });
+}
+
 // A chunk the receiver takes for a transfer lies inside the file, on a chunk boundary, and
 // is as long as the chunk size allows there: it can never write outside the file.
 void check_chunk_of(const Chunk& c, const Offer& offer) {
@@ -198,6 +203,9 @@ void decode_body(FrameType type, Bytes body, std::optional<Offer>& offer) {
     case FrameType::Done:
         check(decode_done(body));
         break;
+    case FrameType::Cancel:
+        check(decode_cancel(body));
+        break;
     }
 }
 
@@ -252,14 +260,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Bytes body(owned);
     try {
         if (selector >= static_cast<uint8_t>(FrameType::Welcome) &&
-            selector <= static_cast<uint8_t>(FrameType::Done)) {
+            selector <= static_cast<uint8_t>(FrameType::Cancel)) {
             std::optional<Offer> no_offer;
             decode_body(static_cast<FrameType>(selector), body, no_offer);
-        } else if (selector == 0) {
+        } else if (selector == kSelectPreamble) {
             preamble_and_header(body);
-        } else if (selector == 11) {
+        } else if (selector == kSelectFrameStream) {
             frame_stream(body);
-        } else if (selector == 12) {
+        } else if (selector == kSelectChunkAgainstOffer) {
             chunk_against_offer(body);
         }
     } catch (const FrameError& e) {

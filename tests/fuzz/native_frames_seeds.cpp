@@ -2,6 +2,7 @@
 // prefixed with the selector byte that native_frames_fuzz reads first. Run once by hand
 // when the frames change: native_frames_seeds tests/fuzz/corpus/native_frames_fuzz
 #include "native_frames.hpp"
+#include "native_frames_selector.hpp"
 
 #include <cstdint>
 #include <cstdio>
@@ -105,18 +106,18 @@ int main(int argc, char** argv) {
     encode(last, sender);
     encode(hole, sender);
     encode(finish, sender);
-    write("stream_sender", 11, sender);
+    write("stream_sender", kSelectFrameStream, sender);
     std::vector<uint8_t> receiver;
     encode(welcome, receiver);
     encode(accept, receiver);
     encode(ack, receiver);
     encode(nack, receiver);
     encode(done, receiver);
-    write("stream_receiver", 11, receiver);
+    write("stream_receiver", kSelectFrameStream, receiver);
     std::vector<uint8_t> refused;
     encode(welcome, refused);
     encode(error, refused);
-    write("stream_refused", 11, refused);
+    write("stream_refused", kSelectFrameStream, refused);
 
     // check_chunk: the chunk's body, then the offer's.
     for (const auto& [name, c] :
@@ -128,7 +129,7 @@ int main(int argc, char** argv) {
         std::vector<uint8_t> offer_wire;
         encode(offer, offer_wire);
         bytes.insert(bytes.end(), offer_wire.begin() + kHeaderSize, offer_wire.end());
-        write(name, 12, bytes);
+        write(name, kSelectChunkAgainstOffer, bytes);
     }
     return 0;
 }

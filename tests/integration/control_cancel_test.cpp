@@ -128,7 +128,10 @@ TEST_F(ControlCancel, RunningTransferStopsOnBothEnds) {
     daemons_.relay.release();
     auto receiver_end = wait_until_finished(daemons_.receiver_bus, incoming_id);
     ASSERT_TRUE(receiver_end.row) << receiver_end.report << daemons_.logs();
-    EXPECT_EQ(receiver_end.row->state, "failed") << receiver_end.row->describe();
+    // Failed when the reset of its streams arrives first, canceled when the sender's CANCEL
+    // does; either way it is over and its partial file is gone.
+    EXPECT_TRUE(receiver_end.row->state == "failed" || receiver_end.row->state == "canceled")
+        << receiver_end.row->describe();
     EXPECT_FALSE(receiver_end.row->error.empty()) << receiver_end.row->describe();
     expect_incoming_folder_empty();
 }

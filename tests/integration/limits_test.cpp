@@ -73,7 +73,9 @@ TEST(Limits, OffersBeyondMaxIncomingAreRefusedAsBusy) {
 }
 
 TEST(Limits, ReceiverGivesUpATransferWithoutProgress) {
-    RelayedPair pair(StreamdOptions{}, StreamdOptions{.limits = "idle_timeout = 1\n"});
+    // A sender that does not try again, so that its failure shows.
+    RelayedPair pair(StreamdOptions{.reconnect_attempts = 0},
+                     StreamdOptions{.limits = "idle_timeout = 1\n"});
     pair.relay.hold_after(1 << 20);
     fixtures::TempDir files("streamd-it-limits");
     write_random_file(files / "stalled.bin", 16 << 20, 3);
@@ -94,7 +96,8 @@ TEST(Limits, ReceiverGivesUpATransferWithoutProgress) {
 }
 
 TEST(Limits, SenderGivesUpWhenThePeerStopsReading) {
-    RelayedPair pair(StreamdOptions{.limits = "idle_timeout = 1\n"}, StreamdOptions{});
+    RelayedPair pair(StreamdOptions{.reconnect_attempts = 0, .limits = "idle_timeout = 1\n"},
+                     StreamdOptions{});
     pair.relay.hold_after(1 << 20);
     fixtures::TempDir files("streamd-it-limits");
     write_random_file(files / "unread.bin", 16 << 20, 4);

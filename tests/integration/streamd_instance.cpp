@@ -19,21 +19,27 @@ constexpr std::chrono::seconds stop_grace{30};
 // what a test chose.
 constexpr const char* default_keep_finished = "\"1h\"";
 
-std::string config_for(const std::filesystem::path& incoming, const StreamdOptions& options) {
+std::string config_for(const std::filesystem::path& incoming, const StreamdOptions& options,
+                       std::uint16_t port) {
     std::ostringstream out;
     out << "[listen]\n"
         << "address = \"" << options.address << "\"\n"
-        << "port = 0\n"
+        << "port = " << port << "\n"
         << "\n[storage]\n"
         << "incoming = \"" << incoming.string() << "\"\n"
+        << "state = \"" << (incoming.parent_path() / "state").string() << "\"\n"
         << "max_file_size = " << options.max_file_size << "\n"
         << "on_conflict = \"" << options.on_conflict << "\"\n";
     if (options.reserve) out << "reserve = " << *options.reserve << "\n";
+    if (options.partial_ttl) out << "partial_ttl = " << *options.partial_ttl << "\n";
     out << "\n[transfer]\n"
         << "verify = " << (options.verify ? "true" : "false") << "\n"
         << "max_active = " << options.max_active << "\n";
     if (options.keep_finished != default_keep_finished)
         out << "keep_finished = " << options.keep_finished << "\n";
+    if (options.reconnect_attempts)
+        out << "reconnect_attempts = " << *options.reconnect_attempts << "\n";
+    if (options.reconnect_delay) out << "reconnect_delay = " << *options.reconnect_delay << "\n";
     if (!options.limits.empty()) out << "\n[limits]\n" << options.limits;
     out << "\n[engine]\n"
         << "workers = " << options.workers << "\n";
@@ -66,16 +72,30 @@ StreamdInstance::StreamdInstance(const std::filesystem::path& binary, StreamdOpt
     std::filesystem::create_directory(incoming_);
     if (options.incoming_tmpfs_size)
         incoming_mount_.emplace(incoming_, *options.incoming_tmpfs_size);
-    replace_file(config_path_, config_for(incoming_, options));
+    replace_file(config_path_, config_for(incoming_, options, 0));
+    binary_ = binary;
+    spawn();
+}
 
+void StreamdInstance::spawn() {
     SpawnOptions spawn;
-    spawn.argv = options.command_prefix;
+    spawn.argv = options_.command_prefix;
     spawn.argv.insert(spawn.argv.end(),
-                      {binary.string(), "--user", "--config", config_path_.string()});
+                      {binary_.string(), "--user", "--config", config_path_.string()});
     spawn.env = {{"DBUS_SESSION_BUS_ADDRESS", bus_.address()},
                  {"NOTIFY_SOCKET", notify_.path().string()}};
     daemon_.emplace(spawn);
-    port_ = notify_.wait_until_listening(*daemon_, options.ready_timeout);
+    port_ = notify_.wait_until_listening(*daemon_, options_.ready_timeout);
+}
+
+void StreamdInstance::kill() {
+    if (daemon_) daemon_->stop(SIGKILL, stop_grace);
+}
+
+void StreamdInstance::restart() {
+    // The port the first start got, so that peers find it where it was.
+    replace_file(config_path_, config_for(incoming_, options_, port_));
+    spawn();
 }
 
 StreamdInstance::~StreamdInstance() {
@@ -93,11 +113,11 @@ std::string StreamdInstance::log(std::size_t lines) {
 }
 
 std::string StreamdInstance::config_text(const StreamdOptions& options) const {
-    return config_for(incoming_, options);
+    return config_for(incoming_, options, port_);
 }
 
 void StreamdInstance::rewrite_config(const StreamdOptions& options) {
-    replace_file(config_path_, config_for(incoming_, options));
+    replace_file(config_path_, config_for(incoming_, options, port_));
     options_ = options;
 }
 

@@ -31,6 +31,12 @@ struct StreamdOptions {
     std::optional<std::string> reserve{};
     // Mounts a tmpfs of this size (e.g. "8m") on the incoming folder: a disk that fills up.
     std::optional<std::string> incoming_tmpfs_size{};
+    // [transfer] reconnect_attempts and reconnect_delay (a TOML value); the daemon's defaults
+    // if unset.
+    std::optional<unsigned> reconnect_attempts{};
+    std::optional<std::string> reconnect_delay{};
+    // [storage] partial_ttl, a TOML value; the daemon's default if unset.
+    std::optional<std::string> partial_ttl{};
     // The body of a [limits] table, TOML lines as they go into the file ("idle_timeout = 1\n").
     std::string limits{};
     std::string address = "127.0.0.1";
@@ -75,6 +81,10 @@ public:
     bool running();
 
     ExitStatus stop();
+    // SIGKILL, as a crash would end it: nothing is cleaned up.
+    void kill();
+    // Starts it again after stop() or kill(), on the same port, folders and bus.
+    void restart();
 
 private:
     StreamdOptions options_;
@@ -84,6 +94,9 @@ private:
     std::filesystem::path config_path_;
     DbusBus bus_;
     NotifySocket notify_;
+    void spawn();
+
+    std::filesystem::path binary_;
     std::optional<Process> daemon_;
     std::uint16_t port_ = 0;
     std::string address_;

@@ -176,6 +176,15 @@ void TcpRelay::release() {
     wake();
 }
 
+void TcpRelay::cut() {
+    std::unique_lock lock(mutex_);
+    const std::uint64_t ticket = ++cuts_asked_;
+    lock.unlock();
+    wake();
+    lock.lock();
+    changed_.wait(lock, [&] { return cuts_done_ >= ticket || stopping_; });
+}
+
 TcpRelay::Counts TcpRelay::counts() const {
     std::lock_guard lock(mutex_);
     return counts_;
@@ -196,6 +205,7 @@ void TcpRelay::run() {
     std::vector<std::unique_ptr<Pair>> pairs;
     std::vector<pollfd> fds;
     Counts counts;
+    std::uint64_t cuts_handled = 0;
     for (;;) {
         std::optional<std::uint64_t> budget;
         {
@@ -218,9 +228,28 @@ void TcpRelay::run() {
         }
 
         // The budget may have changed while poll waited; what is read now obeys the new one.
+        std::uint64_t cuts = 0;
         {
             std::lock_guard lock(mutex_);
             budget = budget_;
+            cuts = cuts_asked_;
+        }
+        if (cuts > cuts_handled) {
+            cuts_handled = cuts;
+            const linger reset{1, 0};
+            for (const auto& pair : pairs)
+                for (int fd : {pair->client.get(), pair->server.get()})
+                    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+            pairs.clear();
+            counts.open = 0;
+            counts.held = 0;
+            {
+                std::lock_guard lock(mutex_);
+                counts_ = counts;
+                cuts_done_ = cuts;
+            }
+            changed_.notify_all();
+            continue;
         }
         std::vector<std::unique_ptr<Pair>> kept;
         for (std::size_t i = 0; i < pairs.size(); ++i) {

@@ -47,6 +47,9 @@ public:
     void hold_after(std::uint64_t bytes);
     // Lifts the budget: everything held flows on.
     void release();
+    // Resets every open connection on both sides (TCP RST), as a failing path would, and
+    // returns once they are gone. New connections are relayed as before.
+    void cut();
 
     Counts counts() const;
     // Waits until `condition` holds for the counts; false if `timeout` passes first.
@@ -68,6 +71,8 @@ private:
     std::optional<std::uint64_t> budget_;
     Counts counts_;
     bool stopping_ = false;
+    std::uint64_t cuts_asked_ = 0;
+    std::uint64_t cuts_done_ = 0;
 
     // Last, so that it starts after everything it uses exists and is joined before it goes.
     std::thread thread_;

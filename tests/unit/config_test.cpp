@@ -41,6 +41,8 @@ void expect_same(const Config& a, const Config& b) {
     EXPECT_EQ(a.storage.max_file_size, b.storage.max_file_size);
     EXPECT_EQ(a.storage.on_conflict, b.storage.on_conflict);
     EXPECT_EQ(a.storage.reserve, b.storage.reserve);
+    EXPECT_EQ(a.storage.partial_ttl, b.storage.partial_ttl);
+    EXPECT_EQ(a.storage.state, b.storage.state);
     EXPECT_EQ(a.limits.handshake_timeout, b.limits.handshake_timeout);
     EXPECT_EQ(a.limits.idle_timeout, b.limits.idle_timeout);
     EXPECT_EQ(a.limits.max_incoming, b.limits.max_incoming);
@@ -50,6 +52,8 @@ void expect_same(const Config& a, const Config& b) {
     EXPECT_EQ(a.transfer.max_active, b.transfer.max_active);
     EXPECT_EQ(a.transfer.verify, b.transfer.verify);
     EXPECT_EQ(a.transfer.keep_finished, b.transfer.keep_finished);
+    EXPECT_EQ(a.transfer.reconnect_attempts, b.transfer.reconnect_attempts);
+    EXPECT_EQ(a.transfer.reconnect_delay, b.transfer.reconnect_delay);
     EXPECT_EQ(a.engine.workers, b.engine.workers);
     EXPECT_EQ(a.engine.pipe_size, b.engine.pipe_size);
     EXPECT_EQ(a.control.bus, b.control.bus);
@@ -90,10 +94,13 @@ TEST(ConfigShipped, SetsEveryKey) {
     toml::table root = toml::parse_file(path->string());
     const std::map<std::string, std::set<std::string>> expected = {
         {"listen", {"address", "port"}},
-        {"storage", {"incoming", "max_file_size", "on_conflict", "reserve"}},
+        {"storage",
+         {"incoming", "max_file_size", "on_conflict", "reserve", "partial_ttl", "state"}},
         {"limits",
          {"handshake_timeout", "idle_timeout", "max_incoming", "max_connections_per_address"}},
-        {"transfer", {"streams", "chunk_size", "max_active", "verify", "keep_finished"}},
+        {"transfer",
+         {"streams", "chunk_size", "max_active", "verify", "keep_finished", "reconnect_attempts",
+          "reconnect_delay"}},
         {"engine", {"workers", "pipe_size"}},
         {"control", {"bus", "group"}},
     };
@@ -117,6 +124,8 @@ incoming = "/srv/streamd/in"
 max_file_size = "10G"
 on_conflict = "overwrite"
 reserve = "1G"
+partial_ttl = "3d"
+state = "/srv/streamd/state"
 
 [limits]
 handshake_timeout = "5s"
@@ -130,6 +139,8 @@ chunk_size = "8M"
 max_active = 32
 verify = false
 keep_finished = "2h30m"
+reconnect_attempts = 0
+reconnect_delay = "5s"
 
 [engine]
 workers = 3
@@ -154,6 +165,10 @@ group = "transfer-admins"
     EXPECT_EQ(c.transfer.max_active, 32u);
     EXPECT_FALSE(c.transfer.verify);
     EXPECT_EQ(c.transfer.keep_finished, 9000u);
+    EXPECT_EQ(c.transfer.reconnect_attempts, 0u);
+    EXPECT_EQ(c.transfer.reconnect_delay, 5u);
+    EXPECT_EQ(c.storage.partial_ttl, 3u * 24 * 3600);
+    EXPECT_EQ(c.storage.state, fs::path("/srv/streamd/state"));
     EXPECT_EQ(c.engine.workers, 3u);
     EXPECT_EQ(c.engine.pipe_size, 256u << 10);
     EXPECT_EQ(c.control.bus, BusKind::Session);

@@ -132,6 +132,9 @@ auto fields(const Finish& f) {
 auto fields(const Done& f) {
     return std::tie(f.name);
 }
+auto fields(const Cancel& f) {
+    return std::tie(f.id);
+}
 
 template <typename Frame> Bytes wire_of(const Frame& f) {
     Bytes out;
@@ -309,6 +312,7 @@ TEST(NativeFrames, RoundTripDone) {
     expect_round_trip(sample_done(), FrameType::Done, decode_done);
     expect_round_trip(Done{std::string(kMaxName, 'd')}, FrameType::Done, decode_done);
     expect_round_trip(Done{"日本語のファイル.txt"}, FrameType::Done, decode_done);
+    expect_round_trip(Cancel{sample_id()}, FrameType::Cancel, decode_cancel);
 }
 
 TEST(NativeFrames, OfferModeKeepsOnlyPermissionBits) {
@@ -482,6 +486,7 @@ TEST(NativeFrames, NumbersAndNamesMatchTheProtocolTables) {
         {FrameType::Accept, 5, "ACCEPT"},   {FrameType::Error, 6, "ERROR"},
         {FrameType::Chunk, 7, "CHUNK"},     {FrameType::ChunkAck, 8, "CHUNK_ACK"},
         {FrameType::Finish, 9, "FINISH"},   {FrameType::Done, 10, "DONE"},
+        {FrameType::Cancel, 11, "CANCEL"},
     };
     for (const auto& [type, number, name] : types) {
         EXPECT_EQ(static_cast<uint8_t>(type), number) << name;
@@ -575,7 +580,7 @@ TEST(NativeFrames, DecodeHeaderAcceptsEveryKnownType) {
 }
 
 TEST(NativeFrames, DecodeHeaderRejectsUnknownTypes) {
-    for (uint8_t type : {0, 11, 12, 0x7F, 0x80, 255}) {
+    for (uint8_t type : {0, 12, 13, 0x7F, 0x80, 255}) {
         Bytes h = header_bytes(type, 0);
         EXPECT_THROW(decode_header(std::span<const uint8_t>(h).first<kHeaderSize>()), FrameError)
             << "type " << int{type};

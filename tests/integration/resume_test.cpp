@@ -1,0 +1,331 @@
+// Transfers that break and go on: connections reset on the path, either daemon killed with
+// SIGKILL at different points, a sender that gives up and sends the file again, journals that
+// cannot be trusted, partial files left to expire. Every round ends with the very file on the
+// receiver, and what crossed the wire twice stays within what was in flight when it broke.
+
+#include "control_expectations.hpp"
+#include "relayed_pair.hpp"
+#include "streamctl.hpp"
+#include "temp_dir.hpp"
+#include "test_files.hpp"
+#include "transfer_states.hpp"
+#include "wait_until.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <string>
+#include <vector>
+
+namespace streamd::it {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::uint64_t chunk = 256 * KiB;
+constexpr unsigned streams = 4;
+// Larger than what the streams can push into the held path (the relay's budget and both socket
+// buffers), so that every stream still has chunks to send when a test stops them.
+constexpr std::uint64_t file_size = 64 * MiB;
+// Broken where wait_stopped_in_the_middle() waits, a stream has one partial chunk in flight;
+// more sent twice would mean the receiver's journal went unused. The slack covers frame headers.
+constexpr std::uint64_t resend_bound = streams * chunk + 64 * KiB;
+
+// A sender that tries again at once (each second) and often, so that rounds stay short.
+StreamdOptions eager_sender() {
+    return StreamdOptions{.reconnect_attempts = 60, .reconnect_delay = "0"};
+}
+
+class Resume : public ::testing::Test {
+protected:
+    explicit Resume(StreamdOptions sender = eager_sender(), StreamdOptions receiver = {})
+        : pair_(std::move(sender), std::move(receiver)) {}
+
+    // Queues `name` (random bytes from `seed`) through the relay; returns its id on the sender.
+    std::uint32_t send(const std::string& name, std::uint64_t seed) {
+        write_random_file(sources_ / name, file_size, seed);
+        RunResult sent = run_streamctl(pair_.sender.bus_address(),
+                                       {"send", "--no-block", "--streams", std::to_string(streams),
+                                        "--chunk-size", "256K", (sources_ / name).string(),
+                                        pair_.relay.endpoint()});
+        EXPECT_TRUE(succeeded(sent)) << pair_.logs();
+        auto ids = queued_ids(sent);
+        EXPECT_TRUE(ids && ids->size() == 1) << sent.describe();
+        return ids && ids->size() == 1 ? ids->front() : 0;
+    }
+
+    // Waits until the relay holds every stream of `name` at `budget` bytes and the receiver has
+    // written and verified every whole chunk those bytes carry: the transfer is stopped in the
+    // middle, with nothing but one partial chunk per stream in flight.
+    void wait_stopped_in_the_middle(const std::string& name, std::uint64_t budget) {
+        // A stream's first bytes are its preamble and OFFER or JOIN; each chunk has a header.
+        const std::uint64_t whole_chunks = (budget - 512) / (chunk + 32);
+        const std::uint64_t expected = streams * whole_chunks * chunk;
+        ASSERT_TRUE(wait_until([&] {
+            for (const auto& row : pair_.receiver_bus.list_transfers())
+                if (row.name == name && row.state == "running" && row.bytes_done >= expected) {
+                    auto c = pair_.relay.counts();
+                    return c.open == streams && c.held == streams;
+                }
+            return false;
+        })) << "want "
+            << expected << " bytes on the receiver\n"
+            << describe(pair_.receiver_bus.list_transfers()) << pair_.logs();
+    }
+
+    // Waits until the relay has dropped every connection of a killed daemon, so that what the
+    // other side still had in its socket buffers is not let through by a release() after.
+    void wait_path_closed() {
+        EXPECT_TRUE(pair_.relay.wait_until([](const TcpRelay::Counts& c) { return c.open == 0; },
+                                           generous_deadline))
+            << pair_.logs();
+    }
+
+    // Waits until the sender lists `name` as done, under whichever id.
+    void wait_sent(const std::string& name) {
+        std::vector<TransferRow> rows;
+        ASSERT_TRUE(wait_until([&] {
+            rows = pair_.sender_bus.list_transfers();
+            for (const auto& row : rows)
+                if (row.name == name && is_final_state(row.state)) return true;
+            return false;
+        })) << describe(rows)
+            << pair_.logs();
+        for (const auto& row : rows) {
+            if (row.name != name) continue;
+            EXPECT_EQ(row.state, "done") << row.describe() << pair_.logs();
+        }
+    }
+
+    void expect_arrived_whole(const std::string& name) {
+        EXPECT_EQ(sha256_of(pair_.receiver.incoming() / name), sha256_of(sources_ / name))
+            << pair_.logs();
+        EXPECT_TRUE(wait_until([&] {
+            return entries_in(pair_.receiver.incoming()).size() == delivered_.size() + 1;
+        })) << "partial files left: "
+            << ::testing::PrintToString(entries_in(pair_.receiver.incoming()));
+        delivered_.push_back(name);
+    }
+
+    std::uint64_t to_receiver() { return pair_.relay.counts().to_server; }
+
+    std::vector<std::string> partials() {
+        std::vector<std::string> out;
+        for (const auto& e : entries_in(pair_.receiver.incoming()))
+            if (e.starts_with(".streamd-")) out.push_back(e);
+        return out;
+    }
+
+    RelayedPair pair_;
+    fixtures::TempDir sources_{"streamd-it-resume"};
+    std::vector<std::string> delivered_;
+};
+
+TEST_F(Resume, ConnectionsResetOnThePath) {
+    // Each round breaks at a different point of the file.
+    const std::uint64_t budgets[] = {600 * KiB, 1536 * KiB, 3 * MiB};
+    for (std::uint64_t budget : budgets) {
+        SCOPED_TRACE("broken after " + std::to_string(budget) + " bytes per stream");
+        const std::string name = "cut-" + std::to_string(budget) + ".bin";
+        const std::uint64_t before = to_receiver();
+        pair_.relay.hold_after(budget);
+        ASSERT_NE(send(name, budget), 0u);
+        wait_stopped_in_the_middle(name, budget);
+        ASSERT_FALSE(HasFailure());
+        pair_.relay.cut();
+        pair_.relay.release();
+        wait_sent(name);
+        expect_arrived_whole(name);
+        EXPECT_LE(to_receiver() - before, file_size + resend_bound) << pair_.logs();
+    }
+}
+
+TEST_F(Resume, ReceiverKilledAndRestarted) {
+    const std::uint64_t budgets[] = {700 * KiB, 2 * MiB, 3 * MiB};
+    for (std::uint64_t budget : budgets) {
+        SCOPED_TRACE("killed after " + std::to_string(budget) + " bytes per stream");
+        const std::string name = "receiver-killed-" + std::to_string(budget) + ".bin";
+        const std::uint64_t before = to_receiver();
+        pair_.relay.hold_after(budget);
+        ASSERT_NE(send(name, budget + 1), 0u);
+        wait_stopped_in_the_middle(name, budget);
+        ASSERT_FALSE(HasFailure());
+        pair_.receiver.kill();
+        wait_path_closed();
+        pair_.relay.release();
+        pair_.receiver.restart();
+        wait_sent(name);
+        expect_arrived_whole(name);
+        EXPECT_LE(to_receiver() - before, file_size + resend_bound) << pair_.logs();
+    }
+}
+
+TEST_F(Resume, SenderKilledAndRestartedPicksItsQueueUp) {
+    const std::uint64_t budgets[] = {900 * KiB, 3 * MiB};
+    for (std::uint64_t budget : budgets) {
+        SCOPED_TRACE("killed after " + std::to_string(budget) + " bytes per stream");
+        const std::string name = "sender-killed-" + std::to_string(budget) + ".bin";
+        pair_.relay.hold_after(budget);
+        ASSERT_NE(send(name, budget + 2), 0u);
+        wait_stopped_in_the_middle(name, budget);
+        ASSERT_FALSE(HasFailure());
+        pair_.sender.kill();
+        // What the dead sender's socket still held flows on; the receiver takes in what it can
+        // before the first stream ends and the transfer fails. What it kept is all the restarted
+        // sender may leave out.
+        pair_.relay.release();
+        std::uint64_t kept = 0;
+        ASSERT_TRUE(wait_until([&] {
+            for (const auto& row : pair_.receiver_bus.list_transfers())
+                if (row.name == name && row.state == "failed") {
+                    kept = row.bytes_done;
+                    return true;
+                }
+            return false;
+        })) << pair_.logs();
+        EXPECT_GT(kept, 0u);
+        const std::uint64_t before_restart = to_receiver();
+        pair_.sender.restart();
+        wait_sent(name);
+        expect_arrived_whole(name);
+        EXPECT_LE(to_receiver() - before_restart, file_size - kept + 64 * KiB) << pair_.logs();
+    }
+}
+
+// A sender that does not try again: its failure leaves a partial file on the receiver.
+class KeptPartial : public Resume {
+protected:
+    KeptPartial() : Resume(StreamdOptions{.reconnect_attempts = 0}, StreamdOptions{}) {}
+
+    // Sends `name` until the path breaks; the sender fails and the receiver keeps the partial.
+    void break_off(const std::string& name, std::uint64_t seed) {
+        pair_.relay.hold_after(3 * MiB);
+        const std::uint32_t id = send(name, seed);
+        ASSERT_NE(id, 0u);
+        wait_stopped_in_the_middle(name, 3 * MiB);
+        ASSERT_FALSE(HasFailure());
+        pair_.relay.cut();
+        pair_.relay.release();
+        auto end = wait_until_finished(pair_.sender_bus, id);
+        ASSERT_TRUE(end.row) << end.report << pair_.logs();
+        EXPECT_EQ(end.row->state, "failed") << end.row->describe();
+        ASSERT_TRUE(wait_until([&] { return partials().size() == 2; }))
+            << ::testing::PrintToString(entries_in(pair_.receiver.incoming())) << pair_.logs();
+    }
+
+    // The same file again, as a user would after a failure: a new transfer.
+    void send_again(const std::string& name) {
+        RunResult again =
+            run_streamctl(pair_.sender.bus_address(),
+                          {"send", "--streams", std::to_string(streams), "--chunk-size", "256K",
+                           (sources_ / name).string(), pair_.relay.endpoint()});
+        ASSERT_TRUE(succeeded(again)) << again.describe() << pair_.logs();
+    }
+
+    fs::path kept(const std::string& suffix) {
+        for (const auto& p : partials())
+            if (p.ends_with(suffix)) return pair_.receiver.incoming() / p;
+        return {};
+    }
+};
+
+TEST_F(KeptPartial, SendingTheFileAgainResumesIt) {
+    break_off("again.bin", 11);
+    ASSERT_FALSE(HasFailure());
+    const std::uint64_t before = to_receiver();
+    send_again("again.bin");
+    expect_arrived_whole("again.bin");
+    // At least the 3 MiB per stream that made it the first time were not sent again.
+    EXPECT_LE(to_receiver() - before, file_size - 2 * MiB) << pair_.logs();
+}
+
+TEST_F(KeptPartial, ADamagedJournalStartsOver) {
+    break_off("damaged-journal.bin", 12);
+    ASSERT_FALSE(HasFailure());
+    {
+        std::fstream journal(kept(".journal"), std::ios::in | std::ios::out | std::ios::binary);
+        journal.seekp(0);
+        journal.put('X');
+    }
+    const std::uint64_t before = to_receiver();
+    send_again("damaged-journal.bin");
+    expect_arrived_whole("damaged-journal.bin");
+    EXPECT_GE(to_receiver() - before, file_size);
+    EXPECT_NE(pair_.receiver.log(200).find("cannot be resumed"), std::string::npos) << pair_.logs();
+}
+
+TEST_F(KeptPartial, DataThatDisagreesWithTheJournalIsSentAgain) {
+    break_off("damaged-data.bin", 13);
+    ASSERT_FALSE(HasFailure());
+    {
+        // The first chunk is in the journal; its bytes on disk no longer match.
+        std::fstream part(kept(".part"), std::ios::in | std::ios::out | std::ios::binary);
+        part.seekp(100);
+        part.put('\xFF').put('\x00').put('\x7F');
+    }
+    send_again("damaged-data.bin");
+    expect_arrived_whole("damaged-data.bin");
+}
+
+TEST_F(KeptPartial, APartialOfAnotherVersionOfTheFileIsNotUsed) {
+    break_off("changed.bin", 14);
+    ASSERT_FALSE(HasFailure());
+    const auto left = partials();
+    // Same name and size, other bytes and mtime: the kept partial is not this file's.
+    write_random_file(sources_ / "changed.bin", file_size, 99);
+    const std::uint64_t before = to_receiver();
+    send_again("changed.bin");
+    EXPECT_EQ(sha256_of(pair_.receiver.incoming() / "changed.bin"),
+              sha256_of(sources_ / "changed.bin"));
+    EXPECT_GE(to_receiver() - before, file_size);
+    // Still there for its own file, until it expires.
+    EXPECT_EQ(partials(), left);
+}
+
+class ExpiringPartial : public Resume {
+protected:
+    ExpiringPartial()
+        : Resume(StreamdOptions{.reconnect_attempts = 0}, StreamdOptions{.partial_ttl = "1"}) {}
+};
+
+TEST_F(ExpiringPartial, PartialFilesUntouchedForTheirTimeAreRemoved) {
+    pair_.relay.hold_after(3 * MiB);
+    const std::uint32_t id = send("expires.bin", 21);
+    ASSERT_NE(id, 0u);
+    wait_stopped_in_the_middle("expires.bin", 3 * MiB);
+    ASSERT_FALSE(HasFailure());
+    // Held, the transfer writes nothing for longer than the time to live, and keeps its file.
+    EXPECT_FALSE(partials().empty());
+    pair_.relay.cut();
+    pair_.relay.release();
+    ASSERT_TRUE(wait_until_finished(pair_.sender_bus, id).row);
+    EXPECT_TRUE(wait_until([&] { return partials().empty(); }))
+        << ::testing::PrintToString(entries_in(pair_.receiver.incoming())) << pair_.logs();
+}
+
+TEST(ResumeLimits, ASenderGivesUpAfterItsAttempts) {
+    RelayedPair pair(StreamdOptions{.reconnect_attempts = 2, .reconnect_delay = "0"});
+    fixtures::TempDir files("streamd-it-resume");
+    write_random_file(files / "gone.bin", file_size, 31);
+    pair.relay.hold_after(2 * MiB);
+    RunResult sent = run_streamctl(pair.sender.bus_address(),
+                                   {"send", "--no-block", "--chunk-size", "256K",
+                                    (files / "gone.bin").string(), pair.relay.endpoint()});
+    ASSERT_TRUE(succeeded(sent)) << sent.describe();
+    auto ids = queued_ids(sent);
+    ASSERT_TRUE(ids && ids->size() == 1);
+    ASSERT_TRUE(wait_until([&] {
+        auto rows = pair.receiver_bus.list_transfers();
+        return rows.size() == 1 && rows[0].bytes_done > 0;
+    })) << pair.logs();
+    pair.receiver.kill();
+    pair.relay.cut();
+    auto end = wait_until_finished(pair.sender_bus, ids->front());
+    ASSERT_TRUE(end.row) << end.report << pair.logs();
+    EXPECT_EQ(end.row->state, "failed");
+    EXPECT_NE(end.row->error.find("gave up after 2 more attempts"), std::string::npos)
+        << end.row->describe();
+}
+
+} // namespace
+} // namespace streamd::it
