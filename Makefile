@@ -5,7 +5,8 @@ VAR := $(CURDIR)/var
 PORT ?= 7740
 
 BUILD_DEPS := meson ninja-build pkg-config g++ liburing-dev libsdbus-c++-dev libsdbus-c++-bin \
-	libtomlplusplus-dev libspdlog-dev libfmt-dev libgtest-dev libsystemd-dev libxxhash-dev
+	libtomlplusplus-dev libspdlog-dev libfmt-dev libgtest-dev libsystemd-dev libxxhash-dev \
+	libssl-dev
 RUN_DEPS := dbus
 TEST_DEPS := dbus util-linux coreutils clang-format iproute2 systemd
 BENCH_RESULT := bench/results/$(shell date +%Y-%m-%d)

@@ -204,6 +204,20 @@ std::filesystem::path read_directory(const toml::node& value, const std::string&
     return path;
 }
 
+std::filesystem::path read_file_path(const toml::node& value, const std::string& name,
+                                     const std::filesystem::path& base_dir) {
+    const std::string& text = read_string(value, name);
+    if (text.empty()) fail(value, name + " must not be empty");
+    if (text.find('\0') != std::string::npos)
+        fail(value, name + " must not contain a NUL character");
+    std::filesystem::path path(text);
+    if (path.is_relative()) path = base_dir / path;
+    path = path.lexically_normal();
+    if (!path.has_filename())
+        fail(value, name + " must name a file, not a folder, got " + as_written(text));
+    return path;
+}
+
 std::string read_group(const toml::node& value, const std::string& name) {
     const std::string& text = read_string(value, name);
     // What useradd accepts, so that a typo cannot name something no group can be.
@@ -278,6 +292,10 @@ public:
                 {"max_connections_per_address", [&](auto& v, auto& n) {
                     c.limits.max_connections_per_address =
                         static_cast<unsigned>(read_integer(v, n, 0, 65536)); }},
+            }},
+            {"auth", {
+                {"secret_file", [&](auto& v, auto& n) {
+                    c.auth.secret_file = read_file_path(v, n, base_dir_); }},
             }},
             {"engine", {
                 {"workers", [&](auto& v, auto& n) {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -46,6 +47,10 @@ struct Config {
         unsigned max_incoming = 16;      // incoming transfers at once
         unsigned max_connections_per_address = 128;
     } limits;
+    struct Auth {
+        // The key peers must prove they know; unset: no key, loopback peers only.
+        std::optional<std::filesystem::path> secret_file;
+    } auth;
     struct Engine {
         unsigned workers = 0; // 0 = one per core
         uint32_t pipe_size = 1024 * 1024;

@@ -28,6 +28,17 @@ unsigned worker_count(const Config& c) {
     return std::max(1u, std::thread::hardware_concurrency());
 }
 
+std::shared_ptr<const SecretKey> key_for(const Config::Auth& auth) {
+    return auth.secret_file ? load_secret_key(*auth.secret_file) : nullptr;
+}
+
+void log_peer_policy(const SecretKey* key) {
+    if (key)
+        spdlog::info("peers must authenticate with the key from {}", key->path().string());
+    else
+        spdlog::info("no peer keys: transfers are accepted from loopback addresses only");
+}
+
 // The signals the daemon handles, blocked and read from a descriptor instead. Done
 // before any thread starts (the resolver's is the first), so that every thread
 // inherits the mask and none can be killed by a signal meant for the loop.
@@ -50,7 +61,7 @@ Daemon::Daemon(Config config, std::filesystem::path config_path, BusKind bus)
     : config_(std::move(config)), config_path_(std::move(config_path)), started_at_(now_us()),
       storage_(config_.storage), state_(config_.storage.state),
       listener_(open_listener(config_.listen)), limits_(config_.limits),
-      signal_fd_(take_signals()) {
+      secret_key_(key_for(config_.auth)), signal_fd_(take_signals()) {
     // Refuse to start without io_uring, and learn once which data path it offers.
     try {
         IoRing probe(8);
@@ -106,7 +117,7 @@ void Daemon::worker_started(Worker& w) {
     spdlog::info("streamd {} listening on {} with {} worker{}, receiving into {}", STREAMD_VERSION,
                  listener_.address, workers_.size(), workers_.size() == 1 ? "" : "s",
                  storage_.path().string());
-    spdlog::info("no peer keys: transfers are accepted from loopback addresses only");
+    log_peer_policy(secret_key().get());
     notify_service("READY=1\nSTATUS=listening on " + listener_.address);
 }
 
@@ -172,6 +183,11 @@ void Daemon::stop() {
 Config::Limits Daemon::limits() const {
     std::lock_guard lock(limits_mutex_);
     return limits_;
+}
+
+std::shared_ptr<const SecretKey> Daemon::secret_key() const {
+    std::lock_guard lock(limits_mutex_);
+    return secret_key_;
 }
 
 bool Daemon::admit(const std::string& address) {
@@ -361,6 +377,8 @@ std::vector<std::string> Daemon::reload() {
         fresh = load_config(config_path_);
     else if (std::filesystem::exists(kDefaultConfigPath))
         fresh = load_config(kDefaultConfigPath);
+    // Before anything changes: a bad key file refuses the reload as a bad config does.
+    std::shared_ptr<const SecretKey> key = key_for(fresh.auth);
 
     std::vector<std::string> kept;
     if (fresh.listen.address != config_.listen.address || fresh.listen.port != config_.listen.port)
@@ -378,9 +396,13 @@ std::vector<std::string> Daemon::reload() {
     config_.storage.partial_ttl = fresh.storage.partial_ttl;
     next_expiry_ = {};
     config_.limits = fresh.limits;
+    config_.auth = fresh.auth;
+    bool key_changed = false;
     {
         std::lock_guard lock(limits_mutex_);
         limits_ = fresh.limits;
+        key_changed = bool(key) != bool(secret_key_) || (key && !(*key == *secret_key_));
+        secret_key_ = key;
     }
     config_.transfer = fresh.transfer;
     config_.control.group = fresh.control.group;
@@ -390,6 +412,7 @@ std::vector<std::string> Daemon::reload() {
                  config_path_.empty() ? "the built-in defaults" : config_path_.string());
     for (const auto& k : kept)
         spdlog::warn("configuration reloaded: {} changed but needs a restart; kept as it was", k);
+    if (key_changed) log_peer_policy(key.get());
     // A larger max_active lets waiting transfers start now.
     start_waiting();
     return kept;

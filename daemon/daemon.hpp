@@ -8,6 +8,7 @@
 #include "outgoing_state.hpp"
 #include "outgoing_transfer.hpp"
 #include "resolver.hpp"
+#include "secret_key.hpp"
 #include "storage.hpp"
 #include "transfer_queue.hpp"
 #include "transfer_registry.hpp"
@@ -58,6 +59,8 @@ public:
     bool use_splice() const { return use_splice_; }
     // Any thread: the limits in force (a reload may change them).
     Config::Limits limits() const;
+    // Any thread: the key in force, null when there is none (a reload may change it).
+    std::shared_ptr<const SecretKey> secret_key() const;
     // Counts a connection from `address` (an IP, no port); false when that address
     // has all it may hold. Every admitted connection is let go with release().
     bool admit(const std::string& address);
@@ -121,9 +124,10 @@ private:
     std::chrono::steady_clock::time_point next_expiry_{}; // control thread only
     bool use_splice_ = false;
     std::atomic<bool> copy_logged_{false};
-    mutable std::mutex limits_mutex_; // guards the two below
+    mutable std::mutex limits_mutex_; // guards the three below
     Config::Limits limits_;
     std::map<std::string, unsigned> connections_by_address_;
+    std::shared_ptr<const SecretKey> secret_key_;
     UniqueFd signal_fd_; // before resolver_, whose thread must inherit the signal mask
     signalfd_siginfo signal_info_{};
     std::vector<uint64_t> accept_tags_; // by worker index, each written by its own worker

@@ -107,17 +107,47 @@ void ReceiveStream::on_preamble() {
         return refuse(proto::ErrorCode::UnsupportedVersion,
                       "protocol version " + std::to_string(version) + " is not supported (this " +
                           "daemon speaks version " + std::to_string(proto::kVersion) + ")");
-    if (!peer_on_loopback_)
+    auto key = worker_.daemon().secret_key();
+    if (!key && !peer_on_loopback_)
         return refuse(proto::ErrorCode::AuthRequired,
-                      "this daemon has no key configured and accepts only loopback peers");
+                      "this daemon has no key and accepts only loopback peers; to accept others, "
+                      "set [auth] secret_file on it");
     proto::Welcome welcome;
+    // A fresh nonce on every connection: a proof seen on one is worthless on the next.
     worker_.daemon().random_bytes(welcome.nonce);
+    if (key) {
+        welcome.auth_method = proto::kAuthHmacSha256;
+        expected_proof_ = proto::auth_proof(key->bytes(), welcome.nonce);
+    }
     send_frame(welcome);
+    read_exact(Reading::Header, proto::kHeaderSize);
+}
+
+void ReceiveStream::on_auth(std::span<const uint8_t> body) {
+    if (!expected_proof_)
+        return refuse(proto::ErrorCode::BadFrame,
+                      "unexpected AUTH frame: no authentication is pending on this connection");
+    auto auth = proto::decode_auth(body);
+    bool matches = proto::proofs_match(*expected_proof_, auth.proof);
+    expected_proof_.reset();
+    if (!matches) {
+        // A warning rather than refuse()'s note: a wrong key is a misconfigured peer or
+        // someone guessing, and either deserves the operator's attention.
+        spdlog::warn("refused {}: authentication failed: its key does not match ours", peer_);
+        send_frame(proto::Error{proto::ErrorCode::AuthRequired,
+                                "authentication failed: the key does not match"});
+        close_after_send_ = true;
+        return;
+    }
     read_exact(Reading::Header, proto::kHeaderSize);
 }
 
 void ReceiveStream::on_frame(std::span<const uint8_t> body) {
     using proto::FrameType;
+    if (header_.type == FrameType::Auth) return on_auth(body);
+    if (expected_proof_)
+        return refuse(proto::ErrorCode::AuthRequired,
+                      "authentication required: this daemon accepts only peers that know its key");
     switch (header_.type) {
     case FrameType::Offer:
         return on_offer(body);

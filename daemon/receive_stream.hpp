@@ -2,6 +2,7 @@
 // through a pipe into the partial file at their offsets.
 #pragma once
 
+#include "auth_proof.hpp"
 #include "connection.hpp"
 #include "digest.hpp"
 #include "incoming_transfer.hpp"
@@ -10,6 +11,7 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,7 @@ private:
     void on_recv(int res) override;
     void on_preamble();
     void on_frame(std::span<const uint8_t> body);
+    void on_auth(std::span<const uint8_t> body);
     void on_offer(std::span<const uint8_t> body);
     void on_join(std::span<const uint8_t> body);
     void on_cancel(std::span<const uint8_t> body);
@@ -61,6 +64,8 @@ private:
     std::string peer_;
     std::string host_;
     bool peer_on_loopback_;
+    // What the peer's AUTH must hold, from WELCOME until it has come.
+    std::optional<proto::AuthProof> expected_proof_;
     std::shared_ptr<IncomingTransfer> transfer_;
 
     Reading reading_ = Reading::Preamble;

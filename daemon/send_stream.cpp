@@ -1,5 +1,6 @@
 #include "send_stream.hpp"
 
+#include "auth_proof.hpp"
 #include "daemon.hpp"
 #include "digest.hpp"
 #include "mapped_region.hpp"
@@ -142,9 +143,18 @@ void SendStream::on_welcome(std::span<const uint8_t> body) {
     if (w.version != proto::kVersion)
         return fail("the peer speaks protocol version " + std::to_string(w.version) +
                     ", this daemon speaks " + std::to_string(proto::kVersion));
-    if (w.auth_method != 0)
+    if (w.auth_method == proto::kAuthHmacSha256) {
+        auto key = worker_.daemon().secret_key();
+        if (!key)
+            return fail(transfer_->peer() +
+                        " requires a key: set [auth] secret_file to a copy of its key file");
+        // OFFER or JOIN follows without waiting: the receiver's answer to both is the only
+        // round trip, so authenticating costs none.
+        send_frame(proto::Auth{proto::auth_proof(key->bytes(), w.nonce)});
+    } else if (w.auth_method != proto::kAuthNone) {
         return fail("the peer asks for authentication method " + std::to_string(w.auth_method) +
                     ", which this daemon does not support");
+    }
     const auto& offer = transfer_->offer();
     if (notice_) {
         phase_ = Phase::Finishing;

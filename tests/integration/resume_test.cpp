@@ -192,6 +192,32 @@ TEST_F(Resume, SenderKilledAndRestartedPicksItsQueueUp) {
     }
 }
 
+class StalledPeer : public Resume {
+protected:
+    StalledPeer()
+        : Resume(StreamdOptions{.reconnect_attempts = 60,
+                                .reconnect_delay = "0",
+                                .limits = "idle_timeout = 1\n"},
+                 StreamdOptions{}) {}
+};
+
+TEST_F(StalledPeer, ASenderWhosePeerStopsReadingConnectsAgainAndFinishes) {
+    const std::uint64_t budget = MiB;
+    pair_.relay.hold_after(budget);
+    ASSERT_NE(send("stalled.bin", 41), 0u);
+    wait_stopped_in_the_middle("stalled.bin", budget);
+    ASSERT_FALSE(HasFailure());
+    // Nothing moves for the sender's idle_timeout: it gives its streams up and opens new ones,
+    // which the relay holds in turn.
+    ASSERT_TRUE(pair_.relay.wait_until(
+        [](const TcpRelay::Counts& c) { return c.accepted >= 2 * streams; }, generous_deadline))
+        << pair_.logs();
+    pair_.relay.release();
+    wait_sent("stalled.bin");
+    expect_arrived_whole("stalled.bin");
+    EXPECT_NE(pair_.sender.log(200).find("no progress with"), std::string::npos) << pair_.logs();
+}
+
 // A sender that does not try again: its failure leaves a partial file on the receiver.
 class KeptPartial : public Resume {
 protected:

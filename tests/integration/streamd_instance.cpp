@@ -41,6 +41,8 @@ std::string config_for(const std::filesystem::path& incoming, const StreamdOptio
         out << "reconnect_attempts = " << *options.reconnect_attempts << "\n";
     if (options.reconnect_delay) out << "reconnect_delay = " << *options.reconnect_delay << "\n";
     if (!options.limits.empty()) out << "\n[limits]\n" << options.limits;
+    if (options.secret_file)
+        out << "\n[auth]\nsecret_file = \"" << options.secret_file->string() << "\"\n";
     out << "\n[engine]\n"
         << "workers = " << options.workers << "\n";
     if (options.control_group) out << "\n[control]\ngroup = \"" << *options.control_group << "\"\n";

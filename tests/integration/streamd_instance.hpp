@@ -39,6 +39,9 @@ struct StreamdOptions {
     std::optional<std::string> partial_ttl{};
     // The body of a [limits] table, TOML lines as they go into the file ("idle_timeout = 1\n").
     std::string limits{};
+    // [auth] secret_file: the key this daemon's peers must prove they know, and which it proves
+    // to the daemons it sends to; created by the daemon if missing.
+    std::optional<std::filesystem::path> secret_file{};
     std::string address = "127.0.0.1";
     // Put before the daemon's command line, e.g. {"ip", "netns", "exec", NAME}.
     std::vector<std::string> command_prefix{};

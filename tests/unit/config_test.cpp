@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
@@ -58,6 +59,7 @@ void expect_same(const Config& a, const Config& b) {
     EXPECT_EQ(a.engine.pipe_size, b.engine.pipe_size);
     EXPECT_EQ(a.control.bus, b.control.bus);
     EXPECT_EQ(a.control.group, b.control.group);
+    EXPECT_EQ(a.auth.secret_file, b.auth.secret_file);
 }
 
 // A private folder removed with everything in it when the test ends.
@@ -87,7 +89,8 @@ TEST(ConfigShipped, LoadsToExactlyTheDefaults) {
     expect_same(load_config(*path), Config{});
 }
 
-// Operators learn the keys from this file, so it must show every one of them.
+// Operators learn the keys from this file, so it must show every one of them: set to its
+// default, or commented out where the default is to have no value at all.
 TEST(ConfigShipped, SetsEveryKey) {
     auto path = shipped_config();
     if (!path) GTEST_SKIP() << "STREAMD_SOURCE_ROOT is not set";
@@ -111,6 +114,17 @@ TEST(ConfigShipped, SetsEveryKey) {
             found[std::string(table.str())].insert(std::string(key.str()));
     }
     EXPECT_EQ(found, expected);
+}
+
+TEST(ConfigShipped, ShowsTheKeysThatHaveNoDefaultCommentedOut) {
+    auto path = shipped_config();
+    if (!path) GTEST_SKIP() << "STREAMD_SOURCE_ROOT is not set";
+    std::ifstream in(*path);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto table = text.find("\n[auth]\n");
+    ASSERT_NE(table, std::string::npos) << "no [auth] table";
+    EXPECT_NE(text.find("\n# secret_file = \"", table), std::string::npos)
+        << "no commented-out secret_file in [auth]";
 }
 
 TEST(ConfigValues, EveryKeyIsRead) {
@@ -149,6 +163,9 @@ pipe_size = "256K"
 [control]
 bus = "session"
 group = "transfer-admins"
+
+[auth]
+secret_file = "/etc/streamd/peer.key"
 )");
     EXPECT_EQ(c.listen.address, "192.0.2.7");
     EXPECT_EQ(c.listen.port, 9000);
@@ -173,6 +190,45 @@ group = "transfer-admins"
     EXPECT_EQ(c.engine.pipe_size, 256u << 10);
     EXPECT_EQ(c.control.bus, BusKind::Session);
     EXPECT_EQ(c.control.group, "transfer-admins");
+    EXPECT_EQ(c.auth.secret_file, fs::path("/etc/streamd/peer.key"));
+}
+
+TEST(ConfigAuth, NoSecretFileByDefault) {
+    EXPECT_FALSE(parse("").auth.secret_file.has_value());
+    EXPECT_FALSE(parse("[auth]\n").auth.secret_file.has_value());
+}
+
+TEST(ConfigAuth, AbsoluteSecretFileIsKeptAsWritten) {
+    EXPECT_EQ(parse("[auth]\nsecret_file = \"/etc/streamd/peer.key\"").auth.secret_file,
+              fs::path("/etc/streamd/peer.key"));
+}
+
+TEST(ConfigAuth, RelativeSecretFileIsResolvedAgainstBaseDir) {
+    EXPECT_EQ(parse("[auth]\nsecret_file = \"peer.key\"").auth.secret_file,
+              fs::path("/etc/streamd/peer.key"));
+    EXPECT_EQ(parse("[auth]\nsecret_file = \"./keys/../peer.key\"").auth.secret_file,
+              fs::path("/etc/streamd/peer.key"));
+    EXPECT_EQ(parse("[auth]\nsecret_file = \"../peer.key\"").auth.secret_file,
+              fs::path("/etc/peer.key"));
+}
+
+TEST(ConfigAuth, LoadConfigResolvesSecretFileAgainstTheFilesFolder) {
+    fixtures::TempDir dir{"streamd-config"};
+    fs::path file = write_text(dir / "streamd.toml", "[auth]\nsecret_file = \"peer.key\"\n");
+    EXPECT_EQ(load_config(file).auth.secret_file, dir.path() / "peer.key");
+}
+
+TEST(ConfigAuth, BadSecretFilesAreRefused) {
+    EXPECT_EQ(error_of("[auth]\nsecret_file = \"\"\n"),
+              "test.toml:2:15: [auth] secret_file must not be empty");
+    EXPECT_EQ(error_of("[auth]\nsecret_file = 1\n"),
+              "test.toml:2:15: [auth] secret_file must be a string");
+    EXPECT_EQ(error_of("[auth]\nsecret_file = \"keys/\"\n"),
+              "test.toml:2:15: [auth] secret_file must name a file, not a folder, got \"keys/\"");
+    EXPECT_EQ(error_of("[auth]\nsecret_file = \"a\\u0000b\"\n"),
+              "test.toml:2:15: [auth] secret_file must not contain a NUL character");
+    EXPECT_EQ(error_of("[auth]\nsecret = \"peer.key\"\n"),
+              "test.toml:2:1: unknown key 'secret' in [auth]");
 }
 
 TEST(ConfigValues, KeysMayBeDottedOrInline) {
