@@ -1,5 +1,6 @@
 // A disk that fills up in the middle of a transfer: the transfer fails on both ends, the
-// receiver says why, removes its partial file and goes on serving.
+// receiver says why, keeps its partial file for a resume and goes on serving; with room again,
+// sending the file once more resumes it.
 
 #include "control_expectations.hpp"
 #include "raw_peer.hpp"
@@ -37,9 +38,9 @@ TEST(DiskFull, TransferFailsAndTheReceiverKeepsServing) {
     fixtures::TempDir files("streamd-it-disk-full");
     write_random_file(files / "big.bin", 12 << 20, 7);
 
-    auto sent =
-        run_streamctl(pair.sender.bus_address(),
-                      {"send", "--no-block", (files / "big.bin").string(), pair.relay.endpoint()});
+    auto sent = run_streamctl(pair.sender.bus_address(),
+                              {"send", "--no-block", "--chunk-size", "256K",
+                               (files / "big.bin").string(), pair.relay.endpoint()});
     ASSERT_TRUE(succeeded(sent)) << sent.describe();
     auto ids = queued_ids(sent);
     ASSERT_TRUE(ids && ids->size() == 1) << sent.describe();
@@ -65,17 +66,26 @@ TEST(DiskFull, TransferFailsAndTheReceiverKeepsServing) {
     EXPECT_NE(in[0].error.find("cannot write the file: No space left on device"), std::string::npos)
         << in[0].error;
 
+    // The filler, and the partial file with its journal.
+    std::vector<std::string> left;
     EXPECT_TRUE(wait_until([&] {
-        return entries_in(pair.receiver.incoming()) == std::vector<std::string>{"filler"};
-    })) << ::testing::PrintToString(entries_in(pair.receiver.incoming()));
+        left = entries_in(pair.receiver.incoming());
+        return left.size() == 3 && left[2] == "filler" && left[0].ends_with(".journal") &&
+               left[1].ends_with(".part");
+    })) << ::testing::PrintToString(left)
+        << pair.logs();
     fs::remove(pair.receiver.incoming() / "filler");
     EXPECT_TRUE(welcomed(pair.receiver.port())) << pair.logs();
 
-    // With room again, the same file arrives whole.
-    auto again = run_streamctl(pair.sender.bus_address(),
-                               {"send", (files / "big.bin").string(), pair.receiver.endpoint()});
+    // With room again, the same file arrives whole, and what arrived before is not sent again.
+    const std::uint64_t before = pair.relay.counts().to_server;
+    auto again = run_streamctl(
+        pair.sender.bus_address(),
+        {"send", "--chunk-size", "256K", (files / "big.bin").string(), pair.relay.endpoint()});
     ASSERT_TRUE(succeeded(again)) << again.describe() << pair.logs();
     EXPECT_EQ(sha256_of(pair.receiver.incoming() / "big.bin"), sha256_of(files / "big.bin"));
+    EXPECT_LT(pair.relay.counts().to_server - before, std::uint64_t{12} << 20) << pair.logs();
+    EXPECT_EQ(entries_in(pair.receiver.incoming()), std::vector<std::string>{"big.bin"});
 }
 
 } // namespace
