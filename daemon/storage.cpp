@@ -192,8 +192,9 @@ unsigned Storage::expire_partials(uint64_t ttl) const {
     }
     const int64_t cutoff = static_cast<int64_t>(::time(nullptr)) - static_cast<int64_t>(ttl);
     unsigned removed = 0;
-    for (const auto& [hex, mtime] : newest) {
-        if (mtime > cutoff) continue;
+    for (const auto& entry : newest) {
+        const std::string& hex = entry.first;
+        if (entry.second > cutoff) continue;
         bool held_now = std::any_of(held_.begin(), held_.end(), [&](const proto::TransferId& id) {
             return proto::to_hex(id) == hex;
         });
