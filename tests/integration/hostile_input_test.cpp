@@ -260,5 +260,38 @@ TEST_F(HostileInput, AnOfferOnAStreamThatCarriesOne) {
     expect_refusal(peer, proto::ErrorCode::BadFrame, "OFFER on a stream");
 }
 
+TEST_F(HostileInput, CancelFrames) {
+    {
+        // For a transfer nobody knows: nothing to do, the connection just ends.
+        RawPeer peer = greeted();
+        proto::Cancel cancel;
+        cancel.id.fill(0x77);
+        peer.send_frame(cancel);
+        auto said = peer.read_until_closed();
+        ASSERT_TRUE(said.has_value());
+        EXPECT_EQ(*said, "");
+    }
+    {
+        RawPeer peer = greeted();
+        peer.send_frame(offer_named("cancel.bin", 60));
+        auto accepted = peer.read_frame();
+        ASSERT_TRUE(accepted && accepted->header.type == proto::FrameType::Accept)
+            << daemon().log();
+        proto::Cancel cancel;
+        cancel.id.fill(60);
+        peer.send_frame(cancel);
+        expect_refusal(peer, proto::ErrorCode::BadFrame, "CANCEL on a stream");
+    }
+    {
+        RawPeer peer = greeted();
+        std::vector<uint8_t> frame;
+        proto::encode(proto::Cancel{}, frame);
+        frame[7] = 15; // a body one byte short
+        frame.pop_back();
+        peer.send(frame);
+        expect_refusal(peer, proto::ErrorCode::BadFrame, "CANCEL");
+    }
+}
+
 } // namespace
 } // namespace streamd::it
