@@ -18,6 +18,8 @@ namespace streamd {
 
 namespace {
 constexpr size_t kCopyBuffer = 256 * 1024;
+// How long a stream that said ERROR waits for the peer to close before it closes anyway.
+constexpr std::chrono::seconds kLingerTimeout{5};
 
 constexpr std::string_view kHttpReply = "HTTP/1.1 501 Not Implemented\r\n"
                                         "Content-Type: text/plain; charset=utf-8\r\n"
@@ -25,6 +27,14 @@ constexpr std::string_view kHttpReply = "HTTP/1.1 501 Not Implemented\r\n"
                                         "Connection: close\r\n"
                                         "\r\n"
                                         "streamd serves no web pages on this port\n";
+bool canceled_here(const TransferRegistry& registry, const proto::TransferId& id) {
+    for (const auto& t : registry.all())
+        if (t->direction() == Direction::In && t->state() == TransferState::Canceled &&
+            static_cast<const IncomingTransfer&>(*t).offer().id == id)
+            return true;
+    return false;
+}
+
 } // namespace
 
 ReceiveStream::ReceiveStream(Worker& worker, UniqueFd fd, std::string peer, std::string host,
@@ -58,6 +68,13 @@ void ReceiveStream::read_exact(Reading what, size_t n) {
 }
 
 void ReceiveStream::on_recv(int res) {
+    if (lingering_) {
+        // Read and dropped until the peer closes, so that the close sends no reset that
+        // could overtake the ERROR on its way.
+        if (res <= 0) return close();
+        io_uring_prep_recv(prepare(Op::Recv), fd_.get(), in_.data(), in_.size(), 0);
+        return;
+    }
     if (close_after_send_) return; // refused: nothing more the peer says matters
     if (res < 0) return abandon(std::string("connection lost: ") + std::strerror(-res));
     if (res == 0 && have_ < want_) {
@@ -179,6 +196,10 @@ void ReceiveStream::on_offer(std::span<const uint8_t> body) {
         return refuse(proto::ErrorCode::BadFrame, "OFFER on a stream that carries a transfer");
     auto offer = proto::decode_offer(body);
     auto& daemon = worker_.daemon();
+    // A sender that missed the ERROR CANCELED (a middlebox dropped it) would otherwise
+    // take its reconnect for a resume.
+    if (canceled_here(daemon.registry(), offer.id))
+        return refuse(proto::ErrorCode::Canceled, "the transfer was canceled at the receiver");
     if (auto earlier = daemon.registry().find_incoming(offer.id)) {
         // The sender reconnected before this end noticed that the old streams broke.
         earlier->hand_over();
@@ -441,7 +462,17 @@ void ReceiveStream::chunk_arrived() {
 
 void ReceiveStream::on_send(int res) {
     if (res < 0) return abandon(std::string("connection lost: ") + std::strerror(-res));
-    if (sent(res) && close_after_send_) close();
+    if (sent(res) && close_after_send_) linger();
+}
+
+void ReceiveStream::linger() {
+    // Closing a socket with unread data resets the connection, and a reset can arrive (or
+    // be passed on by a middlebox) before the ERROR. Half-close instead, and close once the
+    // peer has read the ERROR and closed too (or after kLingerTimeout).
+    lingering_ = true;
+    lingering_since_ = Clock::now();
+    ::shutdown(fd_.get(), SHUT_WR);
+    io_uring_prep_recv(prepare(Op::Recv), fd_.get(), in_.data(), in_.size(), 0);
 }
 
 void ReceiveStream::refuse(proto::ErrorCode code, std::string message) {
@@ -475,6 +506,7 @@ void ReceiveStream::cancel() {
 }
 
 void ReceiveStream::check_time(Clock::time_point now, const Config::Limits& limits) {
+    if (lingering_ && now - lingering_since_ >= kLingerTimeout) return close();
     if (close_after_send_) return;
     if (!transfer_) {
         if (limits.handshake_timeout != 0 &&

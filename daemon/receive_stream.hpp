@@ -56,6 +56,8 @@ private:
     void chunk_arrived();
 
     void on_send(int res) override;
+    // After an ERROR is out: waits for the peer's close before closing.
+    void linger();
     // Tells the peer why, then closes; fails the transfer if there is one.
     void refuse(proto::ErrorCode code, std::string message);
     // Closes without a word (the peer is gone or misbehaved at the socket level).
@@ -92,6 +94,8 @@ private:
     std::unique_ptr<uint8_t[]> copy_buffer_;
 
     bool close_after_send_ = false;
+    bool lingering_ = false;
+    Clock::time_point lingering_since_{};
 };
 
 } // namespace streamd
