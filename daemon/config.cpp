@@ -304,6 +304,9 @@ public:
                     c.engine.pipe_size = static_cast<uint32_t>(
                         read_size(v, n, {4 * KiB, 64 * MiB, kPage})); }},
             }},
+            {"web", {
+                {"enabled", [&](auto& v, auto& n) { c.web.enabled = read_bool(v, n); }},
+            }},
             {"control", {
                 {"bus", [&](auto& v, auto& n) {
                     c.control.bus = read_choice<BusKind>(v, n, {

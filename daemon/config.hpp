@@ -55,6 +55,11 @@ struct Config {
         unsigned workers = 0; // 0 = one per core
         uint32_t pipe_size = 1024 * 1024;
     } engine;
+    struct Web {
+        // The same port answers browsers (HTTP) as well as peers; false answers them
+        // 501 Not Implemented.
+        bool enabled = true;
+    } web;
     struct Control {
         BusKind bus = BusKind::System;
         // Besides root and the daemon's own user, members of this group may send,

@@ -2,6 +2,7 @@
 
 #include "worker.hpp"
 
+#include <stdexcept>
 #include <sys/socket.h>
 
 namespace streamd {
@@ -44,9 +45,15 @@ void Connection::complete(Op op, int res) {
     }
 }
 
-void Connection::send_bytes(std::span<const uint8_t> bytes) {
+void Connection::send_bytes(std::span<const uint8_t> bytes, int flags) {
     outbox_.insert(outbox_.end(), bytes.begin(), bytes.end());
-    flush();
+    flush(flags);
+}
+
+UniqueFd Connection::give_up_socket() {
+    if (inflight_ != 0) throw std::logic_error("socket handed over with operations in flight");
+    closing_ = true;
+    return std::move(fd_);
 }
 
 void Connection::flush(int flags) {

@@ -70,8 +70,11 @@ protected:
         proto::encode(f, outbox_);
         flush(flags);
     }
-    void send_bytes(std::span<const uint8_t> bytes);
+    void send_bytes(std::span<const uint8_t> bytes, int flags = 0);
     void flush(int flags = 0);
+    // Ends this connection without touching its socket, which goes on in another one.
+    // Only between operations: nothing may be in flight.
+    UniqueFd give_up_socket();
     // Accounts for a completed Op::Send (res >= 0); true once everything queued is out.
     bool sent(int res);
 

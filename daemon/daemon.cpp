@@ -61,7 +61,8 @@ Daemon::Daemon(Config config, std::filesystem::path config_path, BusKind bus)
     : config_(std::move(config)), config_path_(std::move(config_path)), started_at_(now_us()),
       storage_(config_.storage), state_(config_.storage.state),
       listener_(open_listener(config_.listen)), limits_(config_.limits),
-      secret_key_(key_for(config_.auth)), signal_fd_(take_signals()) {
+      secret_key_(key_for(config_.auth)), web_enabled_(config_.web.enabled),
+      signal_fd_(take_signals()) {
     // Refuse to start without io_uring, and learn once which data path it offers.
     try {
         IoRing probe(8);
@@ -142,7 +143,8 @@ void Daemon::on_accept(Worker& w, int res, uint32_t flags) {
             return rearm_accept_if_needed(w, flags);
         }
         w.adopt(std::make_unique<ReceiveStream>(w, std::move(fd), format_address(addr),
-                                                std::move(host), is_loopback(addr)));
+                                                Admission(*this, std::move(host)),
+                                                is_loopback(addr)));
     } else if (res != -ECANCELED) {
         spdlog::warn("accept failed: {}", std::strerror(-res));
     }
@@ -405,6 +407,8 @@ std::vector<std::string> Daemon::reload() {
         secret_key_ = key;
     }
     config_.transfer = fresh.transfer;
+    config_.web = fresh.web;
+    web_enabled_ = fresh.web.enabled;
     config_.control.group = fresh.control.group;
     storage_.set_limits(config_.storage);
 

@@ -61,8 +61,11 @@ public:
     Config::Limits limits() const;
     // Any thread: the key in force, null when there is none (a reload may change it).
     std::shared_ptr<const SecretKey> secret_key() const;
+    // Any thread: whether HTTP requests are served (a reload may change it).
+    bool web_enabled() const { return web_enabled_; }
     // Counts a connection from `address` (an IP, no port); false when that address
-    // has all it may hold. Every admitted connection is let go with release().
+    // has all it may hold. Every admitted connection is let go with release(), which
+    // an Admission does when it ends.
     bool admit(const std::string& address);
     void release(const std::string& address);
     // Logs, once, that a splice was refused and copying took over.
@@ -128,6 +131,7 @@ private:
     Config::Limits limits_;
     std::map<std::string, unsigned> connections_by_address_;
     std::shared_ptr<const SecretKey> secret_key_;
+    std::atomic<bool> web_enabled_;
     UniqueFd signal_fd_; // before resolver_, whose thread must inherit the signal mask
     signalfd_siginfo signal_info_{};
     std::vector<uint64_t> accept_tags_; // by worker index, each written by its own worker

@@ -2,6 +2,7 @@
 
 #include "daemon.hpp"
 #include "digest.hpp"
+#include "http_connection.hpp"
 #include "size_units.hpp"
 #include "worker.hpp"
 
@@ -37,13 +38,12 @@ bool canceled_here(const TransferRegistry& registry, const proto::TransferId& id
 
 } // namespace
 
-ReceiveStream::ReceiveStream(Worker& worker, UniqueFd fd, std::string peer, std::string host,
+ReceiveStream::ReceiveStream(Worker& worker, UniqueFd fd, std::string peer, Admission admission,
                              bool peer_on_loopback)
-    : Connection(worker, std::move(fd)), peer_(std::move(peer)), host_(std::move(host)),
+    : Connection(worker, std::move(fd)), peer_(std::move(peer)), admission_(std::move(admission)),
       peer_on_loopback_(peer_on_loopback) {}
 
 ReceiveStream::~ReceiveStream() {
-    worker_.daemon().release(host_);
     worker_.pipes().release(std::move(pipe_));
     worker_.pipes().release(std::move(tee_pipe_));
     if (transfer_ && transfer_->detach_stream()) {
@@ -110,8 +110,10 @@ void ReceiveStream::on_recv(int res) {
 
 void ReceiveStream::on_preamble() {
     if (!proto::has_magic({in_.data(), proto::kPreambleSize})) {
-        // Not ours; probably a browser. Answer politely instead of hanging up.
+        // Not ours; probably a browser. Every HTTP method is an upper-case token.
         if (std::isupper(in_[0])) {
+            if (worker_.daemon().web_enabled()) return hand_over_to_http();
+            // Answered rather than hung up on, so that the browser shows why.
             close_after_send_ = true;
             return send_bytes(
                 {reinterpret_cast<const uint8_t*>(kHttpReply.data()), kHttpReply.size()});
@@ -138,6 +140,14 @@ void ReceiveStream::on_preamble() {
     }
     send_frame(welcome);
     read_exact(Reading::Header, proto::kHeaderSize);
+}
+
+void ReceiveStream::hand_over_to_http() {
+    std::span<const uint8_t> received(in_.data(), proto::kPreambleSize);
+    auto http = std::make_unique<HttpConnection>(worker_, give_up_socket(), std::move(peer_),
+                                                 std::move(admission_), peer_on_loopback_,
+                                                 started_at_, received);
+    worker_.adopt(std::move(http));
 }
 
 void ReceiveStream::on_auth(std::span<const uint8_t> body) {

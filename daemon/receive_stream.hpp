@@ -2,6 +2,7 @@
 // through a pipe into the partial file at their offsets.
 #pragma once
 
+#include "admission.hpp"
 #include "auth_proof.hpp"
 #include "connection.hpp"
 #include "digest.hpp"
@@ -19,8 +20,7 @@ namespace streamd {
 
 class ReceiveStream : public Connection {
 public:
-    // `host` is the peer's address without the port, admitted by Daemon::admit().
-    ReceiveStream(Worker& worker, UniqueFd fd, std::string peer, std::string host,
+    ReceiveStream(Worker& worker, UniqueFd fd, std::string peer, Admission admission,
                   bool peer_on_loopback);
     ~ReceiveStream() override;
 
@@ -36,6 +36,8 @@ private:
     void read_exact(Reading what, size_t n);
     void on_recv(int res) override;
     void on_preamble();
+    // A browser, not a peer: the socket and what came so far go to an HttpConnection.
+    void hand_over_to_http();
     void on_frame(std::span<const uint8_t> body);
     void on_auth(std::span<const uint8_t> body);
     void on_offer(std::span<const uint8_t> body);
@@ -64,7 +66,7 @@ private:
     void abandon(const std::string& reason);
 
     std::string peer_;
-    std::string host_;
+    Admission admission_;
     bool peer_on_loopback_;
     // What the peer's AUTH must hold, from WELCOME until it has come.
     std::optional<proto::AuthProof> expected_proof_;

@@ -33,6 +33,8 @@ public:
     explicit Storage(const Config::Storage& config);
 
     const std::filesystem::path& path() const { return path_; }
+    // Any thread: the largest file an offer may announce, 0 for no limit.
+    uint64_t max_file_size() const { return max_file_size_.load(std::memory_order_relaxed); }
     // New limits for offers from now on (a reload); any thread.
     void set_limits(const Config::Storage& config);
 

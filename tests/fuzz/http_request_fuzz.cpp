@@ -3,8 +3,12 @@
 // returns a request that keeps every rule of RFC 9112 it enforces, checked here against
 // rules written out again. Fed a byte at a time, or cut short anywhere, it never reaches a
 // verdict that the whole input would not give. What the handlers do next with a request
-// (target, lists, WebSocket upgrade) holds up on the same bytes.
+// (target, lists, WebSocket upgrade, byte ranges, Host, Content-Disposition) holds up on the
+// same bytes.
+#include "content_disposition.hpp"
 #include "fuzz_check.hpp"
+#include "http_host.hpp"
+#include "http_range.hpp"
 #include "http_request.hpp"
 #include "http_target.hpp"
 #include "websocket_handshake.hpp"
@@ -125,6 +129,31 @@ void check_what_handlers_use(const Request& r) {
             FUZZ_CHECK(p.name.find('\0') == std::string::npos);
             FUZZ_CHECK(p.value.find('\0') == std::string::npos);
         }
+
+    // Downloads: a range inside the file, a Host that names nothing but this machine, and a
+    // Content-Disposition whose plain name cannot leave its quotes.
+    if (auto range = r.find("Range")) {
+        for (uint64_t size : {uint64_t{0}, uint64_t{1}, uint64_t{100}, UINT64_MAX}) {
+            auto asked = evaluate_range(*range, size);
+            if (auto* b = std::get_if<ByteRange>(&asked))
+                FUZZ_CHECK(b->first <= b->last && b->last < size);
+            if (size == 0) FUZZ_CHECK(!std::holds_alternative<ByteRange>(asked));
+        }
+    }
+    if (auto host = r.find("Host"); host && is_local_authority(*host))
+        FUZZ_CHECK(host->find_first_of("/@?#%") == std::string_view::npos);
+    if (auto name = percent_decode(parts.path)) {
+        std::string disposition = attachment_disposition(*name);
+        std::string_view plain(disposition);
+        plain.remove_prefix(std::string_view("attachment; filename=\"").size());
+        size_t quote = plain.find('"');
+        FUZZ_CHECK(quote != std::string_view::npos);
+        FUZZ_CHECK(plain.substr(quote).starts_with("\"; filename*=UTF-8''"));
+        for (char c : plain.substr(0, quote))
+            FUZZ_CHECK(c >= 0x20 && c < 0x7F && c != '\\');
+        for (char c : plain.substr(quote + std::string_view("\"; filename*=UTF-8''").size()))
+            FUZZ_CHECK(tchar(c) && c != '*' && c != '\'');
+    }
 
     auto upgrade = websocket::check_upgrade(r);
     if (auto* u = std::get_if<websocket::Upgrade>(&upgrade)) {

@@ -120,8 +120,8 @@ private:
     UniqueFd fd_;
 };
 
-TEST(DaemonPort, AnswersHttpWithNotImplemented) {
-    StreamdInstance d;
+TEST(DaemonPort, AnswersHttpWithNotImplementedWhenTheWebIsOff) {
+    StreamdInstance d(StreamdOptions{.web_enabled = false});
     PortClient c(d.port());
     c.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
     auto reply = c.read_all();

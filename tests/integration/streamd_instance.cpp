@@ -45,6 +45,7 @@ std::string config_for(const std::filesystem::path& incoming, const StreamdOptio
         out << "\n[auth]\nsecret_file = \"" << options.secret_file->string() << "\"\n";
     out << "\n[engine]\n"
         << "workers = " << options.workers << "\n";
+    if (!options.web_enabled) out << "\n[web]\nenabled = false\n";
     if (options.control_group) out << "\n[control]\ngroup = \"" << *options.control_group << "\"\n";
     return out.str();
 }

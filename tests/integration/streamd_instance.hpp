@@ -42,6 +42,8 @@ struct StreamdOptions {
     // [auth] secret_file: the key this daemon's peers must prove they know, and which it proves
     // to the daemons it sends to; created by the daemon if missing.
     std::optional<std::filesystem::path> secret_file{};
+    // [web] enabled: whether the port answers HTTP requests, or refuses them with 501.
+    bool web_enabled = true;
     std::string address = "127.0.0.1";
     // Put before the daemon's command line, e.g. {"ip", "netns", "exec", NAME}.
     std::vector<std::string> command_prefix{};

@@ -57,6 +57,7 @@ void expect_same(const Config& a, const Config& b) {
     EXPECT_EQ(a.transfer.reconnect_delay, b.transfer.reconnect_delay);
     EXPECT_EQ(a.engine.workers, b.engine.workers);
     EXPECT_EQ(a.engine.pipe_size, b.engine.pipe_size);
+    EXPECT_EQ(a.web.enabled, b.web.enabled);
     EXPECT_EQ(a.control.bus, b.control.bus);
     EXPECT_EQ(a.control.group, b.control.group);
     EXPECT_EQ(a.auth.secret_file, b.auth.secret_file);
@@ -105,6 +106,7 @@ TEST(ConfigShipped, SetsEveryKey) {
          {"streams", "chunk_size", "max_active", "verify", "keep_finished", "reconnect_attempts",
           "reconnect_delay"}},
         {"engine", {"workers", "pipe_size"}},
+        {"web", {"enabled"}},
         {"control", {"bus", "group"}},
     };
     std::map<std::string, std::set<std::string>> found;
@@ -160,6 +162,9 @@ reconnect_delay = "5s"
 workers = 3
 pipe_size = "256K"
 
+[web]
+enabled = false
+
 [control]
 bus = "session"
 group = "transfer-admins"
@@ -188,9 +193,18 @@ secret_file = "/etc/streamd/peer.key"
     EXPECT_EQ(c.storage.state, fs::path("/srv/streamd/state"));
     EXPECT_EQ(c.engine.workers, 3u);
     EXPECT_EQ(c.engine.pipe_size, 256u << 10);
+    EXPECT_FALSE(c.web.enabled);
     EXPECT_EQ(c.control.bus, BusKind::Session);
     EXPECT_EQ(c.control.group, "transfer-admins");
     EXPECT_EQ(c.auth.secret_file, fs::path("/etc/streamd/peer.key"));
+}
+
+TEST(ConfigWeb, EnabledByDefaultAndSwitchable) {
+    EXPECT_TRUE(parse("").web.enabled);
+    EXPECT_TRUE(parse("[web]\n").web.enabled);
+    EXPECT_TRUE(parse("[web]\nenabled = true\n").web.enabled);
+    EXPECT_FALSE(parse("[web]\nenabled = false\n").web.enabled);
+    EXPECT_EQ(error_of("[web]\nport = 80\n"), "test.toml:2:1: unknown key 'port' in [web]");
 }
 
 TEST(ConfigAuth, NoSecretFileByDefault) {
@@ -342,6 +356,8 @@ TEST(ConfigErrors, WrongType) {
     EXPECT_EQ(error_of("[transfer]\nverify = \"yes\"\n"),
               "test.toml:2:10: [transfer] verify must be true or false");
     EXPECT_EQ(error_of("[control]\nbus = true\n"), "test.toml:2:7: [control] bus must be a string");
+    EXPECT_EQ(error_of("[web]\nenabled = 1\n"),
+              "test.toml:2:11: [web] enabled must be true or false");
     EXPECT_EQ(error_of("[transfer]\nchunk_size = 1.5\n"),
               "test.toml:2:14: [transfer] chunk_size must be an integer or a size string such "
               "as \"4M\"");
