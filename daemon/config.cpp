@@ -190,15 +190,21 @@ std::string read_address(const toml::node& value, const std::string& name) {
     return address;
 }
 
-std::filesystem::path read_directory(const toml::node& value, const std::string& name,
-                                     const std::filesystem::path& base_dir) {
+// A path as written, made absolute against `base_dir` and normalised.
+std::filesystem::path read_path(const toml::node& value, const std::string& name,
+                                const std::filesystem::path& base_dir) {
     const std::string& text = read_string(value, name);
     if (text.empty()) fail(value, name + " must not be empty");
     if (text.find('\0') != std::string::npos)
         fail(value, name + " must not contain a NUL character");
     std::filesystem::path path(text);
     if (path.is_relative()) path = base_dir / path;
-    path = path.lexically_normal();
+    return path.lexically_normal();
+}
+
+std::filesystem::path read_directory(const toml::node& value, const std::string& name,
+                                     const std::filesystem::path& base_dir) {
+    std::filesystem::path path = read_path(value, name, base_dir);
     // "/srv/in/" and "/srv/in" name the same folder; keep one spelling for logs and joins.
     if (!path.has_filename() && path.has_relative_path()) path = path.parent_path();
     return path;
@@ -206,15 +212,10 @@ std::filesystem::path read_directory(const toml::node& value, const std::string&
 
 std::filesystem::path read_file_path(const toml::node& value, const std::string& name,
                                      const std::filesystem::path& base_dir) {
-    const std::string& text = read_string(value, name);
-    if (text.empty()) fail(value, name + " must not be empty");
-    if (text.find('\0') != std::string::npos)
-        fail(value, name + " must not contain a NUL character");
-    std::filesystem::path path(text);
-    if (path.is_relative()) path = base_dir / path;
-    path = path.lexically_normal();
+    std::filesystem::path path = read_path(value, name, base_dir);
     if (!path.has_filename())
-        fail(value, name + " must name a file, not a folder, got " + as_written(text));
+        fail(value,
+             name + " must name a file, not a folder, got " + as_written(read_string(value, name)));
     return path;
 }
 

@@ -2,6 +2,7 @@
 
 #include "dbus_service.hpp"
 #include "io_ring.hpp"
+#include "random_bytes.hpp"
 #include "receive_stream.hpp"
 #include "send_stream.hpp"
 #include "service_notify.hpp"
@@ -15,7 +16,6 @@
 #include <csignal>
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <system_error>
 #include <thread>
@@ -212,16 +212,6 @@ void Daemon::release(const std::string& address) {
 void Daemon::note_copy_fallback(const char* what) {
     if (!copy_logged_.exchange(true))
         spdlog::warn("splice {} refused by the kernel; copying through user space instead", what);
-}
-
-void Daemon::random_bytes(std::span<uint8_t> out) {
-    size_t done = 0;
-    while (done < out.size()) {
-        ssize_t n = ::getrandom(out.data() + done, out.size() - done, 0);
-        if (n < 0 && errno != EINTR)
-            throw std::system_error(errno, std::generic_category(), "getrandom");
-        if (n > 0) done += static_cast<size_t>(n);
-    }
 }
 
 uint32_t Daemon::send(SendRequest r) {

@@ -70,7 +70,6 @@ public:
     void release(const std::string& address);
     // Logs, once, that a splice was refused and copying took over.
     void note_copy_fallback(const char* what);
-    void random_bytes(std::span<uint8_t> out);
 
     // Control thread only, from here to the next comment.
     // Queues a transfer. Throws std::invalid_argument, std::system_error.

@@ -3,6 +3,7 @@
 #include "daemon.hpp"
 #include "digest.hpp"
 #include "http_connection.hpp"
+#include "random_bytes.hpp"
 #include "size_units.hpp"
 #include "worker.hpp"
 
@@ -133,7 +134,7 @@ void ReceiveStream::on_preamble() {
                       "set [auth] secret_file on it");
     proto::Welcome welcome;
     // A fresh nonce on every connection: a proof seen on one is worthless on the next.
-    worker_.daemon().random_bytes(welcome.nonce);
+    random_bytes(welcome.nonce);
     if (key) {
         welcome.auth_method = proto::kAuthHmacSha256;
         expected_proof_ = proto::auth_proof(key->bytes(), welcome.nonce);

@@ -1,6 +1,7 @@
 #include "secret_key.hpp"
 
 #include "config.hpp"
+#include "random_bytes.hpp"
 #include "unique_fd.hpp"
 
 #include <array>
@@ -10,7 +11,6 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 #include <string>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
@@ -39,16 +39,6 @@ template <size_t N> struct WipedBuffer {
     ~WipedBuffer() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
 };
 
-void fill_random(std::span<uint8_t> out) {
-    size_t done = 0;
-    while (done < out.size()) {
-        ssize_t n = ::getrandom(out.data() + done, out.size() - done, 0);
-        if (n < 0 && errno != EINTR)
-            throw std::system_error(errno, std::generic_category(), "getrandom");
-        if (n > 0) done += static_cast<size_t>(n);
-    }
-}
-
 void write_all(int fd, std::span<const uint8_t> bytes) {
     while (!bytes.empty()) {
         ssize_t n = ::write(fd, bytes.data(), bytes.size());
@@ -67,7 +57,7 @@ void create_key_file(const std::filesystem::path& path) {
         refuse(path, "cannot create the key file: " + reason_of(errno));
     }
     WipedBuffer<kGeneratedBytes> random;
-    fill_random(random.bytes);
+    random_bytes(random.bytes);
     WipedBuffer<2 * kGeneratedBytes + 1> text;
     static constexpr char kHex[] = "0123456789abcdef";
     for (size_t i = 0; i < kGeneratedBytes; ++i) {
