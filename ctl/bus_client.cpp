@@ -3,6 +3,7 @@
 #include "failure.hpp"
 #include "manager_proxy.hpp"
 #include "terminal_text.hpp"
+#include "transfer_state.hpp"
 
 #include <optional>
 
@@ -214,10 +215,19 @@ TransferRef BusClient::transfer_by_id(uint32_t id) {
 TransferSnapshot BusClient::transfer_snapshot(const TransferRef& transfer) {
     auto proxy = sdbus::createProxy(*connection_, transfer.daemon, transfer.path);
     std::map<std::string, sdbus::Variant> props;
-    proxy->callMethod("GetAll")
-        .onInterface(kPropertiesInterface)
-        .withArguments(std::string(kTransferInterface))
-        .storeResultsTo(props);
+    auto read_all = [&] {
+        props.clear(); // a map read into keeps the keys it has
+        proxy->callMethod("GetAll")
+            .onInterface(kPropertiesInterface)
+            .withArguments(std::string(kTransferInterface))
+            .storeResultsTo(props);
+    };
+    read_all();
+    // The daemon reads the properties one by one, so the transfer may end between its
+    // Error and its State. Nothing changes after the end: a second read is whole.
+    std::string state;
+    read_property(props, "State", state);
+    if (is_finished(state)) read_all();
     TransferSnapshot s;
     s.id = transfer.id;
     s.path = transfer.path;

@@ -22,10 +22,12 @@ inline void expect_streamctl_failure(const RunResult& result,
     ASSERT_EQ(result.status.code, 1) << result.describe() << "\n" << context;
     auto reason = failure_reason(result);
     ASSERT_TRUE(reason.has_value()) << "stderr must be exactly one line starting \"streamctl: \"\n"
-                                    << result.describe();
+                                    << result.describe() << "\n"
+                                    << context;
     for (std::string_view piece : pieces)
         EXPECT_NE(reason->find(piece), std::string::npos) << "reason lacks \"" << piece << "\"\n"
-                                                          << result.describe();
+                                                          << result.describe() << "\n"
+                                                          << context;
 }
 
 inline ::testing::AssertionResult succeeded(const RunResult& result) {
