@@ -1,55 +1,8 @@
 #include "json_writer.hpp"
 
-#include "utf8_decoder.hpp"
+#include "json_value.hpp"
 
 namespace streamd::ctl {
-
-void append_json_string(std::string& out, std::string_view s) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    out += '"';
-    size_t i = 0;
-    while (i < s.size()) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        if (c >= 0x20 && c < 0x7f) {
-            if (c == '"' || c == '\\') out += '\\';
-            out += static_cast<char>(c);
-            ++i;
-            continue;
-        }
-        if (c < 0x80) {
-            switch (c) {
-            case '\b':
-                out += "\\b";
-                break;
-            case '\f':
-                out += "\\f";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                out += "\\u00";
-                out += kHex[c >> 4];
-                out += kHex[c & 0xF];
-            }
-            ++i;
-            continue;
-        }
-        const Utf8Step step = decode_utf8_step(s, i);
-        if (step.valid)
-            out.append(s.substr(i, step.length));
-        else
-            out += "\\ufffd";
-        i += step.length;
-    }
-    out += '"';
-}
 
 void JsonWriter::new_line(size_t depth) {
     out_ += '\n';
@@ -97,14 +50,14 @@ void JsonWriter::end_object() {
 
 void JsonWriter::key(std::string_view name) {
     before_value();
-    append_json_string(out_, name);
+    proto::append_json_string(out_, name);
     out_ += style_ == JsonStyle::Pretty ? ": " : ":";
     after_key_ = true;
 }
 
 void JsonWriter::string(std::string_view value) {
     before_value();
-    append_json_string(out_, value);
+    proto::append_json_string(out_, value);
 }
 
 void JsonWriter::number(uint64_t value) {

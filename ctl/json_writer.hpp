@@ -13,9 +13,6 @@ namespace streamd::ctl {
 // --json writes one line, --json=pretty indents by two spaces, one member a line.
 enum class JsonStyle { Compact, Pretty };
 
-// Appends `s` as a quoted JSON string.
-void append_json_string(std::string& out, std::string_view s);
-
 class JsonWriter {
 public:
     explicit JsonWriter(JsonStyle style = JsonStyle::Compact) : style_(style) {}

@@ -1,6 +1,6 @@
 #include "terminal_text.hpp"
 
-#include "utf8_decoder.hpp"
+#include "utf8.hpp"
 
 #include <clocale>
 #include <cwchar>
@@ -43,7 +43,7 @@ std::string printable(std::string_view s) {
     out.reserve(s.size());
     size_t i = 0;
     while (i < s.size()) {
-        const Utf8Step step = decode_utf8_step(s, i);
+        const proto::Utf8Step step = proto::decode_utf8_step(s, i);
         const char32_t cp = step.code_point;
         const bool control = cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
         if (step.valid && !control)
@@ -71,7 +71,7 @@ size_t code_point_width(char32_t cp) {
 size_t display_width(std::string_view printable_text) {
     size_t width = 0;
     for (size_t i = 0; i < printable_text.size();) {
-        const Utf8Step step = decode_utf8_step(printable_text, i);
+        const proto::Utf8Step step = proto::decode_utf8_step(printable_text, i);
         width += code_point_width(step.code_point);
         i += step.length;
     }
@@ -84,7 +84,7 @@ std::string fit_to_width(std::string_view printable_text, size_t width) {
     const size_t room = width - ellipsis.size();
     size_t end = 0, used = 0;
     while (end < printable_text.size()) {
-        const Utf8Step step = decode_utf8_step(printable_text, end);
+        const proto::Utf8Step step = proto::decode_utf8_step(printable_text, end);
         const size_t w = code_point_width(step.code_point);
         if (used + w > room) break;
         used += w;
@@ -106,7 +106,7 @@ std::string fit_styled_to_width(std::string_view styled_text, size_t width) {
                 continue;
             }
         }
-        const Utf8Step step = decode_utf8_step(styled_text, i);
+        const proto::Utf8Step step = proto::decode_utf8_step(styled_text, i);
         const size_t w = code_point_width(step.code_point);
         if (used + w > width) {
             if (styled) out += "\x1b[0m";

@@ -16,7 +16,4 @@ std::string files_json(const std::vector<ReceivedFile>& files);
 // GET /api/info: {"version": "...", "max_file_size": 0, "key": false}
 std::string info_json(std::string_view version, uint64_t max_file_size, bool key);
 
-// `text` as a quoted JSON string; `text` is UTF-8 (names are checked before they get here).
-void append_json_string(std::string& out, std::string_view text);
-
 } // namespace streamd

@@ -3,7 +3,9 @@
 #include "file_name.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <string>
+#include <system_error>
 
 namespace streamd::proto {
 
@@ -420,6 +422,17 @@ std::string to_hex(std::span<const uint8_t> bytes) {
         s.push_back(digits[b & 15]);
     }
     return s;
+}
+
+bool from_hex(std::string_view hex, std::span<uint8_t> out) {
+    if (hex.size() != 2 * out.size()) return false;
+    for (size_t i = 0; i < out.size(); ++i) {
+        // from_chars takes no sign or "0x" for an unsigned type, so only the two digits pass.
+        const char* first = hex.data() + 2 * i;
+        const auto result = std::from_chars(first, first + 2, out[i], 16);
+        if (result.ec != std::errc{} || result.ptr != first + 2) return false;
+    }
+    return true;
 }
 
 } // namespace streamd::proto

@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace streamd::proto {
@@ -185,5 +186,8 @@ void check_chunk(const Chunk& c, const Offer& offer);
 const char* to_string(FrameType t);
 const char* to_string(ErrorCode c);
 std::string to_hex(std::span<const uint8_t> bytes);
+// Fills `out` from exactly 2 * out.size() hex digits of either case; false for any other text,
+// with `out` then unspecified.
+bool from_hex(std::string_view hex, std::span<uint8_t> out);
 
 } // namespace streamd::proto

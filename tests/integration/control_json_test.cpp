@@ -20,7 +20,7 @@ namespace streamd::it {
 namespace {
 
 namespace fs = std::filesystem;
-using fixtures::JsonValue;
+using proto::JsonValue;
 
 const std::vector<std::string> list_keys = {"id",   "direction",  "state", "name",  "peer",
                                             "size", "bytes_done", "rate",  "error", "path"};
@@ -57,8 +57,8 @@ struct JsonScene {
 ::testing::AssertionResult parse(const RunResult& result, JsonValue& out) {
     if (!result.status.success()) return ::testing::AssertionFailure() << result.describe();
     try {
-        out = fixtures::parse_json(result.out);
-    } catch (const fixtures::JsonError& e) {
+        out = proto::parse_json(result.out);
+    } catch (const proto::JsonError& e) {
         return ::testing::AssertionFailure() << "not valid JSON: " << e.what() << "\n"
                                              << result.describe();
     }

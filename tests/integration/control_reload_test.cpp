@@ -25,7 +25,7 @@ protected:
         last_stats_ = stats.describe();
         if (!stats.status.success()) return std::nullopt;
         try {
-            return fixtures::parse_json(stats.out).at("max_active").as_uint();
+            return proto::parse_json(stats.out).at("max_active").as_uint();
         } catch (const std::exception& e) {
             last_stats_ += std::string("\n") + e.what();
             return std::nullopt;

@@ -125,7 +125,7 @@ TEST_F(Http, ListsReceivedFilesAndHidesEverythingElse) {
     HttpReply r = get("/api/files");
     ASSERT_EQ(r.status, 200) << r.head;
     EXPECT_EQ(r.field("Content-Type"), "application/json");
-    fixtures::JsonValue list = fixtures::parse_json(r.body);
+    proto::JsonValue list = proto::parse_json(r.body);
     ASSERT_TRUE(list.is_array()) << r.body;
     std::vector<std::string> names;
     for (const auto& f : list.as_array()) {
@@ -142,7 +142,7 @@ TEST_F(Http, ListsReceivedFilesAndHidesEverythingElse) {
 TEST_F(Http, InfoSaysVersionLimitAndKey) {
     HttpReply r = get("/api/info");
     ASSERT_EQ(r.status, 200) << r.head;
-    fixtures::JsonValue info = fixtures::parse_json(r.body);
+    proto::JsonValue info = proto::parse_json(r.body);
     EXPECT_FALSE(info.at("version").as_string().empty());
     EXPECT_EQ(info.at("max_file_size").as_uint(), 1024u * 1024u);
     EXPECT_FALSE(info.at("key").as_bool());

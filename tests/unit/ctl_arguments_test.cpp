@@ -7,7 +7,6 @@
 #include "ctl/send_summary.hpp"
 #include "ctl/source_file.hpp"
 #include "ctl/terminal_text.hpp"
-#include "ctl/utf8_decoder.hpp"
 #include "temp_dir.hpp"
 
 #include <cstdlib>
@@ -224,50 +223,6 @@ TEST(CtlArguments, AsMustBeABareName) {
 
 // --- JSON -----------------------------------------------------------------------------
 
-namespace {
-
-std::string json_string(std::string_view s) {
-    std::string out;
-    append_json_string(out, s);
-    return out;
-}
-
-} // namespace
-
-TEST(CtlJsonWriter, PlainAndEscapedStrings) {
-    EXPECT_EQ(json_string(""), R"("")");
-    EXPECT_EQ(json_string("big.iso"), R"("big.iso")");
-    EXPECT_EQ(json_string("say \"hi\""), R"("say \"hi\"")");
-    EXPECT_EQ(json_string("a\\b"), R"("a\\b")");
-    EXPECT_EQ(json_string("/"), R"("/")");
-}
-
-TEST(CtlJsonWriter, ControlCharacters) {
-    EXPECT_EQ(json_string("\b\f\n\r\t"), R"("\b\f\n\r\t")");
-    EXPECT_EQ(json_string(std::string_view("\0", 1)), R"("\u0000")");
-    EXPECT_EQ(json_string("\x01\x1f\x7f"), R"("\u0001\u001f\u007f")");
-    EXPECT_EQ(json_string("\x1b[31m"), R"("\u001b[31m")");
-}
-
-TEST(CtlJsonWriter, ValidUtf8PassesThrough) {
-    EXPECT_EQ(json_string("caf\xc3\xa9"), "\"caf\xc3\xa9\"");
-    EXPECT_EQ(json_string("\xe2\x82\xac"), "\"\xe2\x82\xac\"");         // U+20AC
-    EXPECT_EQ(json_string("\xf0\x9f\x98\x80"), "\"\xf0\x9f\x98\x80\""); // U+1F600
-    EXPECT_EQ(json_string("\xef\xbf\xbd"), "\"\xef\xbf\xbd\"");         // U+FFFD itself
-}
-
-TEST(CtlJsonWriter, BytesThatAreNotUtf8BecomeReplacementCharacters) {
-    EXPECT_EQ(json_string("\xff"), R"("\ufffd")");
-    EXPECT_EQ(json_string("a\x80z"), R"("a\ufffdz")");
-    EXPECT_EQ(json_string("\xc3"), R"("\ufffd")");                     // cut short at the end
-    EXPECT_EQ(json_string("\xc3z"), R"("\ufffdz")");                   // cut short by ASCII
-    EXPECT_EQ(json_string("\xe2\x82"), R"("\ufffd")");                 // one maximal subpart
-    EXPECT_EQ(json_string("\xc0\xaf"), R"("\ufffd\ufffd")");           // overlong '/'
-    EXPECT_EQ(json_string("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")"); // surrogate
-    EXPECT_EQ(json_string("\xf4\x90\x80\x80"), R"("\ufffd\ufffd\ufffd\ufffd")"); // > U+10FFFF
-    EXPECT_EQ(json_string("\xf0\x9f\x98"), R"("\ufffd")");
-}
-
 TEST(CtlJsonWriter, NestedContainers) {
     JsonWriter w;
     w.begin_array();
@@ -312,20 +267,6 @@ TEST(CtlTerminalText, WidthAndFitting) {
     EXPECT_EQ(fit_to_width("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 4), "\xc3\xa9...");
     EXPECT_EQ(fit_to_width("abcdef", 2), "ab");
     EXPECT_EQ(fit_to_width("abcdef", 0), "");
-}
-
-TEST(CtlUtf8Decoder, Steps) {
-    const auto ascii = decode_utf8_step("A", 0);
-    EXPECT_TRUE(ascii.valid);
-    EXPECT_EQ(ascii.code_point, U'A');
-    EXPECT_EQ(ascii.length, 1u);
-    const auto euro = decode_utf8_step("x\xe2\x82\xac", 1);
-    EXPECT_TRUE(euro.valid);
-    EXPECT_EQ(euro.code_point, U'\u20AC');
-    EXPECT_EQ(euro.length, 3u);
-    const auto cut = decode_utf8_step("\xe2\x82z", 0);
-    EXPECT_FALSE(cut.valid);
-    EXPECT_EQ(cut.length, 2u);
 }
 
 // --- the progress line ----------------------------------------------------------------

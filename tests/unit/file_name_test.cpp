@@ -324,5 +324,19 @@ TEST(Utf8, AgreesWithTheStandardOnFourByteForms) {
     EXPECT_EQ(mismatches, 0u) << "first: " << first;
 }
 
+TEST(Utf8, DecodesStepByStep) {
+    const auto ascii = decode_utf8_step("A", 0);
+    EXPECT_TRUE(ascii.valid);
+    EXPECT_EQ(ascii.code_point, U'A');
+    EXPECT_EQ(ascii.length, 1u);
+    const auto euro = decode_utf8_step("x\xe2\x82\xac", 1);
+    EXPECT_TRUE(euro.valid);
+    EXPECT_EQ(euro.code_point, U'\u20AC');
+    EXPECT_EQ(euro.length, 3u);
+    const auto cut = decode_utf8_step("\xe2\x82z", 0);
+    EXPECT_FALSE(cut.valid);
+    EXPECT_EQ(cut.length, 2u);
+}
+
 } // namespace
 } // namespace streamd::proto

@@ -1,5 +1,6 @@
-// The strict JSON reader the integration tests check streamctl's --json output with: if it
-// accepted sloppy text, a daemon printing broken JSON would pass.
+// The strict JSON reader that takes browsers' messages and that the integration tests check
+// streamctl's --json output with: if it accepted sloppy text, a daemon printing broken JSON would
+// pass, and a browser could hand the daemon what no other reader agrees on.
 
 #include "json_value.hpp"
 
@@ -7,8 +8,9 @@
 #include <gtest/gtest.h>
 #include <limits>
 #include <string>
+#include <string_view>
 
-namespace streamd::fixtures {
+namespace streamd::proto {
 namespace {
 
 TEST(JsonValue, Literals) {
@@ -128,8 +130,27 @@ INSTANTIATE_TEST_SUITE_P(Strictness, JsonRejects,
                                            "{\"a\":", "\"a\" \"b\""));
 
 TEST(JsonValue, NestingIsBounded) {
-    EXPECT_NO_THROW(parse_json(std::string(200, '[') + std::string(200, ']')));
     EXPECT_THROW(parse_json(std::string(100000, '[') + std::string(100000, ']')), JsonError);
+}
+
+std::string nested_arrays(int depth) {
+    return std::string(static_cast<size_t>(depth), '[') + "1" +
+           std::string(static_cast<size_t>(depth), ']');
+}
+
+std::string nested_objects(int depth) {
+    std::string text;
+    for (int i = 0; i < depth; ++i)
+        text += R"({"a":)";
+    return text + "1" + std::string(static_cast<size_t>(depth), '}');
+}
+
+TEST(JsonValue, NestingLimitIsExact) {
+    EXPECT_NO_THROW(parse_json(nested_arrays(kMaxJsonDepth)));
+    EXPECT_NO_THROW(parse_json(nested_objects(kMaxJsonDepth)));
+    EXPECT_THROW(parse_json(nested_arrays(kMaxJsonDepth + 1)), JsonError);
+    EXPECT_THROW(parse_json(nested_objects(kMaxJsonDepth + 1)), JsonError);
+    EXPECT_THROW(parse_json("[" + nested_objects(kMaxJsonDepth) + "]"), JsonError);
 }
 
 TEST(JsonValue, ErrorCarriesOffset) {
@@ -141,5 +162,62 @@ TEST(JsonValue, ErrorCarriesOffset) {
     }
 }
 
+TEST(JsonValue, DuplicateKeyReasonStaysOnOneLine) {
+    try {
+        parse_json(R"({"a\nb":1,"a\nb":2})");
+        FAIL() << "no exception";
+    } catch (const JsonError& e) {
+        EXPECT_EQ(std::string(e.what()), R"(duplicate key "a\nb" at offset 10)");
+        EXPECT_EQ(e.offset(), 10u);
+    }
+}
+
+std::string json_string(std::string_view s) {
+    std::string out;
+    append_json_string(out, s);
+    return out;
+}
+
+TEST(JsonString, PlainAndEscapedStrings) {
+    EXPECT_EQ(json_string(""), R"("")");
+    EXPECT_EQ(json_string("big.iso"), R"("big.iso")");
+    EXPECT_EQ(json_string("say \"hi\""), R"("say \"hi\"")");
+    EXPECT_EQ(json_string("a\\b"), R"("a\\b")");
+    EXPECT_EQ(json_string("/"), R"("/")");
+}
+
+TEST(JsonString, ControlCharacters) {
+    EXPECT_EQ(json_string("\b\f\n\r\t"), R"("\b\f\n\r\t")");
+    EXPECT_EQ(json_string(std::string_view("\0", 1)), R"("\u0000")");
+    EXPECT_EQ(json_string("\x01\x1f\x7f"), R"("\u0001\u001f\u007f")");
+    EXPECT_EQ(json_string("\x1b[31m"), R"("\u001b[31m")");
+}
+
+TEST(JsonString, ValidUtf8PassesThrough) {
+    EXPECT_EQ(json_string("caf\xc3\xa9"), "\"caf\xc3\xa9\"");
+    EXPECT_EQ(json_string("\xe2\x82\xac"), "\"\xe2\x82\xac\"");         // U+20AC
+    EXPECT_EQ(json_string("\xf0\x9f\x98\x80"), "\"\xf0\x9f\x98\x80\""); // U+1F600
+    EXPECT_EQ(json_string("\xef\xbf\xbd"), "\"\xef\xbf\xbd\"");         // U+FFFD itself
+}
+
+TEST(JsonString, BytesThatAreNotUtf8BecomeReplacementCharacters) {
+    EXPECT_EQ(json_string("\xff"), R"("\ufffd")");
+    EXPECT_EQ(json_string("a\x80z"), R"("a\ufffdz")");
+    EXPECT_EQ(json_string("\xc3"), R"("\ufffd")");                     // cut short at the end
+    EXPECT_EQ(json_string("\xc3z"), R"("\ufffdz")");                   // cut short by ASCII
+    EXPECT_EQ(json_string("\xe2\x82"), R"("\ufffd")");                 // one maximal subpart
+    EXPECT_EQ(json_string("\xc0\xaf"), R"("\ufffd\ufffd")");           // overlong '/'
+    EXPECT_EQ(json_string("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")"); // surrogate
+    EXPECT_EQ(json_string("\xf4\x90\x80\x80"), R"("\ufffd\ufffd\ufffd\ufffd")"); // > U+10FFFF
+    EXPECT_EQ(json_string("\xf0\x9f\x98"), R"("\ufffd")");
+}
+
+TEST(JsonString, ReadsBackAsWritten) {
+    for (std::string_view s : {"", "a\"b\\c", "\b\f\n\r\t\x01\x7f", "caf\xc3\xa9 \xf0\x9f\x98\x80"})
+        EXPECT_EQ(parse_json(json_string(s)).as_string(), s);
+    EXPECT_EQ(parse_json(json_string("a\xffz\xed\xa0\x80")).as_string(),
+              "a\xef\xbf\xbdz\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+}
+
 } // namespace
-} // namespace streamd::fixtures
+} // namespace streamd::proto
