@@ -39,6 +39,8 @@ public:
     void complete(Op op, int res);
     // The local id of the transfer this connection carries, 0 for none.
     virtual uint32_t transfer_id() const = 0;
+    // Whether the transfer with this local id goes through this connection.
+    virtual bool carries(uint32_t id) const { return transfer_id() == id; }
 
     // Ends all I/O; the worker frees the connection once nothing is in flight.
     void close();
@@ -86,6 +88,7 @@ protected:
 
 private:
     friend class Worker;
+    friend class FileBody; // issues its operations on the connection's behalf
     uint32_t slot_ = 0;
     uint32_t generation_ = 0;
     unsigned inflight_ = 0;

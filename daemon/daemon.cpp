@@ -481,4 +481,31 @@ void Daemon::transfer_added() {
     workers_[0]->post([this](Worker&) { dbus_->publish(); });
 }
 
+std::shared_ptr<IncomingTransfer> Daemon::accept_offer(const proto::Offer& offer,
+                                                       const std::string& peer) {
+    if (auto earlier = registry_.find_incoming(offer.id)) {
+        // The sender reconnected before this end noticed that the old streams broke.
+        earlier->hand_over();
+        if (earlier->fail("the sender reconnected")) close_transfer(earlier->id());
+        registry_.forget_incoming(offer.id);
+    }
+    if (unsigned most = limits().max_incoming; most != 0 && registry_.incoming_count() >= most)
+        throw Refusal{proto::ErrorCode::Busy, "the receiver takes " + std::to_string(most) +
+                                                  " transfers at once and is at that limit; "
+                                                  "try again later"};
+    auto t = std::make_shared<IncomingTransfer>(registry_.next_id(), offer, peer, storage_);
+    t->attach_stream();
+    if (!registry_.add_incoming(offer.id, t))
+        throw Refusal{proto::ErrorCode::BadFrame, "transfer id is already in use"};
+    transfer_added();
+    spdlog::info("transfer {}: receiving {} ({}) from {} over {} stream{}{}", t->id(), offer.name,
+                 proto::format_size(offer.size), peer, offer.stream_count,
+                 offer.stream_count == 1 ? "" : "s",
+                 t->origin().empty()
+                     ? std::string()
+                     : fmt::format(", {} partial file: {} of {} chunks present", t->origin(),
+                                   t->chunks_present(), offer.chunk_count()));
+    return t;
+}
+
 } // namespace streamd

@@ -87,6 +87,10 @@ public:
     void start_streams(const std::shared_ptr<OutgoingTransfer>& t, uint16_t first, uint16_t count);
     void close_transfer(uint32_t id);
     void transfer_added();
+    // Takes an incoming transfer, from a peer or a browser, with one stream attached;
+    // an earlier attempt still running is taken over. Throws Refusal.
+    std::shared_ptr<IncomingTransfer> accept_offer(const proto::Offer& offer,
+                                                   const std::string& peer);
     // The last stream of an unfinished outgoing transfer is gone: its connection was
     // lost, and it tries again after a pause, or fails when it has tried enough.
     void streams_gone(std::shared_ptr<OutgoingTransfer> t);

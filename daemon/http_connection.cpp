@@ -10,12 +10,15 @@
 #include "version.hpp"
 #include "web_api.hpp"
 #include "web_assets.hpp"
+#include "web_session.hpp"
+#include "websocket_handshake.hpp"
 #include "worker.hpp"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <system_error>
@@ -27,10 +30,10 @@ namespace {
 
 namespace http = proto::http;
 
-constexpr size_t kCopyBuffer = 256 * 1024;
 // How long a connection that has answered for the last time waits for the client to close.
 constexpr std::chrono::seconds kLingerTimeout{5};
 constexpr std::string_view kFilesPrefix = "/files/";
+constexpr std::string_view kTokenCookie = "streamd_token=";
 
 // Strong: it changes whenever the file is replaced (inode), written (size, mtime) or
 // touched, and the same bytes always get the same one.
@@ -70,9 +73,7 @@ HttpConnection::HttpConnection(Worker& worker, UniqueFd fd, std::string peer, Ad
     std::copy_n(received.begin(), have_, in_.begin());
 }
 
-HttpConnection::~HttpConnection() {
-    worker_.pipes().release(std::move(pipe_));
-}
+HttpConnection::~HttpConnection() = default;
 
 void HttpConnection::start() {
     parse_head();
@@ -130,32 +131,41 @@ void HttpConnection::handle(const http::Request& request) {
         request.version == http::Version::Http10 || request.has_token("Connection", "close");
     log_line_ = fmt::format("{} {}", http::to_string(request.method), request.target);
 
-    if (!peer_on_loopback_)
-        return refuse(403, "the web interface accepts only loopback clients", true);
-    if (auto host = request.find("Host"); host && !http::is_local_authority(*host))
+    auto& daemon = worker_.daemon();
+    auto key = daemon.secret_key();
+    if (!peer_on_loopback_ && !key)
+        return refuse(
+            403, "the web interface accepts only loopback clients: set [auth] secret_file", true);
+    // A page elsewhere can point a browser at 127.0.0.1 under a name of its own (DNS
+    // rebinding); clients off loopback prove the key instead.
+    if (auto host = request.find("Host");
+        peer_on_loopback_ && host && !http::is_local_authority(*host))
         return refuse(403, "the web interface answers only requests for localhost or an IP address",
                       true);
     if (request.content_length.value_or(0) > 0)
         return refuse(413, "this daemon takes no request bodies over HTTP", true);
 
     std::string_view path = http::split_target(request.target).path;
-    bool known = path == "/" || path == "/api/files" || path == "/api/info" ||
-                 path.starts_with(kFilesPrefix);
+    bool known = path == "/" || path == "/streamd.js" || path == "/ws" || path == "/api/files" ||
+                 path == "/api/info" || path.starts_with(kFilesPrefix);
     if (!known) return refuse(404, "not found", false);
     if (request.method != http::Method::Get && request.method != http::Method::Head) {
         ResponseHead head(405);
-        head.add("Allow", "GET, HEAD");
+        head.add("Allow", path == "/ws" ? "GET" : "GET, HEAD");
         return refuse(head, "only GET and HEAD are allowed here", false);
     }
     if (path == "/") return serve_asset("index.html");
+    if (path == "/streamd.js") return serve_asset("streamd.js");
+    if (path == "/ws") return upgrade(request, !peer_on_loopback_);
+    const bool private_path = path == "/api/files" || path.starts_with(kFilesPrefix);
+    if (private_path && !peer_on_loopback_ && !has_token(request, *key))
+        return refuse(403, "the key is needed: enter it on the page first", false);
     if (path.starts_with(kFilesPrefix))
         return serve_file(request, path.substr(kFilesPrefix.size()));
 
-    auto& daemon = worker_.daemon();
     std::string body;
     if (path == "/api/info") {
-        body = info_json(STREAMD_VERSION, daemon.storage().max_file_size(),
-                         daemon.secret_key() != nullptr);
+        body = info_json(STREAMD_VERSION, daemon.storage().max_file_size(), key != nullptr);
     } else {
         try {
             body = files_json(received_files(daemon.storage().dir()));
@@ -167,6 +177,46 @@ void HttpConnection::handle(const http::Request& request) {
     ResponseHead head(200);
     head.add("Content-Type", "application/json").add("Cache-Control", "no-cache");
     respond(head, body);
+}
+
+bool HttpConnection::has_token(const http::Request& request, const SecretKey& key) {
+    const std::string expected = proto::to_hex(proto::web_token(key.bytes()));
+    auto cookies = request.find("Cookie");
+    if (!cookies) return false;
+    // "a=1; streamd_token=…; b=2" (RFC 6265 4.2.1)
+    std::string_view rest = *cookies;
+    while (!rest.empty()) {
+        size_t end = rest.find(';');
+        std::string_view pair = rest.substr(0, end);
+        rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+        while (pair.starts_with(' '))
+            pair.remove_prefix(1);
+        if (!pair.starts_with(kTokenCookie)) continue;
+        std::string_view value = pair.substr(kTokenCookie.size());
+        return value.size() == expected.size() &&
+               CRYPTO_memcmp(value.data(), expected.data(), expected.size()) == 0;
+    }
+    return false;
+}
+
+void HttpConnection::upgrade(const http::Request& request, bool needs_key) {
+    auto checked = proto::websocket::check_upgrade(request);
+    if (auto* error = std::get_if<http::RequestError>(&checked)) {
+        ResponseHead head(static_cast<int>(error->status));
+        if (error->status == http::Status::UpgradeRequired)
+            head.add("Upgrade", "websocket").add("Sec-WebSocket-Version", "13");
+        return refuse(head, error->reason, true);
+    }
+    const auto& up = std::get<proto::websocket::Upgrade>(checked);
+    std::string response = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                           "Connection: Upgrade\r\nSec-WebSocket-Accept: " +
+                           proto::websocket::accept_key(up.key) + "\r\n\r\n";
+    spdlog::debug("http {}: {} -> 101", peer_, log_line_);
+    std::span<const uint8_t> after(in_.data() + request_size_, have_ - request_size_);
+    auto session =
+        std::make_unique<WebSession>(worker_, give_up_socket(), std::move(peer_),
+                                     std::move(admission_), needs_key, std::move(response), after);
+    worker_.adopt(std::move(session));
 }
 
 void HttpConnection::serve_asset(std::string_view name) {
@@ -221,8 +271,8 @@ void HttpConnection::serve_file(const http::Request& request, std::string_view e
     std::string text = head.text(length, close_after_);
     if (head_only_ || length == 0) return send_bytes(bytes_of(text));
     file_ = std::move(file->fd);
-    file_at_ = first;
-    file_left_ = length;
+    body_offset_ = first;
+    body_length_ = length;
     body_pending_ = true;
     // The head shares its segment with the first data.
     send_bytes(bytes_of(text), MSG_MORE);
@@ -250,7 +300,8 @@ void HttpConnection::refuse(ResponseHead head, std::string_view why, bool close)
 void HttpConnection::on_send(int res) {
     if (res < 0) return drop(std::string("connection lost: ") + std::strerror(-res));
     if (!sent(res)) return;
-    if (std::exchange(body_pending_, false)) return data_in();
+    if (std::exchange(body_pending_, false))
+        return body_.start(file_.get(), body_offset_, body_length_);
     response_done();
 }
 
@@ -268,88 +319,24 @@ void HttpConnection::next_request() {
     phase_ = Phase::Head;
     head_only_ = false;
     waiting_since_ = Clock::now();
-    // An idle connection holds no pipe from the bounded pool.
-    worker_.pipes().release(std::move(pipe_));
+    body_.release_pipe();
     if (have_ > 0) return parse_head();
     read_more();
 }
 
 // ---- file bodies --------------------------------------------------------------------
 
-void HttpConnection::data_in() {
-    if (worker_.daemon().use_splice() && !pipe_ && !copy_buffer_) pipe_ = worker_.pipes().acquire();
-    if (!pipe_ && !copy_buffer_) copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
-    if (!pipe_) {
-        auto n = static_cast<unsigned>(std::min<uint64_t>(file_left_, kCopyBuffer));
-        io_uring_prep_read(prepare(Op::DataIn), file_.get(), copy_buffer_.get(), n, file_at_);
-        return;
-    }
-    // Linked, as for chunks: one kernel worker reads and sends in one go. The send does
-    // not wait on the pipe, so a short or failed read cannot make it hang.
-    auto n = static_cast<unsigned>(std::min<uint64_t>(file_left_, pipe_->capacity));
-    worker_.ring().reserve(2);
-    io_uring_sqe* in = prepare(Op::DataIn);
-    io_uring_prep_splice(in, file_.get(), static_cast<int64_t>(file_at_), pipe_->write_end.get(),
-                         -1, n, SPLICE_F_MOVE);
-    in->flags |= IOSQE_IO_HARDLINK;
-    io_uring_prep_splice(prepare(Op::DataOut), pipe_->read_end.get(), -1, fd_.get(), -1, n,
-                         SPLICE_F_MOVE | SPLICE_F_NONBLOCK | (file_left_ > n ? SPLICE_F_MORE : 0));
-    linked_out_ = true;
-}
-
 void HttpConnection::on_data_in(int res) {
-    if (res <= 0 && linked_out_) {
-        in_failure_ = res == 0 ? -ENODATA : res;
-        return; // the linked send comes back empty-handed; decide then
-    }
-    read_done(res);
-}
-
-void HttpConnection::read_done(int res) {
-    if (res == -EINVAL && pipe_) {
-        worker_.pipes().release(std::move(pipe_));
-        copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
-        worker_.daemon().note_copy_fallback("file to pipe");
-        return data_in();
-    }
-    // The length is promised in the head: a file that shrank can only be cut off.
-    if (res == 0 || res == -ENODATA) return drop("the file shrank while it was being sent");
-    if (res < 0) return drop(std::string("cannot read the file: ") + std::strerror(-res));
-    file_at_ += static_cast<uint64_t>(res);
-    file_left_ -= static_cast<uint64_t>(res);
-    buffered_ = static_cast<uint64_t>(res);
-    buffer_pos_ = 0;
-    if (!linked_out_) data_out();
-}
-
-void HttpConnection::data_out() {
-    int more = file_left_ > 0 ? SPLICE_F_MORE : 0;
-    if (pipe_) {
-        io_uring_prep_splice(prepare(Op::DataOut), pipe_->read_end.get(), -1, fd_.get(), -1,
-                             static_cast<unsigned>(buffered_), SPLICE_F_MOVE | more);
-    } else {
-        io_uring_prep_send(prepare(Op::DataOut), fd_.get(), copy_buffer_.get() + buffer_pos_,
-                           buffered_, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
-    }
+    body_step(body_.on_in(res));
 }
 
 void HttpConnection::on_data_out(int res) {
-    if (std::exchange(linked_out_, false)) {
-        if (in_failure_ != 0) return read_done(std::exchange(in_failure_, 0));
-        // The socket had no room for all of it: the rest goes out unlinked, allowed to wait.
-        if (res == -EAGAIN) return data_out();
-    }
-    if (res <= 0)
-        return drop(std::string("connection lost: ") +
-                    (res == 0 ? "short send" : std::strerror(-res)));
-    buffered_ -= static_cast<uint64_t>(res);
-    buffer_pos_ += static_cast<uint64_t>(res);
-    if (buffered_ > 0) return data_out();
-    if (file_left_ > 0) return data_in();
-    end_body();
+    body_step(body_.on_out(res));
 }
 
-void HttpConnection::end_body() {
+void HttpConnection::body_step(FileBody::Step step) {
+    if (step == FileBody::Step::Failed) return drop(body_.failure());
+    if (step == FileBody::Step::Going) return;
     file_.reset();
     response_done();
 }

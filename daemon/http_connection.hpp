@@ -5,12 +5,12 @@
 
 #include "admission.hpp"
 #include "connection.hpp"
+#include "file_body.hpp"
 #include "http_request.hpp"
 #include "http_response.hpp"
-#include "splice_pipe.hpp"
+#include "secret_key.hpp"
 
 #include <array>
-#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -39,6 +39,10 @@ private:
     void parse_head();
     void handle(const proto::http::Request& request);
     void serve_asset(std::string_view name);
+    // Hands the socket to a WebSession once the 101 is decided.
+    void upgrade(const proto::http::Request& request, bool needs_key);
+    // Whether the request carries the cookie that proves the key (docs/WEBSOCKET.md).
+    static bool has_token(const proto::http::Request& request, const SecretKey& key);
     void serve_file(const proto::http::Request& request, std::string_view encoded_name);
 
     // A response whose body, if any, goes out with its head. `close` ends the connection
@@ -51,12 +55,9 @@ private:
     void response_done();
     void next_request();
 
-    void data_in();
     void on_data_in(int res) override;
-    void read_done(int res);
-    void data_out();
     void on_data_out(int res) override;
-    void end_body();
+    void body_step(FileBody::Step step);
 
     // Half-closes and reads until the client closes too, so that what it sent and the
     // daemon did not read cannot turn the close into a reset that destroys the response.
@@ -79,17 +80,12 @@ private:
     size_t request_size_ = 0; // the head being answered, dropped from in_ once done
     std::string log_line_;
 
-    // A file body.
+    // A file body: the range to send once the head is out.
     UniqueFd file_;
-    uint64_t file_at_ = 0;   // offset of the next byte to read
-    uint64_t file_left_ = 0; // bytes not yet read
-    uint64_t buffered_ = 0;  // bytes in the pipe (or copy buffer) not yet sent
-    uint64_t buffer_pos_ = 0;
-    std::unique_ptr<SplicePipe> pipe_;
-    std::unique_ptr<uint8_t[]> copy_buffer_;
-    bool linked_out_ = false;
-    int in_failure_ = 0;
+    uint64_t body_offset_ = 0;
+    uint64_t body_length_ = 0;
     bool body_pending_ = false;
+    FileBody body_{*this};
 
     Clock::time_point lingering_since_{};
 };

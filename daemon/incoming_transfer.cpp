@@ -41,12 +41,12 @@ void IncomingTransfer::restore(const std::vector<JournalEntry>& entries) {
             continue;
         const uint64_t offset = e.index * offer_.chunk_size;
         const uint64_t length = std::min<uint64_t>(offer_.chunk_size, offer_.size - offset);
-        if (offer_.digest == proto::DigestAlgorithm::Xxh3) {
+        if (offer_.digest != proto::DigestAlgorithm::None) {
             // The journal says what arrived; the data has to agree (a crash of the
             // machine can lose data the journal recorded).
             try {
                 MappedRegion region(file_.get(), offset, length);
-                if (proto::chunk_digest(region.bytes()) != e.digest) continue;
+                if (proto::chunk_digest(offer_.digest, region.bytes()) != e.digest) continue;
             } catch (const std::system_error&) {
                 continue;
             }
@@ -72,6 +72,10 @@ std::vector<proto::Range> IncomingTransfer::missing() const {
             ranges.push_back({offset, length});
     }
     return ranges;
+}
+
+bool IncomingTransfer::has_chunk(uint64_t index) const {
+    return chunk_state_[index].load(std::memory_order_acquire) == Written;
 }
 
 bool IncomingTransfer::claim_chunk(uint64_t index) {
@@ -140,7 +144,8 @@ std::string IncomingTransfer::commit(const proto::FileDigest& digest) {
     advance(TransferState::Verifying);
     if (!all_chunks_done())
         throw Refusal{proto::ErrorCode::BadFrame, "FINISH before every chunk arrived"};
-    if (offer_.digest != proto::DigestAlgorithm::None && proto::file_digest(digests_) != digest) {
+    if (offer_.digest != proto::DigestAlgorithm::None &&
+        proto::file_digest(offer_.digest, digests_) != digest) {
         discard();
         throw Refusal{proto::ErrorCode::DigestMismatch,
                       "whole-file digest does not match; the file was not kept"};

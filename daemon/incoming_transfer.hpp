@@ -39,6 +39,8 @@ public:
     // Records a chunk written and verified, in memory and in the journal.
     void complete_chunk(uint64_t index, uint64_t digest, uint64_t length);
     void release_chunk(uint64_t index);
+    // Whether the chunk is written and verified.
+    bool has_chunk(uint64_t index) const;
     bool all_chunks_done() const;
 
     // Checks the whole-file digest and renames into place; throws Refusal. A digest

@@ -206,37 +206,14 @@ void ReceiveStream::on_offer(std::span<const uint8_t> body) {
     if (transfer_)
         return refuse(proto::ErrorCode::BadFrame, "OFFER on a stream that carries a transfer");
     auto offer = proto::decode_offer(body);
+    if (offer.digest == proto::DigestAlgorithm::Xxh32)
+        return refuse(proto::ErrorCode::BadFrame, "digest algorithm 2 is for browsers only");
     auto& daemon = worker_.daemon();
     // A sender that missed the ERROR CANCELED (a middlebox dropped it) would otherwise
     // take its reconnect for a resume.
     if (canceled_here(daemon.registry(), offer.id))
         return refuse(proto::ErrorCode::Canceled, "the transfer was canceled at the receiver");
-    if (auto earlier = daemon.registry().find_incoming(offer.id)) {
-        // The sender reconnected before this end noticed that the old streams broke.
-        earlier->hand_over();
-        if (earlier->fail("the sender reconnected")) daemon.close_transfer(earlier->id());
-        daemon.registry().forget_incoming(offer.id);
-    }
-    if (unsigned most = daemon.limits().max_incoming;
-        most != 0 && daemon.registry().incoming_count() >= most)
-        return refuse(proto::ErrorCode::Busy, "the receiver takes " + std::to_string(most) +
-                                                  " transfers at once and is at that limit; "
-                                                  "try again later");
-    auto t = std::make_shared<IncomingTransfer>(daemon.registry().next_id(), offer, peer_,
-                                                daemon.storage());
-    t->attach_stream();
-    if (!daemon.registry().add_incoming(offer.id, t))
-        return refuse(proto::ErrorCode::BadFrame, "transfer id is already in use");
-    transfer_ = std::move(t);
-    daemon.transfer_added();
-    spdlog::info("transfer {}: receiving {} ({}) from {} over {} stream{}{}", transfer_->id(),
-                 offer.name, proto::format_size(offer.size), peer_, offer.stream_count,
-                 offer.stream_count == 1 ? "" : "s",
-                 transfer_->origin().empty()
-                     ? std::string()
-                     : fmt::format(", {} partial file: {} of {} chunks present",
-                                   transfer_->origin(), transfer_->chunks_present(),
-                                   offer.chunk_count()));
+    transfer_ = daemon.accept_offer(offer, peer_);
     send_frame(proto::Accept{offer.id, transfer_->missing()});
     read_exact(Reading::Header, proto::kHeaderSize);
 }

@@ -73,7 +73,7 @@ void Worker::adopt(std::unique_ptr<Connection> c) {
 
 void Worker::close_transfer(uint32_t transfer_id) {
     for (size_t i = 0; i < slots_.size(); ++i) {
-        if (slots_[i] && slots_[i]->transfer_id() == transfer_id) {
+        if (slots_[i] && slots_[i]->carries(transfer_id)) {
             slots_[i]->cancel();
             release_if_idle(*slots_[i]);
         }

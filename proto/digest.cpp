@@ -3,12 +3,51 @@
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <openssl/sha.h>
+#include <vector>
 #include <xxhash.h>
 
 namespace streamd::proto {
 
 uint64_t chunk_digest(std::span<const uint8_t> data) {
     return XXH3_64bits(data.data(), data.size());
+}
+
+uint32_t xxh32(std::span<const uint8_t> data) {
+    return XXH32(data.data(), data.size(), 0);
+}
+
+uint64_t chunk_digest(DigestAlgorithm algorithm, std::span<const uint8_t> data) {
+    switch (algorithm) {
+    case DigestAlgorithm::Xxh3:
+        return chunk_digest(data);
+    case DigestAlgorithm::Xxh32:
+        return xxh32(data);
+    case DigestAlgorithm::None:
+        break;
+    }
+    return 0;
+}
+
+Xxh32Hasher::Xxh32Hasher() : state_(XXH32_createState()) {
+    if (!state_) throw std::bad_alloc();
+    reset();
+}
+
+Xxh32Hasher::~Xxh32Hasher() {
+    XXH32_freeState(state_);
+}
+
+void Xxh32Hasher::reset() {
+    XXH32_reset(state_, 0);
+}
+
+void Xxh32Hasher::update(std::span<const uint8_t> piece) {
+    XXH32_update(state_, piece.data(), piece.size());
+}
+
+uint32_t Xxh32Hasher::digest() const {
+    return XXH32_digest(state_);
 }
 
 ChunkHasher::ChunkHasher() : state_(XXH3_createState()) {
@@ -59,6 +98,31 @@ FileDigest file_digest(std::span<const uint64_t> chunk_digests) {
     FileDigest out;
     std::copy(std::begin(canon.digest), std::end(canon.digest), out.begin());
     return out;
+}
+
+FileDigest xxh32_file_digest(std::span<const uint64_t> chunk_digests) {
+    std::vector<uint8_t> be;
+    be.reserve(chunk_digests.size() * 4);
+    for (uint64_t d : chunk_digests)
+        for (int i = 3; i >= 0; --i)
+            be.push_back(static_cast<uint8_t>(d >> (8 * i)));
+    std::array<uint8_t, SHA256_DIGEST_LENGTH> sha{};
+    SHA256(be.data(), be.size(), sha.data());
+    FileDigest out;
+    std::copy_n(sha.begin(), out.size(), out.begin());
+    return out;
+}
+
+FileDigest file_digest(DigestAlgorithm algorithm, std::span<const uint64_t> chunk_digests) {
+    switch (algorithm) {
+    case DigestAlgorithm::Xxh3:
+        return file_digest(chunk_digests);
+    case DigestAlgorithm::Xxh32:
+        return xxh32_file_digest(chunk_digests);
+    case DigestAlgorithm::None:
+        break;
+    }
+    return {};
 }
 
 } // namespace streamd::proto

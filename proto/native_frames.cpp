@@ -243,7 +243,7 @@ Offer decode_offer(std::span<const uint8_t> body) {
         throw FrameError("OFFER chunk size " + std::to_string(f.chunk_size) +
                          " is not a multiple of 4096 between 64 KiB and 256 MiB");
     if (f.mtime_nsec >= 1'000'000'000) throw FrameError("OFFER mtime nanoseconds out of range");
-    if (digest > static_cast<uint8_t>(DigestAlgorithm::Xxh3))
+    if (digest > static_cast<uint8_t>(DigestAlgorithm::Xxh32))
         throw FrameError("OFFER digest algorithm " + std::to_string(digest) + " is unknown");
     f.digest = static_cast<DigestAlgorithm>(digest);
     if (f.size > static_cast<uint64_t>(INT64_MAX))

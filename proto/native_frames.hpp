@@ -58,7 +58,8 @@ enum class ErrorCode : uint16_t {
     Canceled = 12,
 };
 
-enum class DigestAlgorithm : uint8_t { None = 0, Xxh3 = 1 };
+// Xxh32 is for browsers (docs/WEBSOCKET.md): XXH32 is fast in JavaScript, XXH3 is not.
+enum class DigestAlgorithm : uint8_t { None = 0, Xxh3 = 1, Xxh32 = 2 };
 enum class AckStatus : uint8_t { Ok = 0, BadDigest = 1 };
 inline constexpr uint32_t kChunkHole = 1;
 
