@@ -2,7 +2,9 @@
 // send, by hand: the page, the JSON API, downloads with ranges and validators, names that
 // must not reach outside the incoming folder, malformed requests and slow ones.
 
+#include "auth_proof.hpp"
 #include "json_value.hpp"
+#include "native_frames.hpp"
 #include "process.hpp"
 #include "raw_http.hpp"
 #include "raw_peer.hpp"
@@ -481,21 +483,50 @@ std::optional<std::string> non_loopback_address() {
     return found;
 }
 
-TEST(HttpLimits, ClientsOffLoopbackAreForbidden) {
+// The body and the status of a GET with curl, "BODY\nSTATUS".
+RunResult curl_get(const std::string& url, const std::string& cookie = "") {
+    SpawnOptions spawn;
+    spawn.argv = {"curl", "--silent", "--show-error", "--write-out", "\n%{http_code}"};
+    if (!cookie.empty()) spawn.argv.insert(spawn.argv.end(), {"--cookie", cookie});
+    spawn.argv.push_back(url);
+    return run(spawn, std::chrono::seconds(90));
+}
+
+TEST(HttpLimits, ClientsOffLoopbackAreForbiddenWithoutAKey) {
     auto address = non_loopback_address();
     if (!address) GTEST_SKIP() << "this machine has no address besides loopback";
     // Connecting to the machine's own address comes from that address, not from loopback.
     StreamdInstance daemon(StreamdOptions{.address = *address});
-    SpawnOptions spawn;
-    spawn.argv = {"curl",
-                  "--silent",
-                  "--show-error",
-                  "--write-out",
-                  "\n%{http_code}",
-                  "http://" + *address + ":" + std::to_string(daemon.port()) + "/api/files"};
-    RunResult r = run(spawn, std::chrono::seconds(90));
-    EXPECT_EQ(r.out, "the web interface accepts only loopback clients\n\n403")
+    RunResult r =
+        curl_get("http://" + *address + ":" + std::to_string(daemon.port()) + "/api/files");
+    EXPECT_EQ(r.out,
+              "the web interface accepts only loopback clients: set [auth] secret_file\n\n403")
         << r.describe() << daemon.log();
+}
+
+TEST(HttpLimits, ClientsOffLoopbackShowTheKeysTokenForTheFiles) {
+    auto address = non_loopback_address();
+    if (!address) GTEST_SKIP() << "this machine has no address besides loopback";
+    fixtures::TempDir keys("streamd-it-http-key");
+    constexpr std::string_view kKey = "a key for the web side";
+    std::ofstream(keys / "web.key") << kKey << "\n";
+    fs::permissions(keys / "web.key", fs::perms::owner_read | fs::perms::owner_write);
+    StreamdInstance daemon(StreamdOptions{.secret_file = keys / "web.key", .address = *address});
+    const std::string base = "http://" + *address + ":" + std::to_string(daemon.port());
+
+    // The page is open, so that it can ask for the key.
+    EXPECT_TRUE(curl_get(base + "/").out.ends_with("\n200")) << daemon.log();
+    EXPECT_TRUE(curl_get(base + "/api/info").out.ends_with("\n200")) << daemon.log();
+    RunResult refused = curl_get(base + "/api/files");
+    EXPECT_EQ(refused.out, "the key is needed: enter it on the page first\n\n403")
+        << refused.describe();
+    EXPECT_TRUE(curl_get(base + "/api/files", "streamd_token=" + std::string(64, '0'))
+                    .out.ends_with("\n403"));
+
+    const auto token = proto::to_hex(
+        proto::web_token(std::span(reinterpret_cast<const uint8_t*>(kKey.data()), kKey.size())));
+    RunResult listed = curl_get(base + "/api/files", "other=1; streamd_token=" + token);
+    EXPECT_EQ(listed.out, "[]\n\n200") << listed.describe() << daemon.log();
 }
 
 TEST(HttpLimits, WebOffAnswersNotImplemented) {
