@@ -405,6 +405,7 @@ void WebSession::on_binary(std::span<uint8_t> piece) {
         return fail(ws::CloseCode::UnsupportedData,
                     "a chunk message carries more data than its chunk");
     bin_.got += piece.size();
+    chunk_data_at_ = Clock::now();
     if (!bin_.upload || !bin_.claimed) return; // dropped
     if (bin_.upload->transfer->offer().digest != proto::DigestAlgorithm::None)
         bin_.hasher.update(piece);
@@ -676,6 +677,15 @@ void WebSession::check_time(Clock::time_point now, const Config::Limits& limits)
         return;
     }
     if (closing_handshake_ || limits.idle_timeout == 0) return;
+    // An upload that no data comes for holds its place among [limits] max_incoming; it
+    // ends, and its partial file waits for a resume.
+    std::vector<web::Id> stalled;
+    for (auto& [id, upload] : uploads_)
+        if (upload.transfer->stalled(now, chunk_data_at_, limits.idle_timeout))
+            stalled.push_back(id);
+    for (const auto& id : stalled)
+        upload_failed(id, "stalled",
+                      "nothing arrived for " + std::to_string(limits.idle_timeout) + " s");
     const auto idle = now - received_at_;
     if (idle >= std::chrono::seconds(limits.idle_timeout)) {
         spdlog::info("web {}: nothing arrived for {} s", peer_, limits.idle_timeout);

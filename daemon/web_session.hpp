@@ -144,6 +144,7 @@ private:
     Clock::time_point lingering_since_{};
     bool pinged_ = false;
     Clock::time_point received_at_ = Clock::now();
+    Clock::time_point chunk_data_at_ = Clock::now(); // upload data last arrived
 };
 
 } // namespace streamd
