@@ -13,6 +13,13 @@ BENCH_RESULT := bench/results/$(shell date +%Y-%m-%d)
 BENCH_DEPS := iperf3 nginx-light rsync socat curl aria2 gnuplot-nox iproute2 iputils-ping
 # libFuzzer ships in clang's runtime package.
 FUZZ_DEPS := clang libclang-rt-dev
+# The web tests run on Node with packages from their lock file. Debian's nodejs and npm are
+# installed only where no node or npm is on PATH, so that a newer Node stays in charge.
+WEB_TESTS := tests/web
+WEB_DEPS := $(if $(shell command -v node),,nodejs) $(if $(shell command -v npm),,npm)
+# npm keeps this copy of the lock file in node_modules: older than the lock file means the
+# packages are out of date.
+WEB_PACKAGES := $(WEB_TESTS)/node_modules/.package-lock.json
 
 # Fuzzers: clang, ASan + UBSan on everything in the build folder, libFuzzer on the fuzzers.
 FUZZ_BUILD ?= build-fuzz
@@ -32,8 +39,8 @@ SANITIZER_ENV := ASAN_OPTIONS=$(ASAN_OPTS) UBSAN_OPTIONS=$(UBSAN_OPTS)
 
 SOURCES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
 
-.PHONY: all build run test bench lint clean deps-build deps-test deps-fuzz fuzz-build fuzz \
-	fuzz-smoke sanitize
+.PHONY: all build run test bench lint clean deps-build deps-test deps-fuzz deps-node deps-web \
+	fuzz-build fuzz fuzz-smoke sanitize
 
 all: build
 
@@ -56,6 +63,15 @@ deps-test: deps-build
 deps-fuzz: deps-build
 	$(call install_missing,$(FUZZ_DEPS))
 
+deps-node:
+	$(call install_missing,$(WEB_DEPS))
+
+deps-web: deps-node $(WEB_PACKAGES)
+
+$(WEB_PACKAGES): $(WEB_TESTS)/package-lock.json $(WEB_TESTS)/package.json | deps-node
+	npm ci --prefix $(WEB_TESTS) --no-audit --no-fund
+	@touch $@
+
 build: deps-build
 	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD)
 	meson compile -C $(BUILD)
@@ -77,7 +93,7 @@ run: build
 	DBUS_SESSION_BUS_ADDRESS=unix:path=$(VAR)/bus $(BUILD)/daemon/streamd --user --config $(VAR)/streamd.toml
 
 # meson test, then a short pass of every fuzzer over its seed corpus.
-test: deps-test build fuzz-build
+test: deps-test deps-web build fuzz-build
 	@set -o pipefail; meson test -C $(BUILD) --print-errorlogs 2>&1 | tee $(BUILD)/test.log; \
 	status=$$?; \
 	passed=$$(grep -cE '^ *[0-9]+/[0-9]+ .* OK ' $(BUILD)/test.log); \
@@ -121,7 +137,7 @@ fuzz: fuzz-build
 	$(call run_fuzzers,$(FUZZ_SECONDS),$(FUZZ_BUILD)/corpus)
 
 # Every meson test (unit, integration, bench-smoke) under ASan + UBSan, built with gcc.
-sanitize: deps-test
+sanitize: deps-test deps-web
 	@[ -f $(SANITIZE_BUILD)/build.ninja ] || meson setup $(SANITIZE_BUILD) \
 		-Db_sanitize=address,undefined -Db_lundef=false $(SANITIZE_CXXFLAGS)
 	meson compile -C $(SANITIZE_BUILD)
