@@ -126,10 +126,12 @@ UniqueFd Storage::create_partial(const std::string& partial_name, uint64_t size)
 std::string Storage::commit(int fd, const std::string& partial_name,
                             const proto::Offer& offer) const {
     if (::fchmod(fd, offer.mode & 0777) != 0) throw io_refusal("cannot set mode", errno);
-    timespec times[2] = {
-        {0, UTIME_OMIT},
-        {static_cast<time_t>(offer.mtime_sec), static_cast<long>(offer.mtime_nsec)}};
-    if (::futimens(fd, times) != 0) throw io_refusal("cannot set mtime", errno);
+    if (offer.mtime_sec != proto::kMtimeUnknown) {
+        timespec times[2] = {
+            {0, UTIME_OMIT},
+            {static_cast<time_t>(offer.mtime_sec), static_cast<long>(offer.mtime_nsec)}};
+        if (::futimens(fd, times) != 0) throw io_refusal("cannot set mtime", errno);
+    }
 
     auto place = [&](const std::string& name, unsigned flags) {
         return ::renameat2(dir_.get(), partial_name.c_str(), dir_.get(), name.c_str(), flags);

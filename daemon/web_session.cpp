@@ -307,9 +307,8 @@ void WebSession::on_start_upload(const web::StartUpload& m) {
         }
         offer.mtime_nsec = static_cast<uint32_t>(ms * 1'000'000);
     } else {
-        offer.mtime_sec = std::chrono::duration_cast<std::chrono::seconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
+        // Not the time now: a resume later must describe the same file.
+        offer.mtime_sec = proto::kMtimeUnknown;
     }
     offer.digest = m.digest == web::ChunkDigest::Xxh32 ? proto::DigestAlgorithm::Xxh32
                                                        : proto::DigestAlgorithm::None;

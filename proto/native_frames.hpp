@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -24,6 +25,7 @@ inline constexpr size_t kMaxMessage = 1024;
 inline constexpr uint16_t kMaxStreams = 64;
 inline constexpr uint32_t kMinChunk = 64 * 1024;
 inline constexpr uint32_t kMaxChunk = 256 * 1024 * 1024;
+inline constexpr int64_t kMtimeUnknown = std::numeric_limits<int64_t>::min();
 inline constexpr size_t kChunkBodySize = 24;
 
 using TransferId = std::array<uint8_t, 16>;
@@ -84,6 +86,7 @@ struct Offer {
     uint32_t chunk_size = 0;
     uint64_t size = 0;
     uint32_t mode = 0644;
+    // kMtimeUnknown: the sender did not say, and the file keeps the time it was written.
     int64_t mtime_sec = 0;
     uint32_t mtime_nsec = 0;
     DigestAlgorithm digest = DigestAlgorithm::Xxh3;
