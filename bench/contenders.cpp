@@ -299,6 +299,71 @@ private:
     std::optional<Process> process_;
 };
 
+// The Node client prints one line of JSON; only its numbers are needed.
+double json_number(const std::string& json, const std::string& key) {
+    std::regex pattern("\"" + key + "\":(-?[0-9.eE+-]+)");
+    std::smatch m;
+    if (!std::regex_search(json, m, pattern))
+        throw std::runtime_error("ws_client printed no " + key + ": " + json);
+    return std::stod(m[1].str());
+}
+
+class StreamdWebSocket : public Contender {
+public:
+    StreamdWebSocket(const Tools& t, it::StreamdInstance& daemon, WebSocketRun run)
+        : script_(t.ws_client), client_prefix_(t.route.sender_prefix), daemon_(daemon), run_(run) {
+        url_ = "ws://" + daemon_.endpoint() + "/ws";
+        if (run_.upload) {
+            name_ =
+                run_.digest ? "streamd WebSocket upload" : "streamd WebSocket upload, no digest";
+            dest_ = daemon_.incoming() / (run_.digest ? "bench-ws-upload" : "bench-ws-upload-nd");
+        } else {
+            name_ = "streamd WebSocket download";
+            served_ = daemon_.incoming() / "bench-ws-download";
+            dest_ = t.work / "ws-download.out";
+        }
+    }
+    std::string name() const override { return name_; }
+    std::optional<fs::path> received() const override { return dest_; }
+    Sample run(const fs::path& source) override {
+        fs::remove(dest_);
+        std::vector<std::string> argv{"node", script_.string()};
+        if (run_.upload) {
+            argv.insert(argv.end(), {"upload", url_, source.string(), dest_.filename().string()});
+            if (!run_.digest) argv.insert(argv.end(), {"--digest", "none"});
+        } else {
+            // The daemon serves what its incoming folder holds; a link puts the source there
+            // without a copy, once for all rounds.
+            if (!fs::exists(served_)) {
+                std::error_code ec;
+                fs::create_hard_link(source, served_, ec);
+                if (ec) fs::copy_file(source, served_);
+            }
+            argv.insert(argv.end(),
+                        {"download", url_, served_.filename().string(), dest_.string()});
+        }
+        double daemon0 = process_cpu_seconds(daemon_.pid());
+        auto r = run_checked(at(client_prefix_, argv));
+        double daemon_cpu = process_cpu_seconds(daemon_.pid()) - daemon0;
+        // Node's start-up is outside both its clock and its CPU, as streamctl's is outside
+        // the native transfer's clock: it would weigh on a small file and not on a large one.
+        double seconds = json_number(r.out, "seconds");
+        double client_cpu = json_number(r.out, "cpu_seconds");
+        if (run_.upload) return {seconds, client_cpu, daemon_cpu};
+        return {seconds, daemon_cpu, client_cpu};
+    }
+
+private:
+    fs::path script_;
+    std::vector<std::string> client_prefix_;
+    it::StreamdInstance& daemon_;
+    WebSocketRun run_;
+    std::string name_;
+    std::string url_;
+    fs::path served_;
+    fs::path dest_;
+};
+
 } // namespace
 
 std::unique_ptr<Contender> splice_copy(const Tools& t) {
@@ -322,6 +387,31 @@ std::unique_ptr<Contender> nginx_aria2(const Tools& t, const fs::path& served) {
 }
 std::unique_ptr<Contender> rsync_daemon(const Tools& t) {
     return std::make_unique<RsyncDaemon>(t);
+}
+std::unique_ptr<Contender> streamd_websocket(const Tools& t, it::StreamdInstance& daemon,
+                                             WebSocketRun run) {
+    return std::make_unique<StreamdWebSocket>(t, daemon, run);
+}
+
+std::string websocket_unavailable(const Tools& t, std::string& client) {
+    if (t.ws_client.empty()) return "WS_CLIENT is not set";
+    SpawnOptions o;
+    o.argv = {"node", t.ws_client.string(), "check"};
+    try {
+        auto r = it::run(o, std::chrono::seconds(30));
+        if (!r.status.success()) {
+            auto why = r.err.empty() ? r.describe() : r.err;
+            while (!why.empty() && why.back() == '\n')
+                why.pop_back();
+            return why;
+        }
+        client = r.out;
+        while (!client.empty() && client.back() == '\n')
+            client.pop_back();
+    } catch (const std::exception& e) {
+        return std::string("cannot run node: ") + e.what();
+    }
+    return "";
 }
 
 } // namespace streamd::bench

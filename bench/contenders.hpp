@@ -48,6 +48,7 @@ struct Tools {
     fs::path splice_copy;
     fs::path work; // scratch folder on the file system under test
     Route route{};
+    fs::path ws_client{}; // bench/ws_client.mjs; empty for no WebSocket contenders
 };
 
 // The zero-copy limit: sendfile → socket → splice into a file, two processes.
@@ -66,5 +67,18 @@ std::unique_ptr<Contender> socat_pipe(const Tools& t);
 std::unique_ptr<Contender> nginx_curl(const Tools& t, const fs::path& served);
 std::unique_ptr<Contender> nginx_aria2(const Tools& t, const fs::path& served);
 std::unique_ptr<Contender> rsync_daemon(const Tools& t);
+
+// A browser's transfer, played by a Node process (bench/ws_client.mjs) with the page's own
+// client module over `ws`, on the sending end's core, against `daemon`'s /ws: it uploads
+// the file to the daemon, or downloads it from there.
+struct WebSocketRun {
+    bool upload = true;
+    bool digest = true; // each chunk's XXH32, computed in JavaScript; uploads only
+};
+std::unique_ptr<Contender> streamd_websocket(const Tools& t, it::StreamdInstance& daemon,
+                                             WebSocketRun run);
+// Why the WebSocket contenders cannot run here (no node, no `ws`), or "" if they can; then
+// `client` says which node and which `ws` they run with.
+std::string websocket_unavailable(const Tools& t, std::string& client);
 
 } // namespace streamd::bench

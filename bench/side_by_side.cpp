@@ -2,12 +2,14 @@
 // one run.
 //
 //   side_by_side [--size MIB] [--rounds N] [--streams N,...] [--chunk-sizes SIZE,...]
-//                [--unverified N,...] [--only streamd] [--json PATH]
+//                [--unverified N,...] [--only streamd] [--no-websocket] [--json PATH]
 //                [--wan RTT[/LOSS],...] [--wan-size MIB] [--wan-rounds N]
 //
 // --streams: stream counts to run at the daemon's default chunk size; --chunk-sizes:
 // other chunk sizes, at 8 streams; --unverified: stream counts to run once more from a
 // daemon with `verify = false`, which shows what verification costs.
+// --no-websocket: leaves out the browsers' transfers, which need node and the `ws` package
+// (WS_CLIENT names bench/ws_client.mjs); without them they are skipped with a notice.
 // --wan: links to emulate after the loopback runs, e.g. "20,80/0.001" (RTT in ms, loss
 // per packet), each over a 1 Gbit/s WanLink; "" for none.
 //
@@ -51,6 +53,7 @@ struct Options {
     std::vector<std::string> chunk_sizes{"256K", "1M", "16M"};
     std::vector<unsigned> unverified{1, 8};
     bool only_streamd = false;
+    bool websocket = true;
     std::string json;
     std::vector<WanLink::Options> wan{{.rtt_ms = 20},
                                       {.rtt_ms = 20, .loss = 0.001},
@@ -98,6 +101,8 @@ Options parse(int argc, char** argv) {
             o.unverified = numbers(value());
         } else if (a == "--only" && value() == "streamd") {
             o.only_streamd = true;
+        } else if (a == "--no-websocket") {
+            o.websocket = false;
         } else if (a == "--json") {
             o.json = value();
         } else if (a == "--wan") {
@@ -222,7 +227,7 @@ std::string report(const std::vector<Row>& rows, uint64_t size_mib, double refer
         reference = gib * kGbitPerGib / reference_gbit;
         ratio = "link";
     }
-    std::printf("\n%-34s %9s %15s %7s %7s %17s %8s\n", "contender", "median s", "spread s", "GiB/s",
+    std::printf("\n%-36s %9s %15s %7s %7s %17s %8s\n", "contender", "median s", "spread s", "GiB/s",
                 "Gbit/s", "CPU s/GiB snd+rcv", ratio);
     std::ostringstream json;
     json << '[';
@@ -234,7 +239,7 @@ std::string report(const std::vector<Row>& rows, uint64_t size_mib, double refer
         double send = rows[i].median_of(&Sample::sender_cpu) / gib;
         double recv = rows[i].median_of(&Sample::receiver_cpu) / gib;
         double gbit = gib / m * kGbitPerGib;
-        std::printf("%-34s %9.3f %7.3f-%-7.3f %7.2f %7.2f %6.2f+%.2f=%.2f %7.2fx\n",
+        std::printf("%-36s %9.3f %7.3f-%-7.3f %7.2f %7.2f %6.2f+%.2f=%.2f %7.2fx\n",
                     rows[i].name.c_str(), m, lo->seconds, hi->seconds, gib / m, gbit, send, recv,
                     send + recv, reference / m);
         json << (i ? "," : "") << "{\"name\":\"" << rows[i].name << "\",\"median_s\":" << m
@@ -278,6 +283,11 @@ std::string loopback(const Options& opt, const Tools& loop, const fs::path& sour
         contenders.push_back(streamd_native(sender, receiver, {8, size, true}));
     for (unsigned s : opt.unverified)
         contenders.push_back(streamd_native(unverified_sender, receiver, {s, "", false}));
+    if (!tools.ws_client.empty()) {
+        contenders.push_back(streamd_websocket(tools, receiver, {.upload = true}));
+        contenders.push_back(streamd_websocket(tools, receiver, {.upload = true, .digest = false}));
+        contenders.push_back(streamd_websocket(tools, receiver, {.upload = false}));
+    }
     if (!opt.only_streamd) {
         contenders.push_back(socat_pipe(tools));
         contenders.push_back(nginx_curl(tools, served));
@@ -294,6 +304,11 @@ std::string loopback(const Options& opt, const Tools& loop, const fs::path& sour
     std::string results = report(rows, opt.size_mib);
     double ceiling = rows[0].median_of(&Sample::seconds);
     std::ostringstream table;
+    // The chart's title takes the file's size from this comment line.
+    if (opt.size_mib % 1024 == 0)
+        table << "# " << opt.size_mib / 1024 << " GiB\n";
+    else
+        table << "# " << opt.size_mib << " MiB\n";
     table << "contender\tGiB/s\tvs ceiling\n";
     for (const auto& r : rows) {
         double m = r.median_of(&Sample::seconds);
@@ -384,14 +399,22 @@ int main(int argc, char** argv) try {
     fs::path source = served / "source";
     write_random(source, opt.size_mib << 20);
     Tools tools{tool, dir.path()};
-
-    // Browsers' uploads and downloads join the runs once streamd serves them.
-    std::printf("WebSocket upload and download: skipped, streamd has no WebSocket endpoint "
-                "yet\n\n");
+    std::string client;
+    if (opt.websocket) {
+        if (const char* script = std::getenv("WS_CLIENT")) tools.ws_client = script;
+        if (auto why = websocket_unavailable(tools, client); !why.empty()) {
+            std::printf("WebSocket upload and download skipped: %s\n\n", why.c_str());
+            tools.ws_client.clear();
+        } else {
+            std::printf("WebSocket client: %s\n\n", client.c_str());
+        }
+    }
     std::string tsv;
     std::ostringstream json;
     WanChart wan_chart;
-    json << "{\"loopback\":" << loopback(opt, tools, source, served, tsv) << ",\"wan\":[";
+    // Which node and which `ws` the browsers' numbers come from.
+    json << "{\"websocket_client\":" << (tools.ws_client.empty() ? "null" : client)
+         << ",\"loopback\":" << loopback(opt, tools, source, served, tsv) << ",\"wan\":[";
     if (!opt.wan.empty()) {
         if (auto why = wan_unavailable(); !why.empty()) {
             std::printf("\nWAN runs skipped: %s\n", why.c_str());
