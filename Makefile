@@ -11,9 +11,6 @@ RUN_DEPS := dbus
 TEST_DEPS := dbus util-linux coreutils clang-format iproute2 systemd curl
 BENCH_RESULT := bench/results/$(shell date +%Y-%m-%d)
 BENCH_DEPS := iperf3 nginx-light rsync socat curl aria2 gnuplot-nox iproute2 iputils-ping
-# The WebSocket contenders' client: node, and `ws` from the web tests' packages. Debian's
-# nodejs only where there is no node at all, so that a newer one already installed stays.
-BENCH_NODE_DEPS := nodejs npm
 # libFuzzer ships in clang's runtime package.
 FUZZ_DEPS := clang libclang-rt-dev
 # The web tests run on Node with packages from their lock file. Debian's nodejs and npm are
@@ -154,13 +151,9 @@ sanitize: deps-test deps-web
 
 # streamd against its peers and the machine's limits, alternating in one run, on tmpfs.
 # BENCH_ARGS, e.g. "--size 256 --rounds 3 --streams 1,8" or "--only streamd".
-bench: build
+# The WebSocket contenders run the page's client on Node, with the web tests' packages.
+bench: build deps-web
 	$(call install_missing,$(BENCH_DEPS))
-	@command -v node >/dev/null || { \
-		echo "Installing Debian packages:" $(BENCH_NODE_DEPS); \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BENCH_NODE_DEPS); \
-	}
-	@[ -d tests/web/node_modules/ws ] || npm ci --prefix tests/web
 	TMPDIR=/dev/shm STREAMD_BIN=$(BUILD)/daemon/streamd STREAMCTL_BIN=$(BUILD)/ctl/streamctl \
 		SPLICE_COPY_BIN=$(BUILD)/bench/splice_copy DELAY_LINE_BIN=$(BUILD)/bench/delay_line \
 		WS_CLIENT=bench/ws_client.mjs $(BUILD)/bench/side_by_side \
