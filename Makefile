@@ -17,6 +17,8 @@ FUZZ_DEPS := clang libclang-rt-dev
 # installed only where no node or npm is on PATH, so that a newer Node stays in charge.
 WEB_TESTS := tests/web
 WEB_DEPS := $(if $(shell command -v node),,nodejs) $(if $(shell command -v npm),,npm)
+# The browser test drives Debian's chromium with playwright-core.
+WEB_BROWSER := chromium
 # npm keeps this copy of the lock file in node_modules: older than the lock file means the
 # packages are out of date.
 WEB_PACKAGES := $(WEB_TESTS)/node_modules/.package-lock.json
@@ -64,7 +66,7 @@ deps-fuzz: deps-build
 	$(call install_missing,$(FUZZ_DEPS))
 
 deps-node:
-	$(call install_missing,$(WEB_DEPS))
+	$(call install_missing,$(WEB_DEPS) $(WEB_BROWSER))
 
 deps-web: deps-node $(WEB_PACKAGES)
 
