@@ -26,7 +26,6 @@ const MiB = 1024 * KiB;
 const run = promisify(execFile);
 
 const clientPath = process.env.STREAMD_WEB_CLIENT ?? path.join(sourceRoot, 'daemon', 'web', 'streamd.js');
-const clientMissing = !existsSync(clientPath);
 // tmpfs where there is one: the files here are large and the disk is not under test.
 const tmpRoot = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
 
@@ -83,15 +82,12 @@ async function sha256OfBlob(blob) {
 }
 
 // A File the way a page gets one from an <input>: named, with a date, its bytes read lazily.
-// Node 18 has no openAsBlob; there the bytes are read at once.
 async function fileFor(file, name, lastModified) {
-    const blob = fs.openAsBlob ? await fs.openAsBlob(file) : await readFile(file);
+    const blob = await fs.openAsBlob(file);
     return new File([blob], name, { lastModified });
 }
 
-describe('round trips through daemon/web/streamd.js', {
-    skip: clientMissing ? `${path.relative(sourceRoot, clientPath)} is not there yet` : false,
-}, () => {
+describe('round trips through daemon/web/streamd.js', () => {
     let client;
     before(async () => {
         client = await import(pathToFileURL(clientPath).href);
