@@ -3,12 +3,14 @@
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, readdir, rename, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 
-import { Streamd, explain } from './harness.mjs';
+import { Streamd, explain, sourceRoot } from './harness.mjs';
 import {
     MessageSocket, chunkMessage, chunksOf, expectReceived, fileDigest, normalizeRanges, parseChunk, randomId,
     upload,
@@ -51,6 +53,15 @@ const incoming = (name) => path.join(daemon.incoming, name);
 const partials = async () => (await readdir(daemon.incoming)).filter((n) => n.startsWith('.streamd-')).sort();
 const uniqueName = (base) => `${base}-${randomBytes(4).toString('hex')}.bin`;
 
+// What streamctl lists, from the daemon's own bus.
+async function streamctlList() {
+    const streamctl = process.env.STREAMCTL_BIN ?? path.join(sourceRoot, 'build', 'ctl', 'streamctl');
+    const { stdout } = await promisify(execFile)(streamctl, ['--user', 'list', '--json'], {
+        env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: daemon.busAddress },
+    });
+    return JSON.parse(stdout);
+}
+
 // A failure message with the daemon's side of the story.
 async function withLog(body) {
     try {
@@ -88,6 +99,31 @@ describe('upload', () => {
         const st = await stat(incoming(name), { bigint: true });
         assert.equal(st.mtimeNs / 1_000_000n, BigInt(mtime), 'the file carries the mtime it was given');
         assert.deepEqual(await partials(), [], 'a finished upload leaves no partial file behind');
+    }));
+
+    it('shows in streamctl list as an incoming transfer from a browser', () => withLog(async () => {
+        const s = await connect();
+        const name = uniqueName('listed');
+        const bytes = randomBytes(2 * chunkSize);
+        s.send({ type: 'start_upload', name, size: bytes.length, chunk_size: chunkSize, digest: 'xxh32' });
+        const ready = await s.expect('upload_ready', { name });
+        const chunks = chunksOf(bytes, chunkSize);
+        s.sendBinary(chunkMessage(ready.id, 0, chunks[0]));
+        await expectReceived(s, ready.id, [0]);
+        let row = (await streamctlList()).find((t) => t.name === name);
+        assert.ok(row, 'the upload is not listed');
+        assert.equal(row.direction, 'in');
+        assert.equal(row.state, 'running');
+        assert.match(row.peer, /^127\.0\.0\.1:\d+ \(browser\)$/);
+        assert.equal(row.bytes_done, chunkSize);
+
+        s.sendBinary(chunkMessage(ready.id, 1, chunks[1]));
+        await expectReceived(s, ready.id, [1]);
+        s.send({ type: 'finish_upload', id: ready.id, digest: fileDigest(chunks.map((c) => xxh32(c))) });
+        await s.expect('upload_complete', { id: ready.id });
+        row = (await streamctlList()).find((t) => t.name === name);
+        assert.equal(row.state, 'done');
+        assert.equal(row.bytes_done, bytes.length);
     }));
 
     it('takes the id the client gives for a new upload', () => withLog(async () => {
