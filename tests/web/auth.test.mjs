@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 
 import { uploadFile } from '../../daemon/web/streamd.js';
-import { Streamd, explain } from './harness.mjs';
+import { Streamd, withDaemonLog } from './harness.mjs';
 import { MessageSocket } from './messages.mjs';
 
 const KEY = 'a key the browser tests share';
@@ -46,13 +46,7 @@ describe('a daemon with a key, seen from off loopback', {
         assert.deepEqual(status, { code: 0, signal: null }, daemon.log());
     });
 
-    async function withLog(body) {
-        try {
-            await body();
-        } catch (e) {
-            throw explain(e, daemon.log(30));
-        }
-    }
+    const withLog = (body) => withDaemonLog(daemon, body);
 
     it('asks for the key in hello and refuses anything else first', () => withLog(async () => {
         const s = await MessageSocket.open(daemon.wsUrl);

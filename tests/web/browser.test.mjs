@@ -4,16 +4,16 @@
 // in STREAMD_ARTIFACTS (default build/artifacts/) as browser-upload.png, for a person to look at.
 
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, mkdtemp, open as openFile, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { chromium } from 'playwright-core';
 
-import { Streamd, sourceRoot } from './harness.mjs';
+import { Streamd, sourceRoot, writeRandomFile } from './harness.mjs';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -31,22 +31,6 @@ const testTimeoutMs = 900_000;
 const size = 100 * MiB;
 const name = 'browser-upload-100MiB.bin';
 
-// Random bytes written a piece at a time, hashed as they go, so 100 MiB never sit in memory.
-async function randomFile(file, bytes) {
-    const handle = await openFile(file, 'w');
-    const hash = createHash('sha256');
-    try {
-        for (let left = bytes; left > 0;) {
-            const piece = randomBytes(Math.min(left, 16 * MiB));
-            hash.update(piece);
-            await handle.write(piece);
-            left -= piece.length;
-        }
-    } finally {
-        await handle.close();
-    }
-    return hash.digest('hex');
-}
 
 async function sha256OfFile(file) {
     const hash = createHash('sha256');
@@ -111,7 +95,7 @@ describe('the page in Chromium', () => {
 
     it('uploads 100 MiB through the file input and downloads it back through its link', { timeout: testTimeoutMs }, () => withLog(async () => {
         const source = path.join(work, name);
-        const sourceSha = await randomFile(source, size);
+        const sourceSha = await writeRandomFile(source, size);
 
         await page.goto(daemon.url('/'));
         // The first listing shows that the page's module ran and reached the daemon's API;

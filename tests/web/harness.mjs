@@ -2,8 +2,9 @@
 // daemon, started as tests/integration/streamd_instance.cpp starts one. Nothing is mocked.
 
 import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, open as openFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -234,4 +235,31 @@ export async function within(promise, ms, what) {
     } finally {
         t.cancel();
     }
+}
+
+// Runs `body`; a failure carries the end of the daemon's log, its side of the story.
+export async function withDaemonLog(daemon, body) {
+    try {
+        await body();
+    } catch (e) {
+        throw explain(e, daemon.log(30));
+    }
+}
+
+// Random bytes written a piece at a time, hashed as they go, so that a large file never
+// sits in memory; returns their SHA-256 in hex.
+export async function writeRandomFile(file, size) {
+    const handle = await openFile(file, 'w');
+    const hash = createHash('sha256');
+    try {
+        for (let left = size; left > 0;) {
+            const piece = randomBytes(Math.min(left, 16 * 1024 * 1024));
+            hash.update(piece);
+            await handle.write(piece);
+            left -= piece.length;
+        }
+    } finally {
+        await handle.close();
+    }
+    return hash.digest('hex');
 }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 
-import { Streamd, explain, sourceRoot } from './harness.mjs';
+import { Streamd, sourceRoot, withDaemonLog } from './harness.mjs';
 import {
     MessageSocket, chunkMessage, chunksOf, expectReceived, fileDigest, normalizeRanges, parseChunk, randomId,
     upload,
@@ -63,13 +63,7 @@ async function streamctlList() {
 }
 
 // A failure message with the daemon's side of the story.
-async function withLog(body) {
-    try {
-        await body();
-    } catch (e) {
-        throw explain(e, daemon.log(30));
-    }
-}
+const withLog = (body) => withDaemonLog(daemon, body);
 
 describe('upload', () => {
     it('stores a file sent in chunks byte for byte, with its mtime', () => withLog(async () => {

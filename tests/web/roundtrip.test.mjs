@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { File } from 'node:buffer';
 import * as fs from 'node:fs';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdtemp, open as openFile, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,7 +17,7 @@ import { after, before, describe, it } from 'node:test';
 
 import WebSocket from 'ws';
 
-import { Streamd, explain, sourceRoot } from './harness.mjs';
+import { Streamd, sourceRoot, withDaemonLog, writeRandomFile } from './harness.mjs';
 import { CuttingProxy } from './proxy.mjs';
 import { MessageSocket, upload } from './messages.mjs';
 
@@ -43,30 +43,12 @@ after(async () => {
     assert.deepEqual(status, { code: 0, signal: null }, daemon.log());
 });
 
-async function withLog(body) {
-    try {
-        await body();
-    } catch (e) {
-        throw explain(e, daemon.log(30));
-    }
-}
+const withLog = (body) => withDaemonLog(daemon, body);
 
-// A file of random bytes, written a piece at a time so that 300 MiB never sit in memory.
+// A file of random bytes in the test's folder, and its SHA-256.
 async function randomFile(name, size) {
     const file = path.join(work, name);
-    const handle = await openFile(file, 'w');
-    const hash = createHash('sha256');
-    try {
-        for (let left = size; left > 0;) {
-            const piece = randomBytes(Math.min(left, 16 * MiB));
-            hash.update(piece);
-            await handle.write(piece);
-            left -= piece.length;
-        }
-    } finally {
-        await handle.close();
-    }
-    return { file, sha256: hash.digest('hex') };
+    return { file, sha256: await writeRandomFile(file, size) };
 }
 
 async function sha256OfFile(file) {
