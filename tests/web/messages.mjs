@@ -7,7 +7,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 
 import { within } from './harness.mjs';
-import { xxh32 } from './xxh32.mjs';
+// The client's own, checked against libxxhash in client/digests.test.mjs.
+import { xxh32 } from '../../daemon/web/streamd.js';
 
 export const waitMs = 20_000;
 export const chunkHeaderSize = 28;

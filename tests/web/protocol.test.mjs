@@ -15,7 +15,8 @@ import {
     MessageSocket, chunkMessage, chunksOf, expectReceived, fileDigest, normalizeRanges, parseChunk, randomId,
     upload,
 } from './messages.mjs';
-import { xxh32 } from './xxh32.mjs';
+// The client's own, checked against libxxhash in client/digests.test.mjs.
+import { xxh32 } from '../../daemon/web/streamd.js';
 
 // The codes docs/WEBSOCKET.md lists, for errors whose code it leaves open.
 const errorCodes = ['bad_request', 'name_invalid', 'too_large', 'no_space', 'file_exists', 'busy',
