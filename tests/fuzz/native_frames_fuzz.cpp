@@ -74,7 +74,8 @@ void check(const Offer& f, Bytes body) {
     FUZZ_CHECK(f.size <= static_cast<uint64_t>(INT64_MAX));
     FUZZ_CHECK(f.mode <= 0777);
     FUZZ_CHECK(f.mtime_nsec < 1'000'000'000);
-    FUZZ_CHECK(f.digest == DigestAlgorithm::None || f.digest == DigestAlgorithm::Xxh3);
+    FUZZ_CHECK(f.digest == DigestAlgorithm::None || f.digest == DigestAlgorithm::Xxh3 ||
+               f.digest == DigestAlgorithm::Xxh32);
     FUZZ_CHECK(f.name.size() + 56 == body.size());
     FUZZ_CHECK(std::memcmp(f.name.data(), body.data() + 56, f.name.size()) == 0);
     // chunk_count() must not wrap for any size the decoder lets through.
