@@ -54,14 +54,16 @@ const incoming = (name) => path.join(daemon.incoming, name);
 const partials = async () => (await readdir(daemon.incoming)).filter((n) => n.startsWith('.streamd-')).sort();
 const uniqueName = (base) => `${base}-${randomBytes(4).toString('hex')}.bin`;
 
-// What streamctl lists, from the daemon's own bus.
-async function streamctlList() {
-    const streamctl = process.env.STREAMCTL_BIN ?? path.join(sourceRoot, 'build', 'ctl', 'streamctl');
-    const { stdout } = await promisify(execFile)(streamctl, ['--user', 'list', '--json'], {
+// streamctl on the daemon's own bus; its standard output.
+async function streamctl(args) {
+    const binary = process.env.STREAMCTL_BIN ?? path.join(sourceRoot, 'build', 'ctl', 'streamctl');
+    const { stdout } = await promisify(execFile)(binary, ['--user', ...args], {
         env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: daemon.busAddress },
     });
-    return JSON.parse(stdout);
+    return stdout;
 }
+
+const streamctlList = async () => JSON.parse(await streamctl(['list', '--json']));
 
 // A failure message with the daemon's side of the story.
 const withLog = (body) => withDaemonLog(daemon, body);
@@ -119,6 +121,21 @@ describe('upload', () => {
         row = (await streamctlList()).find((t) => t.name === name);
         assert.equal(row.state, 'done');
         assert.equal(row.bytes_done, bytes.length);
+    }));
+
+    it('ends when streamctl cancels it, and leaves no partial file', () => withLog(async () => {
+        const s = await connect();
+        const name = uniqueName('canceled-by-streamctl');
+        const chunks = chunksOf(randomBytes(2 * chunkSize), chunkSize);
+        s.send({ type: 'start_upload', name, size: 2 * chunkSize, chunk_size: chunkSize, digest: 'xxh32' });
+        const ready = await s.expect('upload_ready', { name });
+        s.sendBinary(chunkMessage(ready.id, 0, chunks[0]));
+        await expectReceived(s, ready.id, [0]);
+        const row = (await streamctlList()).find((t) => t.name === name);
+        await streamctl(['cancel', String(row.id)]);
+        await s.expectError('canceled', { id: ready.id });
+        assert.deepEqual(await partials(), []);
+        assert.equal((await streamctlList()).find((t) => t.name === name).state, 'canceled');
     }));
 
     it('takes the id the client gives for a new upload', () => withLog(async () => {
