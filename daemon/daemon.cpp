@@ -96,10 +96,24 @@ int Daemon::run() {
             }
         });
     }
-    workers_[0]->run();
+    try {
+        workers_[0]->run();
+    } catch (const std::exception& e) {
+        // The other workers stop too, rather than keep the process alive without the
+        // worker that handles signals.
+        spdlog::critical("worker 0 stopped: {}", e.what());
+        exit_status_ = 1;
+        stop();
+    }
     threads.clear(); // joins
     spdlog::info("stopped");
-    return 0;
+    return exit_status_;
+}
+
+void Daemon::fail(const std::string& why) {
+    spdlog::error("{}; stopping", why);
+    exit_status_ = 1;
+    stop();
 }
 
 void Daemon::worker_started(Worker& w) {

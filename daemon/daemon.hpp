@@ -99,6 +99,9 @@ public:
     void worker_started(Worker& w);
     // Worker 0, about once a second.
     void tick(std::chrono::steady_clock::time_point now);
+    // Worker 0: the daemon cannot go on (its bus is gone); it stops as on SIGTERM and
+    // exits with status 1.
+    void fail(const std::string& why);
 
 private:
     void arm_accept(Worker& w);
@@ -142,6 +145,7 @@ private:
     std::unique_ptr<DbusService> dbus_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::atomic<bool> stopping_{false};
+    int exit_status_ = 0;
     // Its lookups report to worker 0, so it goes before the workers do.
     Resolver resolver_;
 };

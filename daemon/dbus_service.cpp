@@ -374,7 +374,16 @@ void DbusService::attach(Worker& w) {
 }
 
 void DbusService::process() {
-    while (bus_->processPendingRequest()) {
+    if (lost_) return;
+    try {
+        while (bus_->processPendingRequest()) {
+        }
+    } catch (const sdbus::Error& e) {
+        // Nobody could see or steer the daemon any more: it stops, and its service
+        // manager starts it again once the bus is back.
+        lost_ = true;
+        return daemon_.fail(
+            fmt::format("lost the connection to the {}: {}", bus_label_, e.getMessage()));
     }
     if (armed_events_ == 0) arm_poll();
 }
@@ -388,6 +397,7 @@ void DbusService::arm_poll() {
 }
 
 std::optional<DbusService::Clock::time_point> DbusService::deadline() const {
+    if (lost_) return std::nullopt;
     std::optional<Clock::time_point> d = next_tick_;
     auto pd = bus_->getEventLoopPollData();
     auto consider = [&](Clock::time_point t) {
@@ -400,6 +410,7 @@ std::optional<DbusService::Clock::time_point> DbusService::deadline() const {
 }
 
 void DbusService::after_wakeup() {
+    if (lost_) return;
     auto now = Clock::now();
     if (next_tick_ && now >= *next_tick_) tick();
     auto pd = bus_->getEventLoopPollData();
@@ -408,6 +419,7 @@ void DbusService::after_wakeup() {
 }
 
 void DbusService::publish() {
+    if (lost_) return;
     for (const auto& t : daemon_.registry().all()) {
         if (transfers_.contains(t->id())) continue;
         transfers_.emplace(t->id(), std::make_unique<TransferObject>(*bus_, t, *this));
@@ -420,6 +432,7 @@ void DbusService::publish() {
 }
 
 void DbusService::tick() {
+    if (lost_) return;
     auto now = Clock::now();
     auto dt = now - last_tick_;
     last_tick_ = now;

@@ -53,6 +53,7 @@ private:
 
     Daemon& daemon_;
     const char* bus_label_;
+    bool lost_ = false; // the bus connection broke; nothing more goes through it
     std::unique_ptr<sdbus::IConnection> bus_;
     std::unique_ptr<ManagerObject> manager_;
     std::unique_ptr<LogControlObject> log_control_;

@@ -1,4 +1,5 @@
-// What streamd says when it starts, or refuses to, and how its port treats strangers.
+// What streamd says when it starts, or refuses to, how its port treats strangers, and how
+// it ends when its bus does.
 
 #include "loopback_socket.hpp"
 #include "process.hpp"
@@ -153,6 +154,17 @@ TEST(DaemonPort, RefusesAnUnknownProtocolVersionAndKeepsServing) {
     auto r = run_streamctl(sender.bus_address(), {"send", file.string(), d.endpoint()});
     ASSERT_TRUE(r.status.success()) << r.describe() << d.log();
     EXPECT_EQ(fs::file_size(d.incoming() / "after.bin"), 100000u);
+}
+
+TEST(DaemonBus, LosingTheBusStopsTheDaemonWithItsReason) {
+    // A daemon nobody can see or steer any more stops, for its service manager to start
+    // again, rather than run on (or hang) without its bus.
+    StreamdInstance d;
+    d.stop_bus();
+    auto status = d.wait_exit(std::chrono::seconds(60));
+    ASSERT_TRUE(status.has_value()) << "still running without its bus\n" << d.log();
+    EXPECT_EQ(status->code, 1) << status->describe() << "\n" << d.log();
+    EXPECT_NE(d.log().find("lost the connection to the session bus"), std::string::npos) << d.log();
 }
 
 } // namespace

@@ -95,6 +95,10 @@ DbusBus::DbusBus(DbusBusOptions options) : dir_("streamd-it-bus") {
 }
 
 DbusBus::~DbusBus() {
+    stop();
+}
+
+void DbusBus::stop() {
     if (process_) process_->stop(SIGTERM, stop_grace);
 }
 

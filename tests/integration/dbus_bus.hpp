@@ -25,6 +25,8 @@ public:
     // The value for DBUS_SESSION_BUS_ADDRESS.
     const std::string& address() const { return address_; }
     std::string log() const { return process_ ? process_->stderr_text() : ""; }
+    // Ends the bus under its clients' feet, as a crashed or restarted dbus-daemon would.
+    void stop();
 
 private:
     fixtures::TempDir dir_;

@@ -145,4 +145,9 @@ ExitStatus StreamdInstance::stop() {
     return daemon_->stop(SIGTERM, stop_grace);
 }
 
+std::optional<ExitStatus> StreamdInstance::wait_exit(std::chrono::milliseconds timeout) {
+    if (!daemon_) return std::nullopt;
+    return daemon_->wait_for(timeout);
+}
+
 } // namespace streamd::it

@@ -86,6 +86,9 @@ public:
     bool running();
 
     ExitStatus stop();
+    // The daemon's exit status once it has ended on its own, or nullopt after `timeout`.
+    std::optional<ExitStatus> wait_exit(std::chrono::milliseconds timeout);
+    void stop_bus() { bus_.stop(); }
     // SIGKILL, as a crash would end it: nothing is cleaned up.
     void kill();
     // Starts it again after stop() or kill(), on the same port, folders and bus.
