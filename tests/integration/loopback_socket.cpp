@@ -1,6 +1,9 @@
 #include "loopback_socket.hpp"
 
+#include "wait_until.hpp"
+
 #include <cerrno>
+#include <poll.h>
 #include <sys/socket.h>
 #include <system_error>
 
@@ -50,6 +53,13 @@ LoopbackListener listen_loopback(int backlog, int type_flags, int receive_buffer
         throw_errno("getsockname");
     l.port = ntohs(address.sin_port);
     return l;
+}
+
+bool wait_readable(int fd) {
+    pollfd p{fd, POLLIN, 0};
+    int ready = ::poll(&p, 1, static_cast<int>(generous_deadline.count() * 1000));
+    if (ready < 0) throw std::system_error(errno, std::generic_category(), "poll");
+    return ready > 0;
 }
 
 } // namespace streamd::it

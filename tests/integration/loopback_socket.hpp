@@ -23,4 +23,8 @@ struct LoopbackListener {
 // before listen(), so that accepted sockets inherit it. Throws std::system_error.
 LoopbackListener listen_loopback(int backlog, int type_flags = 0, int receive_buffer = 0);
 
+// Whether `fd` turns readable (data or end of stream) within the generous deadline of
+// wait_until.hpp; throws std::system_error.
+bool wait_readable(int fd);
+
 } // namespace streamd::it

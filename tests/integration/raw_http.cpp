@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <poll.h>
 #include <stdexcept>
 #include <sys/socket.h>
 #include <system_error>
@@ -14,13 +13,6 @@
 namespace streamd::it {
 
 namespace {
-
-bool wait_readable(int fd) {
-    pollfd p{fd, POLLIN, 0};
-    int ready = ::poll(&p, 1, static_cast<int>(generous_deadline.count() * 1000));
-    if (ready < 0) throw std::system_error(errno, std::generic_category(), "poll");
-    return ready > 0;
-}
 
 bool same_ignoring_case(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {

@@ -4,23 +4,11 @@
 #include "wait_until.hpp"
 
 #include <cerrno>
-#include <poll.h>
 #include <stdexcept>
 #include <sys/socket.h>
 #include <system_error>
 
 namespace streamd::it {
-
-namespace {
-
-bool wait_readable(int fd) {
-    pollfd p{fd, POLLIN, 0};
-    int ready = ::poll(&p, 1, static_cast<int>(generous_deadline.count() * 1000));
-    if (ready < 0) throw std::system_error(errno, std::generic_category(), "poll");
-    return ready > 0;
-}
-
-} // namespace
 
 RawPeer::RawPeer(std::uint16_t port) : fd_(connect_loopback(port)) {}
 
