@@ -475,7 +475,7 @@ void WebSession::on_data_out(int res) {
         bin_.upload->transfer->release_chunk(bin_.chunk.index);
         bin_.claimed = false;
         bin_.answer.reset();
-        upload_failed(bin_.chunk.id, "io_error",
+        upload_failed(bin_.chunk.id, res == -ENOSPC || res == -EDQUOT ? "no_space" : "io_error",
                       std::string("cannot write the file: ") +
                           (res == 0 ? "no progress" : std::strerror(-res)));
     }
