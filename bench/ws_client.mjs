@@ -51,39 +51,14 @@ async function timed(body) {
   return { seconds: (performance.now() - t0) / 1000, cpu_seconds: cpuSeconds() - cpu0, ...result };
 }
 
-// What the client needs of a File where fs.openAsBlob is missing (Node 18, Debian's own):
-// its size and slices that read their bytes when asked.
-async function fileSlices(path) {
-  const handle = await fs.promises.open(path, 'r');
-  const { size } = await handle.stat();
-  const slice = (start, end) => ({
-    async arrayBuffer() {
-      const bytes = new Uint8Array(Math.max(0, Math.min(end, size) - start));
-      for (let at = 0; at < bytes.length;) {
-        const { bytesRead } = await handle.read(bytes, at, bytes.length - at, start + at);
-        if (bytesRead === 0) throw new Error(`${path} got shorter while it was read`);
-        at += bytesRead;
-      }
-      return bytes.buffer;
-    },
-  });
-  return { size, slice, close: () => handle.close() };
-}
-
-async function openFile(path) {
-  if (typeof fs.openAsBlob === 'function') return fs.openAsBlob(path);
-  return fileSlices(path);
-}
-
 async function upload(WebSocket, url, path, name, extra) {
   // Backed by the file and read a chunk at a time, as a browser reads a File, instead of
   // one Buffer as large as the file.
-  const blob = await openFile(path);
+  const blob = await fs.openAsBlob(path);
   const out = await timed(async () => {
     const r = await uploadFile(blob, { name, url, WebSocket, ...extra });
     return { bytes: r.size, digest: r.digest, stored_as: r.name };
   });
-  await blob.close?.();
   if (out.bytes !== blob.size) {
     throw new Error(`the daemon stored ${out.bytes} of ${blob.size} bytes`);
   }
@@ -134,7 +109,6 @@ try {
     result = {
       node: process.version,
       ws: require('ws/package.json').version,
-      file: typeof fs.openAsBlob === 'function' ? 'fs.openAsBlob' : 'FileHandle reads',
     };
   } else if (command === 'upload' && args.length >= 3) {
     result = await upload(WebSocket, args[0], args[1], args[2], options(args.slice(3)));

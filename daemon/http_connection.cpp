@@ -73,8 +73,6 @@ HttpConnection::HttpConnection(Worker& worker, UniqueFd fd, std::string peer, Ad
     std::copy_n(received.begin(), have_, in_.begin());
 }
 
-HttpConnection::~HttpConnection() = default;
-
 void HttpConnection::start() {
     parse_head();
 }

@@ -24,7 +24,6 @@ public:
     HttpConnection(Worker& worker, UniqueFd fd, std::string peer, Admission admission,
                    bool peer_on_loopback, Clock::time_point accepted_at,
                    std::span<const uint8_t> received);
-    ~HttpConnection() override;
 
     void start() override;
     void internal_error(const std::string& what) override;

@@ -511,14 +511,14 @@ void WebSession::end_binary() {
 // ---- downloads ----------------------------------------------------------------------
 
 void WebSession::on_request_download(const web::RequestDownload& m) {
-    web::Id id{};
-    random_bytes(id);
     if (downloads_.size() >= kMaxDownloads)
         return send_text(web::error(std::nullopt, "busy",
                                     "at most " + std::to_string(kMaxDownloads) +
                                         " downloads may be open on a connection"));
     auto file = open_received_file(worker_.daemon().storage().dir(), m.name);
     if (!file) return send_text(web::error(std::nullopt, "not_found", "no such file: " + m.name));
+    web::Id id{};
+    random_bytes(id);
     Download d;
     d.size = static_cast<uint64_t>(file->st.st_size);
     d.chunk_size = m.chunk_size;
