@@ -6,7 +6,9 @@
 #include "receive_stream.hpp"
 #include "send_stream.hpp"
 #include "service_notify.hpp"
+#include "service_status.hpp"
 #include "size_units.hpp"
+#include "transfer_log.hpp"
 #include "version.hpp"
 #include "worker.hpp"
 
@@ -60,9 +62,9 @@ UniqueFd take_signals() {
 Daemon::Daemon(Config config, std::filesystem::path config_path, BusKind bus)
     : config_(std::move(config)), config_path_(std::move(config_path)), started_at_(now_us()),
       storage_(config_.storage), state_(config_.storage.state),
-      listener_(open_listener(config_.listen)), limits_(config_.limits),
-      secret_key_(key_for(config_.auth)), web_enabled_(config_.web.enabled),
-      signal_fd_(take_signals()) {
+      listener_(open_listener(config_.listen)), watchdog_(watchdog_interval()),
+      limits_(config_.limits), secret_key_(key_for(config_.auth)),
+      web_enabled_(config_.web.enabled), signal_fd_(take_signals()) {
     // Refuse to start without io_uring, and learn once which data path it offers.
     try {
         IoRing probe(8);
@@ -129,11 +131,13 @@ void Daemon::worker_started(Worker& w) {
     arm_signals(w);
     dbus_->attach(w);
     pick_up_saved_transfers();
-    spdlog::info("streamd {} listening on {} with {} worker{}, receiving into {}", STREAMD_VERSION,
-                 listener_.address, workers_.size(), workers_.size() == 1 ? "" : "s",
-                 storage_.path().string());
+    spdlog::info("streamd {} listening on {}{} with {} worker{}, receiving into {}",
+                 STREAMD_VERSION, listener_.address,
+                 listener_.from_service_manager ? " (a socket from the service manager)" : "",
+                 workers_.size(), workers_.size() == 1 ? "" : "s", storage_.path().string());
     log_peer_policy(secret_key().get());
-    notify_service("READY=1\nSTATUS=listening on " + listener_.address);
+    service_status_ = service_status({}, listener_.address);
+    notify_service("READY=1\nSTATUS=" + service_status_);
 }
 
 void Daemon::arm_accept(Worker& w) {
@@ -281,7 +285,7 @@ void Daemon::enqueue(const std::shared_ptr<OutgoingTransfer>& t) {
     });
     registry_.add(t);
     queue_.push(t);
-    spdlog::info("transfer {}: {} ({}) queued for {}", t->id(), t->name(),
+    log_transfer(spdlog::level::info, *t, "{} ({}) queued for {}", t->name(),
                  proto::format_size(t->size()), t->peer());
     start_waiting();
 }
@@ -318,7 +322,7 @@ void Daemon::pick_up_saved_transfers() {
                                                     saved.offer, std::move(destination));
         // It may have run before the stop; a lost connection is worth another attempt.
         t->set_accepted_once();
-        spdlog::info("transfer {}: picked up {} for {} from {}", t->id(), saved.path, t->peer(),
+        log_transfer(spdlog::level::info, *t, "picked up {} for {} from {}", saved.path, t->peer(),
                      state_.path().string());
         enqueue(t);
     }
@@ -327,7 +331,7 @@ void Daemon::pick_up_saved_transfers() {
 void Daemon::start_waiting() {
     for (auto& t : queue_.take_startable(config_.transfer.max_active)) {
         t->advance(TransferState::Connecting);
-        spdlog::info("transfer {}: sending {} to {} over {} stream{}", t->id(), t->name(),
+        log_transfer(spdlog::level::info, *t, "sending {} to {} over {} stream{}", t->name(),
                      t->peer(), t->streams(), t->streams() == 1 ? "" : "s");
         resolver_.resolve(t->destination(),
                           [this, t](std::vector<PeerAddress> addresses, std::string error) {
@@ -336,8 +340,8 @@ void Daemon::start_waiting() {
                                   if (t->finished())
                                       return t->release_source(); // canceled meanwhile
                                   if (!error.empty()) {
-                                      spdlog::warn("transfer {}: {}", t->id(), error);
-                                      t->fail(std::move(error));
+                                      t->fail(error);
+                                      log_transfer(spdlog::level::warn, *t, "{}", error);
                                       return t->release_source();
                                   }
                                   t->set_addresses(std::move(addresses));
@@ -356,7 +360,7 @@ CancelOutcome Daemon::cancel(uint32_t id, const std::string& reason) {
     auto t = registry_.get(id);
     if (!t) return CancelOutcome::NoSuchTransfer;
     if (!t->cancel(reason)) return CancelOutcome::AlreadyFinished;
-    spdlog::info("transfer {}: {} {}", id, t->name(), reason);
+    log_transfer(spdlog::level::info, *t, "{} {}", t->name(), reason);
     close_transfer(id);
     if (t->direction() == Direction::In) {
         auto in = std::static_pointer_cast<IncomingTransfer>(t);
@@ -387,7 +391,9 @@ std::vector<std::string> Daemon::reload() {
     std::shared_ptr<const SecretKey> key = key_for(fresh.auth);
 
     std::vector<std::string> kept;
-    if (fresh.listen.address != config_.listen.address || fresh.listen.port != config_.listen.port)
+    // A socket from the service manager does not depend on [listen] at all.
+    if (!listener_.from_service_manager && (fresh.listen.address != config_.listen.address ||
+                                            fresh.listen.port != config_.listen.port))
         kept.push_back("[listen]");
     if (fresh.storage.incoming != config_.storage.incoming) kept.push_back("[storage] incoming");
     if (fresh.storage.state != config_.storage.state) kept.push_back("[storage] state");
@@ -455,16 +461,16 @@ void Daemon::schedule_reconnect(const std::shared_ptr<OutgoingTransfer>& t) {
         if (most > 0)
             reason += " (gave up after " + std::to_string(most) + " more attempt" +
                       (most == 1 ? "" : "s") + ")";
-        spdlog::warn("transfer {}: sending {} to {} failed: {}", t->id(), t->name(), t->peer(),
+        t->fail(reason);
+        log_transfer(spdlog::level::warn, *t, "sending {} to {} failed: {}", t->name(), t->peer(),
                      reason);
-        t->fail(std::move(reason));
         return t->release_source();
     }
     uint64_t delay = config_.transfer.reconnect_delay;
     for (unsigned i = 1; i < attempts && delay < kMaxReconnectDelay; ++i)
         delay *= 2;
     delay = std::min(delay, kMaxReconnectDelay);
-    spdlog::info("transfer {}: connecting again in {} s (attempt {} of {})", t->id(), delay,
+    log_transfer(spdlog::level::info, *t, "connecting again in {} s (attempt {} of {})", delay,
                  attempts, most);
     reconnects_.push_back({t, std::chrono::steady_clock::now() + std::chrono::seconds(delay)});
 }
@@ -489,6 +495,33 @@ void Daemon::tick(std::chrono::steady_clock::time_point now) {
         r.transfer->next_attempt();
         start_streams(r.transfer, 0, 1);
     }
+    tell_service_manager(now);
+}
+
+void Daemon::tell_service_manager(std::chrono::steady_clock::time_point now) {
+    const Totals totals = registry_.totals();
+    const auto [rate_in, rate_out] = dbus_->rates();
+    std::string message;
+    if (std::string status = service_status(
+            {totals.active_in, totals.active_out, rate_in, rate_out}, listener_.address);
+        status != service_status_) {
+        service_status_ = std::move(status);
+        message = "STATUS=" + service_status_;
+    }
+    // A worker stuck for a whole interval stops the pings, and systemd restarts the daemon.
+    auto loops_turn = [&] {
+        return std::all_of(workers_.begin(), workers_.end(),
+                           [&](const auto& w) { return now - w->swept_at() < *watchdog_; });
+    };
+    if (watchdog_ && now >= next_watchdog_ && loops_turn()) {
+        message += message.empty() ? "WATCHDOG=1" : "\nWATCHDOG=1";
+        // Half the interval, as sd_watchdog_enabled(3) advises, less one sweep so that a
+        // ping due between two sweeps goes at the earlier one.
+        next_watchdog_ = now + std::max<std::chrono::steady_clock::duration>(
+                                   *watchdog_ / 2 - std::chrono::seconds(1),
+                                   std::chrono::steady_clock::duration::zero());
+    }
+    if (!message.empty()) notify_service(message);
 }
 
 void Daemon::transfer_added() {
@@ -512,8 +545,8 @@ std::shared_ptr<IncomingTransfer> Daemon::accept_offer(const proto::Offer& offer
     if (!registry_.add_incoming(offer.id, t))
         throw Refusal{proto::ErrorCode::BadFrame, "transfer id is already in use"};
     transfer_added();
-    spdlog::info("transfer {}: receiving {} ({}) from {} over {} stream{}{}", t->id(), offer.name,
-                 proto::format_size(offer.size), peer, offer.stream_count,
+    log_transfer(spdlog::level::info, *t, "receiving {} ({}) from {} over {} stream{}{}",
+                 offer.name, proto::format_size(offer.size), peer, offer.stream_count,
                  offer.stream_count == 1 ? "" : "s",
                  t->origin().empty()
                      ? std::string()

@@ -116,6 +116,8 @@ private:
     void enqueue(const std::shared_ptr<OutgoingTransfer>& t);
     // Queues again what the state folder says was unfinished at the last stop.
     void pick_up_saved_transfers();
+    // STATUS= when it changed, and WATCHDOG=1 when due and every worker's loop still turns.
+    void tell_service_manager(std::chrono::steady_clock::time_point now);
 
     Config config_;
     const std::filesystem::path config_path_;
@@ -131,6 +133,9 @@ private:
     };
     std::vector<Reconnect> reconnects_;                   // control thread only
     std::chrono::steady_clock::time_point next_expiry_{}; // control thread only
+    const std::optional<std::chrono::microseconds> watchdog_;
+    std::chrono::steady_clock::time_point next_watchdog_{}; // control thread only
+    std::string service_status_;                            // control thread only
     bool use_splice_ = false;
     std::atomic<bool> copy_logged_{false};
     mutable std::mutex limits_mutex_; // guards the three below

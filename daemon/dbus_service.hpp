@@ -30,6 +30,8 @@ public:
     void attach(Worker& w);
     // Exports transfers that are not on the bus yet and makes sure progress is announced.
     void publish();
+    // Bytes per second in and out, summed over the transfers' Rate properties.
+    std::pair<uint64_t, uint64_t> rates() const;
 
 private:
     class ManagerObject;
@@ -41,7 +43,6 @@ private:
     // do `what` ("send files"); returns who they are.
     std::string authorize(const sdbus::Message* call, const char* what) const;
     void cancel(uint32_t id, const sdbus::Message* call);
-    std::pair<uint64_t, uint64_t> rates() const; // in, out
 
     void arm_poll();
     void process();

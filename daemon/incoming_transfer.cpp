@@ -4,6 +4,7 @@
 #include "mapped_region.hpp"
 #include "partial_file.hpp"
 #include "size_units.hpp"
+#include "transfer_log.hpp"
 
 #include <spdlog/spdlog.h>
 #include <system_error>
@@ -87,8 +88,8 @@ bool IncomingTransfer::claim_chunk(uint64_t index) {
 void IncomingTransfer::complete_chunk(uint64_t index, uint64_t digest, uint64_t length) {
     digests_[index] = digest;
     if (!journal_->record({index, digest}) && !journal_failed_.exchange(true))
-        spdlog::warn("transfer {}: cannot write the journal of {}; a resume will send more again",
-                     id(), name());
+        log_transfer(spdlog::level::warn, *this,
+                     "cannot write the journal of {}; a resume will send more again", name());
     chunk_state_[index].store(Written, std::memory_order_relaxed);
     add_bytes(length);
     // Release: a stream that sees the final count also sees every digest.
@@ -123,8 +124,9 @@ void IncomingTransfer::let_go() {
         storage_.discard(Storage::journal_name(offer_.id));
         return;
     }
-    spdlog::info("transfer {}: partial file of {} kept for a resume ({} of {} chunks)", id(),
-                 name(), chunks_done_.load(std::memory_order_relaxed), offer_.chunk_count());
+    log_transfer(spdlog::level::info, *this,
+                 "partial file of {} kept for a resume ({} of {} chunks)", name(),
+                 chunks_done_.load(std::memory_order_relaxed), offer_.chunk_count());
 }
 
 void IncomingTransfer::discard() {

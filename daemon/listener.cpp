@@ -5,9 +5,13 @@
 #include <arpa/inet.h>
 #include <cerrno>
 #include <chrono>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <optional>
+#include <stdexcept>
 #include <sys/socket.h>
 #include <system_error>
+#include <systemd/sd-daemon.h>
 #include <thread>
 
 namespace streamd {
@@ -15,9 +19,41 @@ namespace streamd {
 namespace {
 constexpr int kBindTries = 50;
 constexpr std::chrono::milliseconds kBindPause{100};
+
+Listener bound_address(UniqueFd fd) {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len);
+    return {std::move(fd), format_address(reinterpret_cast<sockaddr*>(&addr))};
+}
+
+// Socket activation: systemd (or systemd-socket-activate) listened for us and passes the
+// socket as descriptor 3. sd_listen_fds() also unsets LISTEN_FDS, which is meant for this
+// process alone.
+std::optional<Listener> passed_listener() {
+    int n = ::sd_listen_fds(1);
+    if (n < 0)
+        throw std::system_error(-n, std::generic_category(),
+                                "cannot take the sockets passed by "
+                                "the service manager");
+    if (n == 0) return std::nullopt;
+    if (n > 1)
+        throw std::runtime_error("the service manager passed " + std::to_string(n) +
+                                 " sockets; streamd listens on one (a single ListenStream=)");
+    const int fd = SD_LISTEN_FDS_START;
+    if (::sd_is_socket_inet(fd, 0, SOCK_STREAM, 1, 0) <= 0)
+        throw std::runtime_error("the socket passed by the service manager is not a listening "
+                                 "TCP socket (ListenStream= takes a port or ADDRESS:PORT)");
+    ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    Listener l = bound_address(UniqueFd(fd));
+    l.from_service_manager = true;
+    return l;
+}
+
 } // namespace
 
 Listener open_listener(const Config::Listen& config) {
+    if (auto passed = passed_listener()) return std::move(*passed);
     std::string host = config.address == "localhost" ? "127.0.0.1" : config.address;
     std::string where = Destination{host, config.port}.to_string();
     sockaddr_storage addr{};
@@ -54,9 +90,7 @@ Listener open_listener(const Config::Listen& config) {
         std::this_thread::sleep_for(kBindPause);
     }
     if (::listen(fd.get(), SOMAXCONN) != 0) throw fail("listen on");
-    len = sizeof addr;
-    ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len);
-    return {std::move(fd), format_address(reinterpret_cast<sockaddr*>(&addr))};
+    return bound_address(std::move(fd));
 }
 
 } // namespace streamd

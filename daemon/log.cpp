@@ -10,41 +10,63 @@
 #include <spdlog/spdlog.h>
 #include <stdexcept>
 #include <sys/stat.h>
+#include <sys/uio.h>
+#include <systemd/sd-journal.h>
+#include <unistd.h>
 
 namespace streamd {
 
 namespace {
 
-// Under systemd, stderr is a journal stream: a "<N>" prefix sets each line's priority
-// and the journal adds its own timestamp.
-class JournalStreamSink : public spdlog::sinks::base_sink<std::mutex> {
+thread_local const std::vector<std::string>* current_fields = nullptr;
+
+int syslog_priority(spdlog::level::level_enum level) {
+    switch (level) {
+    case spdlog::level::trace:
+    case spdlog::level::debug:
+        return 7;
+    case spdlog::level::warn:
+        return 4;
+    case spdlog::level::err:
+        return 3;
+    case spdlog::level::critical:
+        return 2;
+    default:
+        return 6;
+    }
+}
+
+// Under systemd each message goes to the journal natively, with its priority and the fields
+// of the JournalFields in force. If that fails, stderr is still a journal stream: a "<N>"
+// prefix there sets the line's priority and the journal adds its own timestamp.
+class JournalSink : public spdlog::sinks::base_sink<std::mutex> {
+public:
+    // sd_journal_sendv() drops messages silently where no journald listens (a unit whose
+    // stderr a test reads, a container without journald), so look for it once.
+    JournalSink() : native_(::access(kJournalSocket, W_OK) == 0) {}
+
 protected:
     void sink_it_(const spdlog::details::log_msg& msg) override {
-        int priority = 6;
-        switch (msg.level) {
-        case spdlog::level::trace:
-        case spdlog::level::debug:
-            priority = 7;
-            break;
-        case spdlog::level::info:
-            priority = 6;
-            break;
-        case spdlog::level::warn:
-            priority = 4;
-            break;
-        case spdlog::level::err:
-            priority = 3;
-            break;
-        case spdlog::level::critical:
-            priority = 2;
-            break;
-        default:
-            break;
-        }
+        const int priority = syslog_priority(msg.level);
+        std::string message = "MESSAGE=";
+        message.append(msg.payload.data(), msg.payload.size());
+        std::string priority_field = "PRIORITY=" + std::to_string(priority);
+        std::vector<iovec> fields{iov(message), iov(priority_field), iov(kIdentifier)};
+        if (current_fields)
+            for (const std::string& f : *current_fields)
+                fields.push_back(iov(f));
+        if (native_ && ::sd_journal_sendv(fields.data(), static_cast<int>(fields.size())) == 0)
+            return;
         std::fprintf(stderr, "<%d>%.*s\n", priority, static_cast<int>(msg.payload.size()),
                      msg.payload.data());
     }
     void flush_() override { std::fflush(stderr); }
+
+private:
+    static constexpr const char* kJournalSocket = "/run/systemd/journal/socket";
+    const bool native_;
+    static constexpr std::string_view kIdentifier = "SYSLOG_IDENTIFIER=streamd";
+    static iovec iov(std::string_view s) { return {const_cast<char*>(s.data()), s.size()}; }
 };
 
 // JOURNAL_STREAM holds "device:inode" of the journal stream; only trust it when it
@@ -115,10 +137,19 @@ void set_log_target(std::string_view name) {
     apply();
 }
 
+JournalFields::JournalFields(std::vector<std::string> fields)
+    : fields_(std::move(fields)), outer_(current_fields) {
+    current_fields = &fields_;
+}
+
+JournalFields::~JournalFields() {
+    current_fields = outer_;
+}
+
 void setup_logging(bool verbose) {
     std::shared_ptr<spdlog::logger> logger;
     if (stderr_is_journal()) {
-        logger = std::make_shared<spdlog::logger>("streamd", std::make_shared<JournalStreamSink>());
+        logger = std::make_shared<spdlog::logger>("streamd", std::make_shared<JournalSink>());
     } else {
         logger = spdlog::stderr_color_mt("streamd");
         logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");

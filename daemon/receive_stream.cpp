@@ -5,6 +5,7 @@
 #include "http_connection.hpp"
 #include "random_bytes.hpp"
 #include "size_units.hpp"
+#include "transfer_log.hpp"
 #include "worker.hpp"
 
 #include <cctype>
@@ -49,7 +50,7 @@ ReceiveStream::~ReceiveStream() {
     worker_.pipes().release(std::move(tee_pipe_));
     if (transfer_ && transfer_->detach_stream()) {
         worker_.daemon().registry().forget_incoming(transfer_->offer().id);
-        spdlog::warn("transfer {}: receiving {} from {} failed: {}", transfer_->id(),
+        log_transfer(spdlog::level::warn, *transfer_, "receiving {} from {} failed: {}",
                      transfer_->name(), peer_, transfer_->error());
     }
 }
@@ -226,7 +227,7 @@ void ReceiveStream::on_cancel(std::span<const uint8_t> body) {
     if (auto t = daemon.registry().find_incoming(id)) {
         daemon.registry().forget_incoming(id);
         if (t->cancel("canceled at the sender")) {
-            spdlog::info("transfer {}: receiving {} from {} canceled at the sender", t->id(),
+            log_transfer(spdlog::level::info, *t, "receiving {} from {} canceled at the sender",
                          t->name(), peer_);
             daemon.close_transfer(t->id());
         }
@@ -283,7 +284,7 @@ void ReceiveStream::on_finish(std::span<const uint8_t> body) {
     std::string stored = transfer_->commit(finish.digest);
     transfer_->succeed(stored);
     worker_.daemon().registry().forget_incoming(transfer_->offer().id);
-    spdlog::info("transfer {}: received {} ({}) from {}, stored as {}", transfer_->id(),
+    log_transfer(spdlog::level::info, *transfer_, "received {} ({}) from {}, stored as {}",
                  transfer_->name(), proto::format_size(transfer_->size()), peer_, stored);
     send_frame(proto::Done{stored});
     read_exact(Reading::Header, proto::kHeaderSize);
@@ -386,7 +387,7 @@ void ReceiveStream::on_data_out(int res) {
     }
     if (res <= 0) {
         std::string why = res == 0 ? "short write" : std::strerror(-res);
-        spdlog::error("transfer {}: cannot write {}: {}", transfer_->id(), transfer_->name(), why);
+        log_transfer(spdlog::level::err, *transfer_, "cannot write {}: {}", transfer_->name(), why);
         return refuse(proto::ErrorCode::IoError, "cannot write the file: " + why);
     }
     write_at_ += static_cast<uint64_t>(res);
@@ -438,8 +439,8 @@ void ReceiveStream::chunk_arrived() {
     if (ok) {
         transfer_->complete_chunk(index, chunk_.digest, chunk_.length);
     } else {
-        spdlog::warn("transfer {}: chunk at offset {} failed verification, asking again",
-                     transfer_->id(), chunk_.offset);
+        log_transfer(spdlog::level::warn, *transfer_,
+                     "chunk at offset {} failed verification, asking again", chunk_.offset);
         transfer_->release_chunk(index);
     }
     send_frame(
@@ -467,7 +468,7 @@ void ReceiveStream::refuse(proto::ErrorCode code, std::string message) {
     // A sender that breaks the protocol does not get its leftovers kept for a resume.
     if (transfer_ && code == proto::ErrorCode::BadFrame) transfer_->discard();
     if (transfer_ && transfer_->fail(message)) {
-        spdlog::warn("transfer {}: receiving {} from {} failed: {}", transfer_->id(),
+        log_transfer(spdlog::level::warn, *transfer_, "receiving {} from {} failed: {}",
                      transfer_->name(), peer_, message);
         worker_.daemon().registry().forget_incoming(transfer_->offer().id);
         worker_.daemon().close_transfer(transfer_->id());
@@ -510,7 +511,7 @@ void ReceiveStream::check_time(Clock::time_point now, const Config::Limits& limi
 
 void ReceiveStream::abandon(const std::string& reason) {
     if (transfer_ && !transfer_->finished() && transfer_->fail(reason)) {
-        spdlog::warn("transfer {}: receiving {} from {} failed: {}", transfer_->id(),
+        log_transfer(spdlog::level::warn, *transfer_, "receiving {} from {} failed: {}",
                      transfer_->name(), peer_, reason);
         worker_.daemon().registry().forget_incoming(transfer_->offer().id);
         worker_.daemon().close_transfer(transfer_->id());

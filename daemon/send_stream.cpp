@@ -5,6 +5,7 @@
 #include "digest.hpp"
 #include "mapped_region.hpp"
 #include "size_units.hpp"
+#include "transfer_log.hpp"
 #include "worker.hpp"
 
 #include <cerrno>
@@ -215,7 +216,7 @@ void SendStream::finish() {
 void SendStream::on_done(std::span<const uint8_t> body) {
     auto done = proto::decode_done(body);
     transfer_->succeed(done.name);
-    spdlog::info("transfer {}: sent {} ({}) to {}, stored as {}", transfer_->id(),
+    log_transfer(spdlog::level::info, *transfer_, "sent {} ({}) to {}, stored as {}",
                  transfer_->name(), proto::format_size(transfer_->size()), transfer_->peer(),
                  done.name);
     worker_.daemon().close_transfer(transfer_->id());
@@ -415,7 +416,7 @@ void SendStream::lost(std::string reason) {
     // that fails is a mistake (wrong host, no daemon there) to report at once.
     if (!transfer_->accepted_once()) return fail(std::move(reason));
     if (transfer_->lose(reason)) {
-        spdlog::warn("transfer {}: {}; trying again", transfer_->id(), reason);
+        log_transfer(spdlog::level::warn, *transfer_, "{}; trying again", reason);
         worker_.daemon().close_transfer(transfer_->id());
     }
     cancel();
@@ -424,8 +425,8 @@ void SendStream::lost(std::string reason) {
 void SendStream::fail(std::string reason) {
     if (notice_) return close();
     if (transfer_->fail(reason)) {
-        spdlog::warn("transfer {}: sending {} to {} failed: {}", transfer_->id(), transfer_->name(),
-                     transfer_->peer(), reason);
+        log_transfer(spdlog::level::warn, *transfer_, "sending {} to {} failed: {}",
+                     transfer_->name(), transfer_->peer(), reason);
         worker_.daemon().close_transfer(transfer_->id());
     }
     close();

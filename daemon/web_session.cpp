@@ -6,6 +6,7 @@
 #include "random_bytes.hpp"
 #include "received_files.hpp"
 #include "size_units.hpp"
+#include "transfer_log.hpp"
 #include "worker.hpp"
 
 #include <algorithm>
@@ -68,7 +69,7 @@ WebSession::~WebSession() {
     for (auto& [id, upload] : uploads_) {
         if (upload.transfer->detach_stream()) {
             worker_.daemon().registry().forget_incoming(id);
-            spdlog::warn("transfer {}: receiving {} from {} failed: {}", upload.transfer->id(),
+            log_transfer(spdlog::level::warn, *upload.transfer, "receiving {} from {} failed: {}",
                          upload.transfer->name(), peer_, upload.transfer->error());
         }
     }
@@ -338,7 +339,7 @@ void WebSession::on_finish_upload(const web::FinishUpload& m) {
     try {
         std::string stored = t->commit(m.digest.value_or(proto::FileDigest{}));
         t->succeed(stored);
-        spdlog::info("transfer {}: received {} ({}) from {}, stored as {}", t->id(), t->name(),
+        log_transfer(spdlog::level::info, *t, "received {} ({}) from {}, stored as {}", t->name(),
                      proto::format_size(t->size()), peer_, stored);
         forget_upload(m.id);
         std::optional<proto::FileDigest> digest;
@@ -355,7 +356,7 @@ void WebSession::on_cancel_upload(const web::CancelUpload& m) {
         return send_text(web::error(m.id, "unknown_id", "no such upload on this connection"));
     auto t = it->second.transfer;
     if (t->cancel("canceled in the browser")) {
-        spdlog::info("transfer {}: receiving {} from {} canceled in the browser", t->id(),
+        log_transfer(spdlog::level::info, *t, "receiving {} from {} canceled in the browser",
                      t->name(), peer_);
         worker_.daemon().close_transfer(t->id());
     }
@@ -369,8 +370,8 @@ void WebSession::upload_failed(const web::Id& id, std::string_view code, const s
     if (it != uploads_.end()) {
         auto t = it->second.transfer;
         if (t->fail(why)) {
-            spdlog::warn("transfer {}: receiving {} from {} failed: {}", t->id(), t->name(), peer_,
-                         why);
+            log_transfer(spdlog::level::warn, *t, "receiving {} from {} failed: {}", t->name(),
+                         peer_, why);
             worker_.daemon().close_transfer(t->id());
         }
         forget_upload(id);
@@ -499,7 +500,7 @@ void WebSession::end_binary() {
     const uint32_t digest = verify ? bin_.hasher.digest() : 0;
     bin_.claimed = false;
     if (verify && digest != bin_.chunk.digest) {
-        spdlog::warn("transfer {}: chunk {} from {} failed verification, asking again", t.id(),
+        log_transfer(spdlog::level::warn, t, "chunk {} from {} failed verification, asking again",
                      bin_.chunk.index, peer_);
         t.release_chunk(bin_.chunk.index);
         return send_text(web::chunk_rejected(bin_.chunk.id, bin_.chunk.index, "digest mismatch"));

@@ -87,6 +87,7 @@ void Worker::arm_sweep() {
 }
 
 void Worker::sweep() {
+    swept_at_.store(now_.time_since_epoch().count(), std::memory_order_relaxed);
     const Config::Limits limits = daemon_.limits();
     for (auto& c : slots_) {
         if (!c || c->closing_) continue;

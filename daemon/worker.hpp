@@ -7,6 +7,7 @@
 #include "splice_pipe.hpp"
 #include "unique_fd.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -40,6 +41,11 @@ public:
 
     unsigned index() const { return index_; }
     Daemon& daemon() { return daemon_; }
+    // When this worker's loop last ran its once-a-second sweep; read by worker 0 to tell
+    // the service manager's watchdog that every loop still turns.
+    Clock::time_point swept_at() const {
+        return Clock::time_point(Clock::duration(swept_at_.load(std::memory_order_relaxed)));
+    }
     IoRing& ring() { return *ring_; }
     SplicePipePool& pipes() { return pipes_; }
     // Room for reading file data back to hash it; one thread uses it at a time.
@@ -86,6 +92,7 @@ private:
     uint64_t ignore_tag_ = 0; // for completions nobody needs, such as cancellations
     uint64_t sweep_tag_ = 0;
     __kernel_timespec sweep_interval_{1, 0};
+    std::atomic<Clock::rep> swept_at_{Clock::now().time_since_epoch().count()};
     // Read once per batch of completions: cheaper than once per completion, and fine
     // for timeouts counted in seconds.
     Clock::time_point now_ = Clock::now();

@@ -84,9 +84,7 @@ std::uint16_t NotifySocket::wait_until_listening(Process& daemon,
         ssize_t n = ::recv(fd_.get(), buffer.data(), buffer.size(), MSG_DONTWAIT);
         if (n >= 0) {
             std::string_view datagram(buffer.data(), static_cast<size_t>(n));
-            received_.append(datagram);
-            if (received_.empty() || received_.back() != '\n') received_ += '\n';
-            received_ += "--\n";
+            record(datagram);
             Readiness readiness = parse_datagram(datagram);
             if (!readiness.ready) continue;
             if (!readiness.port)
@@ -108,6 +106,31 @@ std::uint16_t NotifySocket::wait_until_listening(Process& daemon,
                                           : static_cast<int>(std::min<long>(left.count(), 50));
         ::poll(fds.data(), daemon.pidfd() >= 0 ? 2 : 1, wait_ms);
     }
+}
+
+std::optional<std::string> NotifySocket::next(std::chrono::milliseconds timeout) {
+    pollfd pfd{fd_.get(), POLLIN, 0};
+    int ready = ::poll(&pfd, 1, static_cast<int>(timeout.count()));
+    if (ready < 0) throw std::system_error(errno, std::generic_category(), "poll notify socket");
+    if (ready == 0) return std::nullopt;
+    std::vector<char> buffer(65536);
+    ssize_t n = ::recv(fd_.get(), buffer.data(), buffer.size(), 0);
+    if (n < 0) throw std::system_error(errno, std::generic_category(), "recv on notify socket");
+    std::string datagram(buffer.data(), static_cast<size_t>(n));
+    record(datagram);
+    return datagram;
+}
+
+const std::string& NotifySocket::received() {
+    while (next(std::chrono::milliseconds(0))) {
+    }
+    return received_;
+}
+
+void NotifySocket::record(std::string_view datagram) {
+    received_.append(datagram);
+    if (received_.empty() || received_.back() != '\n') received_ += '\n';
+    received_ += "--\n";
 }
 
 } // namespace streamd::it

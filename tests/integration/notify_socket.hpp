@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace streamd::it {
@@ -26,10 +27,15 @@ public:
     // exits first, the wait times out, or the datagram lacks the port.
     std::uint16_t wait_until_listening(Process& daemon, std::chrono::milliseconds timeout);
 
-    // Every datagram received so far, for failure messages.
-    const std::string& received() const { return received_; }
+    // The next datagram ("READY=1\nSTATUS=..."), or nullopt if none comes within `timeout`.
+    std::optional<std::string> next(std::chrono::milliseconds timeout);
+
+    // Every datagram sent so far, also those not yet read by next().
+    const std::string& received();
 
 private:
+    void record(std::string_view datagram);
+
     std::filesystem::path path_;
     UniqueFd fd_;
     std::string received_;

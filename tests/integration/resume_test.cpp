@@ -192,6 +192,55 @@ TEST_F(Resume, SenderKilledAndRestartedPicksItsQueueUp) {
     }
 }
 
+// systemctl stop: SIGTERM pauses what runs, so that it resumes after the start.
+TEST_F(Resume, ReceiverStoppedBySigtermResumesAfterItsStart) {
+    const std::uint64_t budget = 2 * MiB;
+    const std::string name = "receiver-stopped.bin";
+    const std::uint64_t before = to_receiver();
+    pair_.relay.hold_after(budget);
+    ASSERT_NE(send(name, 51), 0u);
+    wait_stopped_in_the_middle(name, budget);
+    ASSERT_FALSE(HasFailure());
+    ExitStatus stopped = pair_.receiver.stop();
+    EXPECT_TRUE(stopped.success()) << stopped.describe() << pair_.logs();
+    EXPECT_NE(pair_.receiver.notifications().received().find("STOPPING=1"), std::string::npos);
+    EXPECT_EQ(partials().size(), 2u) << ::testing::PrintToString(partials());
+    wait_path_closed();
+    pair_.relay.release();
+    pair_.receiver.restart();
+    wait_sent(name);
+    expect_arrived_whole(name);
+    EXPECT_LE(to_receiver() - before, file_size + resend_bound) << pair_.logs();
+}
+
+TEST_F(Resume, SenderStoppedBySigtermGoesOnAfterItsStart) {
+    const std::uint64_t budget = 2 * MiB;
+    const std::string name = "sender-stopped.bin";
+    pair_.relay.hold_after(budget);
+    ASSERT_NE(send(name, 52), 0u);
+    wait_stopped_in_the_middle(name, budget);
+    ASSERT_FALSE(HasFailure());
+    ExitStatus stopped = pair_.sender.stop();
+    EXPECT_TRUE(stopped.success()) << stopped.describe() << pair_.logs();
+    pair_.relay.release();
+    // The receiver sees its streams end without a CANCEL: it keeps the partial file.
+    std::uint64_t kept = 0;
+    ASSERT_TRUE(wait_until([&] {
+        for (const auto& row : pair_.receiver_bus.list_transfers())
+            if (row.name == name && row.state == "failed") {
+                kept = row.bytes_done;
+                return true;
+            }
+        return false;
+    })) << pair_.logs();
+    EXPECT_EQ(partials().size(), 2u) << ::testing::PrintToString(partials());
+    const std::uint64_t before_start = to_receiver();
+    pair_.sender.restart();
+    wait_sent(name);
+    expect_arrived_whole(name);
+    EXPECT_LE(to_receiver() - before_start, file_size - kept + 64 * KiB) << pair_.logs();
+}
+
 class StalledPeer : public Resume {
 protected:
     StalledPeer()

@@ -1,12 +1,18 @@
 #include "streamd_instance.hpp"
 
+#include "loopback_socket.hpp"
 #include "tool_paths.hpp"
+#include "unused_port.hpp"
+#include "wait_until.hpp"
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
+#include <netinet/in.h>
 #include <sstream>
 #include <stdexcept>
+#include <sys/socket.h>
 #include <system_error>
 
 namespace streamd::it {
@@ -82,13 +88,41 @@ StreamdInstance::StreamdInstance(const std::filesystem::path& binary, StreamdOpt
 
 void StreamdInstance::spawn() {
     SpawnOptions spawn;
+    spawn.env = options_.environment;
+    spawn.env["DBUS_SESSION_BUS_ADDRESS"] = bus_.address();
+    spawn.env["NOTIFY_SOCKET"] = notify_.path().string();
     spawn.argv = options_.command_prefix;
+    if (options_.socket_activated) {
+        // A restart listens where the first start did, so that peers find it again.
+        if (port_ == 0) port_ = unused_port();
+        spawn.argv.insert(spawn.argv.end(), {"systemd-socket-activate", "-l",
+                                             address_ + ":" + std::to_string(port_)});
+        // It hands on no other variables than those it is told to.
+        for (const auto& [name, value] : spawn.env)
+            spawn.argv.insert(spawn.argv.end(), {"-E", name + "=" + value});
+        for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
+            if (const char* value = std::getenv(name))
+                spawn.argv.insert(spawn.argv.end(), {"-E", std::string(name) + "=" + value});
+    }
     spawn.argv.insert(spawn.argv.end(),
                       {binary_.string(), "--user", "--config", config_path_.string()});
-    spawn.env = {{"DBUS_SESSION_BUS_ADDRESS", bus_.address()},
-                 {"NOTIFY_SOCKET", notify_.path().string()}};
     daemon_.emplace(spawn);
+    if (options_.socket_activated) knock(port_);
     port_ = notify_.wait_until_listening(*daemon_, options_.ready_timeout);
+}
+
+void StreamdInstance::knock(std::uint16_t port) {
+    // systemd-socket-activate starts the daemon at the first connection; it listens once it
+    // has started, which this process cannot see otherwise.
+    bool connected = wait_until([&] {
+        if (daemon_->try_wait()) return true;
+        UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        sockaddr_in to = loopback_address(port);
+        return ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&to), sizeof to) == 0;
+    });
+    if (!connected)
+        throw std::runtime_error("systemd-socket-activate did not listen on port " +
+                                 std::to_string(port) + "\n" + log());
 }
 
 void StreamdInstance::kill() {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,6 +48,11 @@ struct StreamdOptions {
     std::string address = "127.0.0.1";
     // Put before the daemon's command line, e.g. {"ip", "netns", "exec", NAME}.
     std::vector<std::string> command_prefix{};
+    // Added to the daemon's environment, e.g. {"WATCHDOG_USEC", "3000000"}.
+    std::map<std::string, std::string> environment{};
+    // Started by systemd-socket-activate, which listens on a free port of `address` and hands
+    // the socket over at the first connection; the instance makes that connection.
+    bool socket_activated = false;
     bool bus_allows_any_user = false;
     std::chrono::milliseconds ready_timeout = std::chrono::seconds(30);
 };
@@ -69,6 +75,8 @@ public:
     const std::filesystem::path& incoming() const { return incoming_; }
     const std::filesystem::path& config_path() const { return config_path_; }
     const std::string& bus_address() const { return bus_.address(); }
+    // What the daemon tells its service manager (NOTIFY_SOCKET).
+    NotifySocket& notifications() { return notify_; }
     // The end of the daemon's stderr and stdout so far, for failure messages.
     std::string log(std::size_t lines = 60);
 
@@ -103,6 +111,7 @@ private:
     DbusBus bus_;
     NotifySocket notify_;
     void spawn();
+    void knock(std::uint16_t port);
 
     std::filesystem::path binary_;
     std::optional<Process> daemon_;
