@@ -1,6 +1,7 @@
 #include "log.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <iterator>
@@ -19,6 +20,8 @@ namespace streamd {
 namespace {
 
 thread_local const std::vector<std::string>* current_fields = nullptr;
+// LogTarget "console" asks for plain stderr even where the journal is at hand.
+std::atomic<bool> console_only{false};
 
 int syslog_priority(spdlog::level::level_enum level) {
     switch (level) {
@@ -44,6 +47,7 @@ public:
     // sd_journal_sendv() drops messages silently where no journald listens (a unit whose
     // stderr a test reads, a container without journald), so look for it once.
     JournalSink() : native_(::access(kJournalSocket, W_OK) == 0) {}
+    bool native() const { return native_; }
 
 protected:
     void sink_it_(const spdlog::details::log_msg& msg) override {
@@ -55,7 +59,8 @@ protected:
         if (current_fields)
             for (const std::string& f : *current_fields)
                 fields.push_back(iov(f));
-        if (native_ && ::sd_journal_sendv(fields.data(), static_cast<int>(fields.size())) == 0)
+        if (native_ && !console_only.load(std::memory_order_relaxed) &&
+            ::sd_journal_sendv(fields.data(), static_cast<int>(fields.size())) == 0)
             return;
         std::fprintf(stderr, "<%d>%.*s\n", priority, static_cast<int>(msg.payload.size()),
                      msg.payload.data());
@@ -134,6 +139,7 @@ void set_log_target(std::string_view name) {
         throw std::invalid_argument("unsupported log target '" + std::string(name) +
                                     "'; use console, journal, auto or null");
     target_name = name;
+    console_only = name == "console";
     apply();
 }
 
@@ -148,14 +154,18 @@ JournalFields::~JournalFields() {
 
 void setup_logging(bool verbose) {
     std::shared_ptr<spdlog::logger> logger;
+    bool native_journal = false;
     if (stderr_is_journal()) {
-        logger = std::make_shared<spdlog::logger>("streamd", std::make_shared<JournalSink>());
+        auto sink = std::make_shared<JournalSink>();
+        native_journal = sink->native();
+        logger = std::make_shared<spdlog::logger>("streamd", std::move(sink));
     } else {
         logger = spdlog::stderr_color_mt("streamd");
         logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
     }
     logger->flush_on(spdlog::level::trace);
     spdlog::set_default_logger(std::move(logger));
+    if (native_journal) set_log_target("journal");
     set_log_level(verbose ? "debug" : "info");
 }
 

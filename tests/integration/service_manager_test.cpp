@@ -5,6 +5,7 @@
 #include "journal_socket.hpp"
 #include "relayed_pair.hpp"
 #include "streamctl.hpp"
+#include "streamd_bus.hpp"
 #include "streamd_instance.hpp"
 #include "temp_dir.hpp"
 #include "test_files.hpp"
@@ -202,6 +203,21 @@ TEST(ServiceManager, JournalEntriesCarryTheTransfer) {
     }
     EXPECT_TRUE(started) << describe(seen);
     EXPECT_TRUE(daemon_message) << describe(seen);
+
+    // LogControl1 tells where messages go; "console" sends them to stderr instead.
+    StreamdBus bus(receiver.bus_address());
+    EXPECT_EQ(bus.property(log_control_path, log_control_interface, "LogTarget").get<std::string>(),
+              "journal");
+    bus.set_property(log_control_path, log_control_interface, "LogTarget",
+                     sdbus::Variant(std::string("console")));
+    RunResult again = run_streamctl(
+        sender.bus_address(),
+        {"send", "--as", "second.bin", (sources / "logged.bin").string(), receiver.endpoint()});
+    ASSERT_TRUE(again.status.success()) << again.describe();
+    EXPECT_TRUE(wait_until([&] {
+        return receiver.log().find(": received second.bin (3.00 MiB) from 127.0.0.1:") !=
+               std::string::npos;
+    })) << receiver.log();
 }
 
 } // namespace

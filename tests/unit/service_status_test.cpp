@@ -16,9 +16,9 @@ TEST(ServiceStatus, OneDirectionNamesIt) {
 }
 
 TEST(ServiceStatus, BothDirectionsAddUp) {
-    EXPECT_EQ(service_status({.active_in = 1, .active_out = 2, .rate_in = 512, .rate_out = 512},
-                             "x"),
-              "3 active (1 receiving, 2 sending), 1.00 KiB/s");
+    EXPECT_EQ(
+        service_status({.active_in = 1, .active_out = 2, .rate_in = 512, .rate_out = 512}, "x"),
+        "3 active (1 receiving, 2 sending), 1.00 KiB/s");
 }
 
 TEST(ServiceStatus, AnActiveTransferWithoutDataYetSaysZero) {
