@@ -34,8 +34,7 @@ std::optional<Listener> passed_listener() {
     int n = ::sd_listen_fds(1);
     if (n < 0)
         throw std::system_error(-n, std::generic_category(),
-                                "cannot take the sockets passed by "
-                                "the service manager");
+                                "cannot take the sockets passed by the service manager");
     if (n == 0) return std::nullopt;
     if (n > 1)
         throw std::runtime_error("the service manager passed " + std::to_string(n) +

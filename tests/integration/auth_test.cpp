@@ -4,6 +4,7 @@
 
 #include "auth_proof.hpp"
 #include "control_expectations.hpp"
+#include "machine_address.hpp"
 #include "process.hpp"
 #include "raw_peer.hpp"
 #include "streamctl.hpp"
@@ -143,6 +144,24 @@ TEST_F(AuthTransfer, ASenderWithoutAKeyIsToldToConfigureOne) {
                              {receiver.endpoint() + " requires a key",
                               "set [auth] secret_file to a copy of its key file"},
                              sender.log() + receiver.log());
+    EXPECT_EQ(entries_in(receiver.incoming()), std::vector<std::string>{});
+}
+
+TEST_F(AuthTransfer, WithoutAKeyOnlyLoopbackPeersMaySend) {
+    auto address = non_loopback_address();
+    if (!address) GTEST_SKIP() << "this machine has no address besides loopback";
+    // Sending to the machine's own address comes from that address, not from loopback.
+    StreamdInstance receiver(StreamdOptions{.address = *address});
+    StreamdInstance sender;
+    EXPECT_NE(
+        receiver.log().find("no peer keys: transfers are accepted from loopback addresses only"),
+        std::string::npos)
+        << receiver.log();
+    fs::path file = file_to_send(100000, 5);
+    auto r = run_streamctl(sender.bus_address(), {"send", file.string(), receiver.endpoint()});
+    expect_streamctl_failure(
+        r, {"rejected by peer", "this daemon has no key and accepts only loopback peers"},
+        sender.log() + receiver.log());
     EXPECT_EQ(entries_in(receiver.incoming()), std::vector<std::string>{});
 }
 

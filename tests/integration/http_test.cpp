@@ -4,6 +4,7 @@
 
 #include "auth_proof.hpp"
 #include "json_value.hpp"
+#include "machine_address.hpp"
 #include "native_frames.hpp"
 #include "process.hpp"
 #include "raw_http.hpp"
@@ -14,15 +15,12 @@
 #include "test_files.hpp"
 #include "wait_until.hpp"
 
-#include <arpa/inet.h>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
-#include <ifaddrs.h>
 #include <iterator>
 #include <memory>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <optional>
 #include <string>
@@ -464,23 +462,6 @@ TEST(HttpLimits, ConnectionsAreCountedPerAddressAndGivenBack) {
         RawHttp c(daemon.port());
         return ask_info(c);
     })) << daemon.log();
-}
-
-// An address of this machine that is not loopback, if it has one.
-std::optional<std::string> non_loopback_address() {
-    ifaddrs* list = nullptr;
-    if (::getifaddrs(&list) != 0) return std::nullopt;
-    std::optional<std::string> found;
-    for (ifaddrs* i = list; i && !found; i = i->ifa_next) {
-        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || !(i->ifa_flags & IFF_UP) ||
-            (i->ifa_flags & IFF_LOOPBACK))
-            continue;
-        char text[INET_ADDRSTRLEN];
-        auto* in = reinterpret_cast<sockaddr_in*>(i->ifa_addr);
-        if (::inet_ntop(AF_INET, &in->sin_addr, text, sizeof text)) found = text;
-    }
-    ::freeifaddrs(list);
-    return found;
 }
 
 // The body and the status of a GET with curl, "BODY\nSTATUS".
