@@ -73,7 +73,7 @@ constexpr OptionHelp kStatsOptions[] = {
     {"--json", "--json[=pretty]", "print a JSON object instead; indented with =pretty"},
 };
 constexpr OptionHelp kWatchOptions[] = {
-    {"--json", "--json", "print a JSON object a line for each change"},
+    {"--json", "--json[=pretty]", "print a JSON object per change; indented with =pretty"},
     {"--no-legend", "--no-legend", "draw the table without header and footer"},
 };
 
@@ -108,8 +108,8 @@ constexpr CommandSpec kCommands[] = {
     {"watch", "[ID]", "follow transfers as they change",
      "Follow every transfer, or the one with ID, redrawn in place on a terminal. Ends\n"
      "with Ctrl-C; with ID, also when that transfer ends, successfully only if it is\n"
-     "done. When standard output is not a terminal, print a line each time a\n"
-     "transfer shows up or changes state.\n",
+     "done. When standard output is not a terminal, or with --json, print a line\n"
+     "(or an indented JSON object) each time a transfer shows up or changes state.\n",
      kWatchOptions},
     {"reload",
      "",
@@ -304,12 +304,7 @@ WatchRequest parse_watch(const CommandLine& line) {
     const auto args = line.arguments();
     if (args.size() > 1) throw UsageError("unexpected argument " + quoted(args[1]));
     if (!args.empty()) r.id = parse_id(args[0]);
-    if (auto json = parse_json(line)) {
-        if (*json == JsonStyle::Pretty)
-            throw UsageError("watch writes one JSON object a line; '--json=pretty' does not "
-                             "apply to it");
-        r.json = true;
-    }
+    r.json = parse_json(line);
     r.legend = !line.has("--no-legend");
     return r;
 }

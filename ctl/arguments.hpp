@@ -50,7 +50,8 @@ struct StatsRequest {
 
 struct WatchRequest {
     std::optional<uint32_t> id;
-    bool json = false; // JSON Lines, always compact
+    // An object for each change: one a line (JSON Lines), or indented with =pretty.
+    std::optional<JsonStyle> json;
     bool legend = true;
 };
 

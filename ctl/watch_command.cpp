@@ -26,11 +26,13 @@ namespace {
 constexpr auto kRefresh = std::chrono::milliseconds(250);
 
 // What is shown where redrawing makes no sense: one line for each change, written at once
-// so that a reader at the other end of a pipe sees it when it happens.
-void print_change(const TransferRow& row, bool json) {
+// so that a reader at the other end of a pipe sees it when it happens. An indented object
+// spans several lines and ends with a newline of its own, so that jq reads the stream as
+// a sequence of values.
+void print_change(const TransferRow& row, std::optional<JsonStyle> json) {
     std::string line;
     if (json) {
-        JsonWriter writer;
+        JsonWriter writer(*json);
         write_transfer_row(writer, row);
         line = writer.text();
     } else {

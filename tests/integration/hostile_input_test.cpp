@@ -2,14 +2,19 @@
 // (or left over inside) its incoming folder, and goes on serving.
 
 #include "digest.hpp"
+#include "file_name.hpp"
 #include "raw_peer.hpp"
+#include "streamd_bus.hpp"
 #include "streamd_instance.hpp"
 #include "temp_dir.hpp"
 #include "test_files.hpp"
 #include "wait_until.hpp"
 
 #include <filesystem>
+#include <fstream>
 #include <gtest/gtest.h>
+#include <iterator>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +31,46 @@ proto::Offer offer_named(std::string name, std::uint8_t id = 1) {
     o.size = 256 * 1024;
     o.name = std::move(name);
     return o;
+}
+
+// Bytes that differ from chunk to chunk, so that a chunk stored in the wrong place shows.
+std::vector<std::uint8_t> pattern(std::size_t size, std::uint8_t seed) {
+    std::vector<std::uint8_t> bytes(size);
+    for (std::size_t i = 0; i < size; ++i)
+        bytes[i] = static_cast<std::uint8_t>(seed + i * 7 + i / 4096);
+    return bytes;
+}
+
+// What a real sender sends for the chunk at `offset`: the CHUNK frame, then its bytes.
+// Returns the chunk's digest.
+std::uint64_t send_chunk(RawPeer& peer, const std::vector<std::uint8_t>& file, std::uint64_t offset,
+                         std::uint64_t chunk_size) {
+    const std::size_t length =
+        static_cast<std::size_t>(std::min<std::uint64_t>(chunk_size, file.size() - offset));
+    const std::span<const std::uint8_t> bytes(file.data() + offset, length);
+    const std::uint64_t digest = proto::chunk_digest(bytes);
+    peer.send_frame(proto::Chunk{offset, static_cast<std::uint32_t>(length), 0, digest});
+    peer.send(bytes);
+    return digest;
+}
+
+// Whether the next frame is a CHUNK_ACK saying the chunk at `offset` was written.
+::testing::AssertionResult acked(RawPeer& peer, std::uint64_t offset) {
+    auto f = peer.read_frame();
+    if (!f) return ::testing::AssertionFailure() << "closed instead of CHUNK_ACK";
+    if (f->header.type != proto::FrameType::ChunkAck)
+        return ::testing::AssertionFailure()
+               << proto::to_string(f->header.type) << " instead of CHUNK_ACK";
+    const auto ack = proto::decode_chunk_ack(f->body);
+    if (ack.offset != offset || ack.status != proto::AckStatus::Ok)
+        return ::testing::AssertionFailure()
+               << "CHUNK_ACK for " << ack.offset << " with status " << static_cast<int>(ack.status);
+    return ::testing::AssertionSuccess();
+}
+
+std::string file_text(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 class HostileInput : public ::testing::Test {
@@ -291,6 +336,115 @@ TEST_F(HostileInput, CancelFrames) {
         peer.send(frame);
         expect_refusal(peer, proto::ErrorCode::BadFrame, "CANCEL");
     }
+}
+
+TEST_F(HostileInput, AJoinPastItsStreamCountIsRefusedAndTheTransferGoesOn) {
+    const std::vector<std::uint8_t> file = pattern(128 * 1024, 0x4a);
+    auto offer = offer_named("joined.bin", 70);
+    offer.stream_count = 2;
+    offer.size = file.size();
+    RawPeer first = greeted();
+    first.send_frame(offer);
+    auto accepted = first.read_frame();
+    ASSERT_TRUE(accepted && accepted->header.type == proto::FrameType::Accept) << daemon().log();
+
+    // Streams are numbered 0 to count - 1: an index at or past the count is a malformed JOIN,
+    // whichever transfer it names.
+    for (std::uint16_t index : {std::uint16_t{2}, std::uint16_t{3}, std::uint16_t{65535}}) {
+        SCOPED_TRACE(index);
+        RawPeer hostile = greeted();
+        proto::Join join;
+        join.id = offer.id;
+        join.index = index;
+        join.count = 2;
+        hostile.send_frame(join);
+        expect_refusal(hostile, proto::ErrorCode::BadFrame, "out of range");
+    }
+
+    // The transfer they named still takes its second stream and completes.
+    RawPeer second = greeted();
+    second.send_frame(proto::Join{offer.id, 1, 2});
+    auto joined = second.read_frame();
+    ASSERT_TRUE(joined && joined->header.type == proto::FrameType::Accept) << daemon().log();
+    std::uint64_t digests[2];
+    digests[0] = send_chunk(first, file, 0, offer.chunk_size);
+    digests[1] = send_chunk(second, file, offer.chunk_size, offer.chunk_size);
+    ASSERT_TRUE(acked(first, 0)) << daemon().log();
+    ASSERT_TRUE(acked(second, offer.chunk_size)) << daemon().log();
+    second.send_frame(proto::Finish{proto::file_digest(digests)});
+    auto done = second.read_frame();
+    ASSERT_TRUE(done && done->header.type == proto::FrameType::Done) << daemon().log();
+    EXPECT_EQ(file_text(daemon().incoming() / "joined.bin"), std::string(file.begin(), file.end()));
+    fs::remove(daemon().incoming() / "joined.bin");
+}
+
+TEST_F(HostileInput, NamesOfTheDaemonsOwnFilesAreRefusedAndNothingIsWritten) {
+    // A transfer in progress, so that its partial file and journal are there to be aimed at.
+    auto running = offer_named("owner.bin", 80);
+    RawPeer owner = greeted();
+    owner.send_frame(running);
+    auto accepted = owner.read_frame();
+    ASSERT_TRUE(accepted && accepted->header.type == proto::FrameType::Accept) << daemon().log();
+    const std::string running_hex = proto::to_hex(running.id);
+    proto::TransferId other;
+    other.fill(0x8f);
+    const std::string other_hex = proto::to_hex(other);
+    ASSERT_EQ(running_hex.size(), 32u);
+
+    std::map<std::string, std::string> before;
+    for (const auto& name : entries_in(daemon().incoming()))
+        before[name] = file_text(daemon().incoming() / name);
+    EXPECT_TRUE(before.contains(".streamd-" + running_hex + ".part"))
+        << ::testing::PrintToString(entries_in(daemon().incoming()));
+
+    std::uint8_t id = 81;
+    for (const std::string& name :
+         {".streamd-" + running_hex + ".journal", ".streamd-" + running_hex + ".part",
+          ".streamd-" + other_hex + ".journal", ".streamd-" + other_hex + ".part"}) {
+        SCOPED_TRACE(name);
+        RawPeer peer = greeted();
+        auto offer = offer_named(name, id++);
+        offer.size = 0;
+        peer.send_frame(offer);
+        expect_refusal(peer, proto::ErrorCode::BadName, std::string(proto::kPartialPrefix));
+    }
+
+    std::map<std::string, std::string> after;
+    for (const auto& name : entries_in(daemon().incoming()))
+        after[name] = file_text(daemon().incoming() / name);
+    EXPECT_EQ(after, before) << "the incoming folder changed";
+}
+
+TEST_F(HostileInput, AWrongWholeFileDigestFailsTheTransferAndKeepsNothing) {
+    const std::vector<std::uint8_t> file = pattern(128 * 1024, 0x90);
+    auto offer = offer_named("wrong-digest.bin", 90);
+    offer.size = file.size();
+    RawPeer peer = greeted();
+    peer.send_frame(offer);
+    auto accepted = peer.read_frame();
+    ASSERT_TRUE(accepted && accepted->header.type == proto::FrameType::Accept) << daemon().log();
+    std::uint64_t digests[2];
+    for (std::uint64_t i = 0; i < 2; ++i) {
+        digests[i] = send_chunk(peer, file, i * offer.chunk_size, offer.chunk_size);
+        ASSERT_TRUE(acked(peer, i * offer.chunk_size)) << daemon().log();
+    }
+    // Every chunk was right; only the digest over them is not.
+    proto::FileDigest wrong = proto::file_digest(digests);
+    wrong[0] ^= 0x01;
+    peer.send_frame(proto::Finish{wrong});
+    expect_refusal(peer, proto::ErrorCode::DigestMismatch, "does not match");
+
+    StreamdBus bus(daemon().bus_address());
+    bool listed = false;
+    for (const auto& row : bus.list_transfers())
+        if (row.name == "wrong-digest.bin") {
+            listed = true;
+            EXPECT_EQ(row.state, "failed") << row.describe();
+        }
+    EXPECT_TRUE(listed) << describe(bus.list_transfers());
+    EXPECT_FALSE(fs::exists(daemon().incoming() / "wrong-digest.bin"));
+    EXPECT_TRUE(wait_until([&] { return entries_in(daemon().incoming()).empty(); }))
+        << ::testing::PrintToString(entries_in(daemon().incoming())) << daemon().log();
 }
 
 } // namespace

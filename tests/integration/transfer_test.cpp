@@ -277,6 +277,32 @@ TEST_F(Transfers, NameClashIsStoredUnderANewName) {
     expect_no_partial_files(pair().receiver.incoming());
 }
 
+// A receiver with on_conflict = "overwrite": a name that arrives again replaces the file.
+TEST(NameClash, OverwriteReplacesTheOldFileUnderItsName) {
+    StreamdInstance receiver{StreamdOptions{.on_conflict = "overwrite"}};
+    StreamdInstance sender;
+    fixtures::TempDir sources{"streamd-it-sources"};
+    const fs::path first = sources / "first.bin";
+    const fs::path second = sources / "second.bin";
+    write_random_file(first, 40 * KiB + 1, 0x0f1);
+    // Another size too, so that a file only partly rewritten cannot pass.
+    write_random_file(second, 24 * KiB + 7, 0x0f2);
+    auto logs = [&] { return "sender:\n" + sender.log() + "receiver:\n" + receiver.log(); };
+
+    for (const fs::path& source : {first, second}) {
+        RunResult sent =
+            run_streamctl(sender.bus_address(), send_args(source, receiver.endpoint(), std::nullopt,
+                                                          std::nullopt, "same.bin"));
+        ASSERT_TRUE(sent.status.success()) << sent.describe() << "\n" << logs();
+        expect_summary(sent, "same.bin");
+    }
+
+    expect_same_file(second, sha256_of(second), receiver.incoming() / "same.bin");
+    EXPECT_EQ(entries_in(receiver.incoming()), std::vector<std::string>{"same.bin"})
+        << "want the one file, no \"same (1).bin\" and no partial files\n"
+        << logs();
+}
+
 // Whitespace between JSON tokens is free, so drop it before looking for "key":"value".
 std::string without_insignificant_whitespace(const std::string& json) {
     std::string result;

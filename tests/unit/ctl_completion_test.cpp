@@ -146,7 +146,7 @@ TEST_F(CtlCompletion, EachCommandItsOwnOptions) {
     EXPECT_EQ(complete({"streamctl", "send", "f", "--"}),
               (Words{"--as", "--chunk-size", "--help", "--no-block", "--streams", "--user",
                      "--version"}));
-    EXPECT_EQ(complete({"streamctl", "watch", "--j"}), Words{"--json"});
+    EXPECT_EQ(complete({"streamctl", "watch", "--j"}), (Words{"--json", "--json=pretty"}));
     EXPECT_EQ(complete({"streamctl", "status", "--j"}), (Words{"--json", "--json=pretty"}));
     EXPECT_EQ(complete({"streamctl", "cancel", "--j"}), Words{});
     // Options given before the command count for the command after it.

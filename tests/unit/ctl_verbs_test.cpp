@@ -182,12 +182,16 @@ TEST(CtlWatchArguments, AllOrOne) {
               "invalid transfer ID 'five': a positive whole number is expected");
 }
 
-TEST(CtlWatchArguments, JsonLinesAreAlwaysCompact) {
-    EXPECT_TRUE(request<WatchRequest>({"watch", "--json"}).json);
-    EXPECT_TRUE(request<WatchRequest>({"watch", "5", "--json"}).json);
-    EXPECT_EQ(message({"watch", "--json=pretty"}),
-              "watch writes one JSON object a line; '--json=pretty' does not apply to it");
-    EXPECT_EQ(hint({"watch", "--json=pretty"}), "Try 'streamctl watch --help'.");
+TEST(CtlWatchArguments, JsonCompactOrPretty) {
+    EXPECT_EQ(request<WatchRequest>({"watch", "--json"}).json, JsonStyle::Compact);
+    EXPECT_EQ(request<WatchRequest>({"watch", "5", "--json"}).json, JsonStyle::Compact);
+    EXPECT_EQ(request<WatchRequest>({"watch", "--json=pretty"}).json, JsonStyle::Pretty);
+    EXPECT_EQ(request<WatchRequest>({"watch", "5", "--json=pretty"}).json, JsonStyle::Pretty);
+    // The last one given counts, as with the other read verbs.
+    EXPECT_EQ(request<WatchRequest>({"watch", "--json=pretty", "--json"}).json, JsonStyle::Compact);
+    EXPECT_EQ(message({"watch", "--json=yes"}),
+              "invalid value 'yes' for '--json': use --json or --json=pretty");
+    EXPECT_EQ(hint({"watch", "--json=yes"}), "Try 'streamctl watch --help'.");
 }
 
 TEST(CtlWatchArguments, NoLegend) {
