@@ -39,10 +39,15 @@ UBSAN_OPTS := halt_on_error=1:print_stacktrace=1:print_summary=1
 SANITIZER_ENV := ASAN_OPTIONS=$(ASAN_OPTS) UBSAN_OPTIONS=$(UBSAN_OPTS)
 # The daemons and streamctl that the tests start inherit these too.
 
+# The Debian package, built from the files on disk (packaging/build-deb); deb-check runs
+# lintian on it, installs it, checks the installed units and binaries, and purges it again.
+DEB_DIR := $(BUILD)/deb
+DEB_DEPS := dpkg-dev debhelper lintian systemd dbus util-linux coreutils
+
 SOURCES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
 
 .PHONY: all build run test bench lint clean deps-build deps-test deps-fuzz deps-node deps-web \
-	fuzz-build fuzz fuzz-smoke sanitize
+	fuzz-build fuzz fuzz-smoke sanitize deb deb-check
 
 all: build
 
@@ -164,6 +169,13 @@ bench: build deps-web
 	@if [ -f $(BENCH_RESULT).wan.tsv ]; then \
 		gnuplot -e "data='$(BENCH_RESULT).wan.tsv'; out='docs/benchmarks-wan.png'" bench/chart_wan.gp; \
 	fi
+
+deb: deps-build
+	$(call install_missing,$(DEB_DEPS))
+	packaging/build-deb $(DEB_DIR)
+
+deb-check: deb
+	packaging/check-deb $(DEB_DIR)
 
 lint: deps-test
 	@clang-format --dry-run -Werror $(SOURCES) && echo "clang-format: clean"
