@@ -314,9 +314,16 @@ DbusService::DbusService(Daemon& daemon, BusKind bus)
         bus_ = bus == BusKind::Session ? sdbus::createSessionBusConnection(kBusName)
                                        : sdbus::createSystemBusConnection(kBusName);
     } catch (const sdbus::Error& e) {
-        throw std::runtime_error(std::string("cannot take the name ") + kBusName + " on the " +
-                                 bus_label_ + ": " + e.getMessage() +
-                                 " (is another streamd running?)");
+        // The bus refuses the name when its policy does not let this user own it, and
+        // answers "exists" when another process holds it.
+        const bool policy = e.getName() == "org.freedesktop.DBus.Error.AccessDenied" ||
+                            e.getMessage().find("Permission denied") != std::string::npos;
+        throw std::runtime_error(
+            std::string("cannot take the name ") + kBusName + " on the " + bus_label_ + ": " +
+            e.getMessage() +
+            (policy ? " (the bus policy, /usr/share/dbus-1/system.d/org.streamd.Streamd1.conf, "
+                      "lets only the users root and streamd own it)"
+                    : " (is another streamd running?)"));
     }
     manager_ = std::make_unique<ManagerObject>(*bus_, daemon, *this);
     log_control_ = std::make_unique<LogControlObject>(*bus_, *this);
