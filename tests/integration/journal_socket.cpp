@@ -1,13 +1,10 @@
 #include "journal_socket.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <poll.h>
+#include "unix_datagram.hpp"
+
 #include <stdexcept>
 #include <string_view>
 #include <sys/socket.h>
-#include <sys/un.h>
-#include <system_error>
 
 namespace streamd::it {
 
@@ -46,29 +43,16 @@ JournalEntry parse_entry(std::string_view datagram) {
 JournalSocket::JournalSocket(std::filesystem::path root) : root_(std::move(root)) {
     const auto path = root_ / "systemd" / "journal" / "socket";
     std::filesystem::create_directories(path.parent_path());
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    if (path.native().size() >= sizeof address.sun_path)
-        throw std::runtime_error("journal socket path too long for AF_UNIX: " + path.string());
-    std::memcpy(address.sun_path, path.c_str(), path.native().size());
-    fd_.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    if (!fd_) throw std::system_error(errno, std::generic_category(), "socket(AF_UNIX)");
-    if (::bind(fd_.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
-        throw std::system_error(errno, std::generic_category(), "bind " + path.string());
+    fd_ = bind_unix_datagram(path);
     // Room for a burst of entries while the test looks elsewhere.
     int size = 4 << 20;
     ::setsockopt(fd_.get(), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size);
 }
 
 std::optional<JournalEntry> JournalSocket::next(std::chrono::milliseconds timeout) {
-    pollfd pfd{fd_.get(), POLLIN, 0};
-    int ready = ::poll(&pfd, 1, static_cast<int>(timeout.count()));
-    if (ready < 0) throw std::system_error(errno, std::generic_category(), "poll journal socket");
-    if (ready == 0) return std::nullopt;
-    std::string buffer(256 * 1024, '\0');
-    ssize_t n = ::recv(fd_.get(), buffer.data(), buffer.size(), 0);
-    if (n < 0) throw std::system_error(errno, std::generic_category(), "recv on journal socket");
-    return parse_entry(std::string_view(buffer).substr(0, static_cast<size_t>(n)));
+    auto datagram = receive_datagram(fd_.get(), timeout);
+    if (!datagram) return std::nullopt;
+    return parse_entry(*datagram);
 }
 
 std::vector<std::string> JournalSocket::journal_prefix() const {

@@ -1,16 +1,16 @@
 #include "notify_socket.hpp"
 
+#include "unix_datagram.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
-#include <cstring>
 #include <optional>
 #include <poll.h>
 #include <stdexcept>
 #include <string_view>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <system_error>
 #include <vector>
 
@@ -51,17 +51,8 @@ Readiness parse_datagram(std::string_view datagram) {
 
 } // namespace
 
-NotifySocket::NotifySocket(std::filesystem::path path) : path_(std::move(path)) {
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    if (path_.native().size() >= sizeof address.sun_path)
-        throw std::runtime_error("notify socket path too long for AF_UNIX: " + path_.string());
-    std::memcpy(address.sun_path, path_.c_str(), path_.native().size());
-    fd_.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    if (!fd_) throw std::system_error(errno, std::generic_category(), "socket(AF_UNIX)");
-    if (::bind(fd_.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
-        throw std::system_error(errno, std::generic_category(), "bind " + path_.string());
-}
+NotifySocket::NotifySocket(std::filesystem::path path)
+    : path_(std::move(path)), fd_(bind_unix_datagram(path_)) {}
 
 NotifySocket::~NotifySocket() {
     fd_.reset();
@@ -109,15 +100,8 @@ std::uint16_t NotifySocket::wait_until_listening(Process& daemon,
 }
 
 std::optional<std::string> NotifySocket::next(std::chrono::milliseconds timeout) {
-    pollfd pfd{fd_.get(), POLLIN, 0};
-    int ready = ::poll(&pfd, 1, static_cast<int>(timeout.count()));
-    if (ready < 0) throw std::system_error(errno, std::generic_category(), "poll notify socket");
-    if (ready == 0) return std::nullopt;
-    std::vector<char> buffer(65536);
-    ssize_t n = ::recv(fd_.get(), buffer.data(), buffer.size(), 0);
-    if (n < 0) throw std::system_error(errno, std::generic_category(), "recv on notify socket");
-    std::string datagram(buffer.data(), static_cast<size_t>(n));
-    record(datagram);
+    auto datagram = receive_datagram(fd_.get(), timeout);
+    if (datagram) record(*datagram);
     return datagram;
 }
 
