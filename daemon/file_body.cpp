@@ -74,8 +74,8 @@ FileBody::Step FileBody::read_done(int res) {
         return Step::Going;
     }
     // The length was promised ahead of the data: a file that shrank can only be cut off.
-    if (res == 0 || res == -ENODATA) return fail("the file shrank while it was being sent");
-    if (res < 0) return fail(std::string("cannot read the file: ") + std::strerror(-res));
+    if (res == 0 || res == -ENODATA) return fail("the file shrank while it was being sent", true);
+    if (res < 0) return fail(std::string("cannot read the file: ") + std::strerror(-res), true);
     at_ += static_cast<uint64_t>(res);
     left_ -= static_cast<uint64_t>(res);
     buffered_ = static_cast<uint64_t>(res);
@@ -108,7 +108,8 @@ FileBody::Step FileBody::on_out(int res) {
     }
     if (res <= 0)
         return fail(std::string("connection lost: ") +
-                    (res == 0 ? "short send" : std::strerror(-res)));
+                        (res == 0 ? "short send" : std::strerror(-res)),
+                    false);
     buffered_ -= static_cast<uint64_t>(res);
     buffer_pos_ += static_cast<uint64_t>(res);
     if (buffered_ > 0) {
@@ -122,8 +123,9 @@ FileBody::Step FileBody::on_out(int res) {
     return Step::Done;
 }
 
-FileBody::Step FileBody::fail(std::string why) {
+FileBody::Step FileBody::fail(std::string why, bool file) {
     failure_ = std::move(why);
+    file_failed_ = file;
     return Step::Failed;
 }
 

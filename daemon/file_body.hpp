@@ -1,6 +1,6 @@
 // A range of a file sent to a connection's socket: spliced from the page cache through
-// a pipe, or read and sent where the kernel refuses splice. The HTTP downloads and the
-// WebSocket download chunks both go out this way.
+// a pipe, or read and sent where the kernel refuses splice. Chunks to peers, HTTP
+// downloads and WebSocket download chunks all go out this way.
 #pragma once
 
 #include "splice_pipe.hpp"
@@ -29,8 +29,10 @@ public:
     enum class Step { Going, Done, Failed };
     Step on_in(int res);
     Step on_out(int res);
-    // Why the last step failed, in a few words.
+    // Why the last step failed, in a few words, and whether it was the file (rather than
+    // the connection) that failed.
     const std::string& failure() const { return failure_; }
+    bool file_failed() const { return file_failed_; }
     // An idle connection holds no pipe from the bounded pool.
     void release_pipe();
 
@@ -38,7 +40,7 @@ private:
     void read();
     Step read_done(int res);
     void write();
-    Step fail(std::string why);
+    Step fail(std::string why, bool file);
 
     Connection& owner_;
     int file_ = -1;
@@ -52,6 +54,7 @@ private:
     bool linked_out_ = false;
     int in_failure_ = 0;
     std::string failure_;
+    bool file_failed_ = false;
 };
 
 } // namespace streamd

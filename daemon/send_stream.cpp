@@ -20,7 +20,6 @@
 namespace streamd {
 
 namespace {
-constexpr size_t kCopyBuffer = 256 * 1024;
 constexpr unsigned kMaxChunkFailures = 3;
 // A CANCEL that cannot be delivered in this time is given up: the partial file it is
 // about expires on its own.
@@ -38,7 +37,6 @@ std::unique_ptr<SendStream> SendStream::cancel_notice(Worker& worker,
 }
 
 SendStream::~SendStream() {
-    worker_.pipes().release(std::move(pipe_));
     if (transfer_->detach_stream() && !transfer_->finished())
         worker_.daemon().streams_gone(transfer_);
 }
@@ -237,11 +235,11 @@ void SendStream::next_chunk() {
         return finish_if_idle();
     }
     unacked_.push_back({chunk->offset, chunk->length});
-    read_at_ = chunk->offset;
-    data_left_ = chunk->data_length();
+    data_offset_ = chunk->offset;
+    data_length_ = chunk->data_length();
     state_ = Sending::Header;
     // MSG_MORE lets the header share a segment with the first data.
-    send_frame(*chunk, data_left_ > 0 ? MSG_MORE : 0);
+    send_frame(*chunk, data_length_ > 0 ? MSG_MORE : 0);
 }
 
 std::optional<proto::Chunk> SendStream::take_chunk() {
@@ -285,78 +283,19 @@ bool SendStream::is_hole(uint64_t offset, uint64_t length) const {
     return static_cast<uint64_t>(data) >= offset + length;
 }
 
-void SendStream::data_in() {
-    if (worker_.daemon().use_splice() && !pipe_ && !copy_buffer_) pipe_ = worker_.pipes().acquire();
-    if (!pipe_ && !copy_buffer_) copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
-    if (!pipe_) {
-        auto n = static_cast<unsigned>(std::min<uint64_t>(data_left_, kCopyBuffer));
-        io_uring_prep_read(prepare(Op::DataIn), transfer_->source(), copy_buffer_.get(), n,
-                           read_at_);
-        return;
-    }
-    // Linked, as on the receiving end: one kernel worker reads and sends in one go. The
-    // send does not wait on the pipe, so a short or failed read cannot make it hang.
-    auto n = static_cast<unsigned>(std::min<uint64_t>(data_left_, pipe_->capacity));
-    worker_.ring().reserve(2);
-    io_uring_sqe* in = prepare(Op::DataIn);
-    io_uring_prep_splice(in, transfer_->source(), static_cast<int64_t>(read_at_),
-                         pipe_->write_end.get(), -1, n, SPLICE_F_MOVE);
-    in->flags |= IOSQE_IO_HARDLINK;
-    io_uring_prep_splice(prepare(Op::DataOut), pipe_->read_end.get(), -1, fd_.get(), -1, n,
-                         SPLICE_F_MOVE | SPLICE_F_NONBLOCK | (data_left_ > n ? SPLICE_F_MORE : 0));
-    linked_out_ = true;
-}
-
 void SendStream::on_data_in(int res) {
-    if (res <= 0 && linked_out_) {
-        in_failure_ = res == 0 ? -ENODATA : res;
-        return; // the linked send comes back empty-handed; decide then
-    }
-    read_done(res);
-}
-
-void SendStream::read_done(int res) {
-    if (res == -EINVAL && pipe_) {
-        worker_.pipes().release(std::move(pipe_));
-        copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
-        worker_.daemon().note_copy_fallback("file to pipe");
-        return data_in();
-    }
-    if (res == 0 || res == -ENODATA) return fail("the file shrank while it was being sent");
-    if (res < 0) return fail(std::string("cannot read the file: ") + std::strerror(-res));
-    read_at_ += static_cast<uint64_t>(res);
-    data_left_ -= static_cast<uint64_t>(res);
-    buffered_ = static_cast<uint64_t>(res);
-    buffer_pos_ = 0;
-    if (!linked_out_) data_out();
-}
-
-void SendStream::data_out() {
-    // More of this chunk follows: let the kernel fill segments rather than push a
-    // partial one at every pipe boundary.
-    int more = data_left_ > 0 ? SPLICE_F_MORE : 0;
-    if (pipe_) {
-        io_uring_prep_splice(prepare(Op::DataOut), pipe_->read_end.get(), -1, fd_.get(), -1,
-                             static_cast<unsigned>(buffered_), SPLICE_F_MOVE | more);
-    } else {
-        io_uring_prep_send(prepare(Op::DataOut), fd_.get(), copy_buffer_.get() + buffer_pos_,
-                           buffered_, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
-    }
+    body_step(body_.on_in(res));
 }
 
 void SendStream::on_data_out(int res) {
-    if (std::exchange(linked_out_, false)) {
-        if (in_failure_ != 0) return read_done(std::exchange(in_failure_, 0));
-        if (res == -EAGAIN) return data_out();
-    }
-    if (res <= 0)
-        return broken("connection to " + transfer_->peer() +
-                      " lost: " + (res == 0 ? std::string("short send") : std::strerror(-res)));
-    buffered_ -= static_cast<uint64_t>(res);
-    buffer_pos_ += static_cast<uint64_t>(res);
-    if (buffered_ > 0) return data_out();
-    if (data_left_ > 0) return data_in();
-    next_chunk();
+    body_step(body_.on_out(res));
+}
+
+void SendStream::body_step(FileBody::Step step) {
+    if (step == FileBody::Step::Done) return next_chunk();
+    if (step != FileBody::Step::Failed) return;
+    if (body_.file_failed()) return fail(body_.failure());
+    broken("sending to " + transfer_->peer() + ": " + body_.failure());
 }
 
 void SendStream::finish_if_idle() {
@@ -379,8 +318,8 @@ void SendStream::on_send(int res) {
     }
     if (state_ == Sending::Header) {
         state_ = Sending::Data;
-        if (data_left_ == 0) return next_chunk();
-        data_in();
+        if (data_length_ == 0) return next_chunk();
+        body_.start(transfer_->source(), data_offset_, data_length_);
         // The kernel moves this chunk while this thread reads and hashes the next.
         if (!next_) next_ = take_chunk();
     }

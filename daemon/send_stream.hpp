@@ -3,9 +3,9 @@
 #pragma once
 
 #include "connection.hpp"
+#include "file_body.hpp"
 #include "native_frames.hpp"
 #include "outgoing_transfer.hpp"
-#include "splice_pipe.hpp"
 
 #include <array>
 #include <deque>
@@ -56,11 +56,9 @@ private:
     // when there is none, or when reading the source failed (then the stream is closing).
     std::optional<proto::Chunk> take_chunk();
     bool is_hole(uint64_t offset, uint64_t length) const;
-    void data_in();
     void on_data_in(int res) override;
-    void read_done(int res);
-    void data_out();
     void on_data_out(int res) override;
+    void body_step(FileBody::Step step);
     void finish_if_idle();
 
     void finish();
@@ -84,16 +82,9 @@ private:
 
     Sending state_ = Sending::Nothing;
 
-    uint64_t read_at_ = 0;   // source offset of the next byte to read
-    uint64_t data_left_ = 0; // bytes of the current chunk not yet read from the source
-    uint64_t buffered_ = 0;  // bytes in the pipe (or copy buffer) not yet sent
-    uint64_t buffer_pos_ = 0;
-    std::unique_ptr<SplicePipe> pipe_;
-    std::unique_ptr<uint8_t[]> copy_buffer_;
-    // Splice mode: the send is linked behind the read in flight, and what that read
-    // returned when it was not data (handled once the send is back too).
-    bool linked_out_ = false;
-    int in_failure_ = 0;
+    FileBody body_{*this}; // the data of the chunk whose header went out last
+    uint64_t data_offset_ = 0;
+    uint64_t data_length_ = 0;
     // Taken and hashed while the chunk before it was on the wire.
     std::optional<proto::Chunk> next_;
 
