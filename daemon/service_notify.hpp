@@ -1,4 +1,4 @@
-// sd_notify(3) messages to the service manager; a no-op outside systemd.
+// Messages to the service manager (sd_notify(3) protocol); a no-op outside systemd.
 #pragma once
 
 #include <chrono>
