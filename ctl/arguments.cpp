@@ -12,10 +12,6 @@ namespace streamd::ctl {
 
 namespace {
 
-// Chunks are placed by offset with splice into the receiver's page cache; page-aligned
-// chunks keep every splice on whole pages.
-constexpr uint64_t kChunkAlignment = 4096;
-
 enum class Value {
     None,
     Required, // "--as NAME" or "--as=NAME"
@@ -273,9 +269,10 @@ uint64_t parse_chunk_size(std::string_view text) {
         throw UsageError("--chunk-size must be between " + std::to_string(proto::kMinChunk >> 10) +
                          " KiB and " + std::to_string(proto::kMaxChunk >> 20) + " MiB, not " +
                          quoted(text));
-    if (bytes % kChunkAlignment != 0)
+    if (!proto::valid_chunk_size(bytes))
         throw UsageError("--chunk-size must be a multiple of " +
-                         std::to_string(kChunkAlignment >> 10) + " KiB, not " + quoted(text));
+                         std::to_string(proto::kChunkAlignment >> 10) + " KiB, not " +
+                         quoted(text));
     return bytes;
 }
 

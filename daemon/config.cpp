@@ -1,5 +1,6 @@
 #include "config.hpp"
 
+#include "native_frames.hpp"
 #include "size_units.hpp"
 
 #include <algorithm>
@@ -271,7 +272,7 @@ public:
                     c.transfer.streams = static_cast<unsigned>(read_integer(v, n, 1, 64)); }},
                 {"chunk_size", [&](auto& v, auto& n) {
                     c.transfer.chunk_size = static_cast<uint32_t>(
-                        read_size(v, n, {64 * KiB, 256 * MiB, kPage})); }},
+                        read_size(v, n, {proto::kMinChunk, proto::kMaxChunk, proto::kChunkAlignment})); }},
                 {"max_active", [&](auto& v, auto& n) {
                     c.transfer.max_active = static_cast<unsigned>(read_integer(v, n, 1, 1024)); }},
                 {"verify", [&](auto& v, auto& n) { c.transfer.verify = read_bool(v, n); }},

@@ -170,8 +170,7 @@ private:
             throw bus_error("InvalidArgument",
                             "streams must be between 1 and " + std::to_string(proto::kMaxStreams));
         uint64_t chunk = option<uint64_t>(options, "chunk_size", "t", 0);
-        if (options.contains("chunk_size") &&
-            (chunk < proto::kMinChunk || chunk > proto::kMaxChunk || chunk % 4096 != 0))
+        if (options.contains("chunk_size") && !proto::valid_chunk_size(chunk))
             throw bus_error("InvalidArgument",
                             "chunk_size must be a multiple of 4096 between 64 KiB and 256 MiB");
         r.chunk_size = static_cast<uint32_t>(chunk);

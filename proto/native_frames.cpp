@@ -239,7 +239,7 @@ Offer decode_offer(std::span<const uint8_t> body) {
     if (f.stream_count == 0 || f.stream_count > kMaxStreams)
         throw FrameError("OFFER stream count " + std::to_string(f.stream_count) +
                          " is outside 1.." + std::to_string(kMaxStreams));
-    if (f.chunk_size < kMinChunk || f.chunk_size > kMaxChunk || f.chunk_size % 4096 != 0)
+    if (!valid_chunk_size(f.chunk_size))
         throw FrameError("OFFER chunk size " + std::to_string(f.chunk_size) +
                          " is not a multiple of 4096 between 64 KiB and 256 MiB");
     if (f.mtime_nsec >= 1'000'000'000) throw FrameError("OFFER mtime nanoseconds out of range");

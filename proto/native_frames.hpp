@@ -25,6 +25,14 @@ inline constexpr size_t kMaxMessage = 1024;
 inline constexpr uint16_t kMaxStreams = 64;
 inline constexpr uint32_t kMinChunk = 64 * 1024;
 inline constexpr uint32_t kMaxChunk = 256 * 1024 * 1024;
+// Chunks are placed by offset with splice into the receiver's page cache; page-aligned
+// chunks keep every splice on whole pages.
+inline constexpr uint32_t kChunkAlignment = 4096;
+// The one rule for a chunk size, wherever one is given (OFFER, D-Bus, streamctl, the
+// configuration): `max` is lower where the other end holds a whole chunk in memory.
+constexpr bool valid_chunk_size(uint64_t size, uint64_t max = kMaxChunk) {
+    return size >= kMinChunk && size <= max && size % kChunkAlignment == 0;
+}
 inline constexpr int64_t kMtimeUnknown = std::numeric_limits<int64_t>::min();
 inline constexpr size_t kChunkBodySize = 24;
 

@@ -12,7 +12,6 @@ namespace streamd::proto::web {
 namespace {
 
 constexpr int kProtocolVersion = 1;
-constexpr uint32_t kChunkSizeStep = 4096;
 
 // The members of one client message, read with the rules of WEBSOCKET.md. A member that is
 // missing or of the wrong kind is the sender's mistake, answered without closing.
@@ -57,8 +56,8 @@ public:
         const JsonValue* value = optional("chunk_size");
         if (!value) return kDefaultChunkSize;
         const uint64_t size = count_value("chunk_size", *value);
-        if (size < kMinChunkSize || size > kMaxChunkSize || size % kChunkSizeStep != 0)
-            refuse("chunk_size", "must be a multiple of " + std::to_string(kChunkSizeStep) +
+        if (!valid_chunk_size(size, kMaxChunkSize))
+            refuse("chunk_size", "must be a multiple of " + std::to_string(kChunkAlignment) +
                                      " from " + std::to_string(kMinChunkSize) + " to " +
                                      std::to_string(kMaxChunkSize));
         return static_cast<uint32_t>(size);

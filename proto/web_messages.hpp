@@ -18,7 +18,7 @@
 namespace streamd::proto::web {
 
 inline constexpr size_t kChunkHeaderSize = 28;
-inline constexpr uint32_t kMinChunkSize = 64 * 1024;
+inline constexpr uint32_t kMinChunkSize = kMinChunk;
 inline constexpr uint32_t kMaxChunkSize = 16 * 1024 * 1024;
 inline constexpr uint32_t kDefaultChunkSize = 4 * 1024 * 1024;
 inline constexpr unsigned kMaxInFlight = 8;
