@@ -1,16 +1,16 @@
 #include "daemon.hpp"
 
-#include "dbus_service.hpp"
-#include "io_ring.hpp"
-#include "random_bytes.hpp"
-#include "receive_stream.hpp"
-#include "send_stream.hpp"
-#include "service_notify.hpp"
-#include "service_status.hpp"
+#include "control/dbus_service.hpp"
+#include "engine/io_ring.hpp"
+#include "engine/random_bytes.hpp"
+#include "native/receive_stream.hpp"
+#include "native/send_stream.hpp"
+#include "control/service_notify.hpp"
+#include "control/service_status.hpp"
 #include "size_units.hpp"
-#include "transfer_log.hpp"
+#include "transfer/transfer_log.hpp"
 #include "version.hpp"
-#include "worker.hpp"
+#include "engine/worker.hpp"
 
 #include <algorithm>
 #include <cerrno>

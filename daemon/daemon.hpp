@@ -2,16 +2,16 @@
 // transfer registry, the listening socket), and the control plane on worker 0.
 #pragma once
 
-#include "config.hpp"
-#include "destination.hpp"
-#include "listener.hpp"
-#include "outgoing_state.hpp"
-#include "outgoing_transfer.hpp"
-#include "resolver.hpp"
-#include "secret_key.hpp"
-#include "storage.hpp"
-#include "transfer_queue.hpp"
-#include "transfer_registry.hpp"
+#include "config/config.hpp"
+#include "engine/destination.hpp"
+#include "port/listener.hpp"
+#include "transfer/outgoing_state.hpp"
+#include "transfer/outgoing_transfer.hpp"
+#include "engine/resolver.hpp"
+#include "config/secret_key.hpp"
+#include "storage/storage.hpp"
+#include "transfer/transfer_queue.hpp"
+#include "transfer/transfer_registry.hpp"
 #include "unique_fd.hpp"
 
 #include <atomic>

@@ -1,7 +1,7 @@
 // streamd: the transfer daemon. Runs in the foreground, as systemd expects.
-#include "config.hpp"
+#include "config/config.hpp"
 #include "daemon.hpp"
-#include "log.hpp"
+#include "control/log.hpp"
 #include "version.hpp"
 
 #include <cstdio>

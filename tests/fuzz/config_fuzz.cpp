@@ -1,7 +1,7 @@
 // parse_config on arbitrary text. The only exception that may escape is ConfigError, whose
 // message is one printable line naming the source; a configuration that is accepted keeps
 // every range documented in config/streamd.toml.
-#include "config.hpp"
+#include "config/config.hpp"
 #include "fuzz_check.hpp"
 
 #include <arpa/inet.h>

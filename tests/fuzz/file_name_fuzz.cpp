@@ -4,7 +4,7 @@
 // safe bare name too. bare_name, the sender's side, never leaves a '/' in a name.
 #include "file_name.hpp"
 #include "fuzz_check.hpp"
-#include "storage.hpp"
+#include "storage/storage.hpp"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,7 +1,7 @@
 // The scheduler decides what the sender still sends: a chunk handed out twice is sent
 // twice (and is a protocol error at the receiver), a chunk never handed out leaves the
 // transfer unable to finish.
-#include "chunk_scheduler.hpp"
+#include "transfer/chunk_scheduler.hpp"
 
 #include <algorithm>
 #include <cstdint>

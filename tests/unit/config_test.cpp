@@ -1,4 +1,4 @@
-#include "config.hpp"
+#include "config/config.hpp"
 #include "temp_dir.hpp"
 
 #include <cstdlib>

@@ -1,7 +1,7 @@
 // What the state folder keeps of a queued transfer reads back whole, and anything damaged is
 // recognised rather than picked up.
 
-#include "outgoing_state.hpp"
+#include "transfer/outgoing_state.hpp"
 #include "temp_dir.hpp"
 
 #include <fstream>

@@ -1,7 +1,7 @@
 // Loading [auth] secret_file: a missing file becomes a new private key, an existing one
 // must be private, regular and long enough, and every refusal is one line naming the file.
-#include "config.hpp"
-#include "secret_key.hpp"
+#include "config/config.hpp"
+#include "config/secret_key.hpp"
 #include "temp_dir.hpp"
 
 #include <algorithm>

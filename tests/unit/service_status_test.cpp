@@ -1,4 +1,4 @@
-#include "service_status.hpp"
+#include "control/service_status.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // The incoming folder on a real file system: partial files, the checks before an offer
 // is taken, and the final rename, which must never clobber a file it was told to keep.
 #include "file_name.hpp"
-#include "storage.hpp"
+#include "storage/storage.hpp"
 #include "temp_dir.hpp"
 #include "utf8.hpp"
 

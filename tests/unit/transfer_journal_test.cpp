@@ -1,7 +1,7 @@
 // The journal beside a partial file: what it records reads back, a record torn or never
 // written counts as missing, and a journal that cannot be trusted as a whole is refused.
 
-#include "transfer_journal.hpp"
+#include "storage/transfer_journal.hpp"
 
 #include <gtest/gtest.h>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "transfer_queue.hpp"
+#include "transfer/transfer_queue.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 #include "json_value.hpp"
-#include "web_api.hpp"
+#include "web/web_api.hpp"
 
 #include <gtest/gtest.h>
 

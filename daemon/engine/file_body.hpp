@@ -1,0 +1,60 @@
+// A range of a file sent to a connection's socket: spliced from the page cache through
+// a pipe, or read and sent where the kernel refuses splice. Chunks to peers, HTTP
+// downloads and WebSocket download chunks all go out this way.
+#pragma once
+
+#include "engine/splice_pipe.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace streamd {
+
+class Connection;
+
+class FileBody {
+public:
+    // Its operations complete on `owner` as Op::DataIn and Op::DataOut, which hands
+    // them to on_in() and on_out().
+    explicit FileBody(Connection& owner) : owner_(owner) {}
+    ~FileBody();
+    FileBody(const FileBody&) = delete;
+    FileBody& operator=(const FileBody&) = delete;
+
+    // Starts sending `length` bytes of `file` (which must stay open until done) from
+    // `offset`; `more` says that more data follows the range on the socket.
+    void start(int file, uint64_t offset, uint64_t length, bool more = false);
+
+    enum class Step { Going, Done, Failed };
+    Step on_in(int res);
+    Step on_out(int res);
+    // Why the last step failed, in a few words, and whether it was the file (rather than
+    // the connection) that failed.
+    const std::string& failure() const { return failure_; }
+    bool file_failed() const { return file_failed_; }
+    // An idle connection holds no pipe from the bounded pool.
+    void release_pipe();
+
+private:
+    void read();
+    Step read_done(int res);
+    void write();
+    Step fail(std::string why, bool file);
+
+    Connection& owner_;
+    int file_ = -1;
+    uint64_t at_ = 0;       // offset of the next byte to read
+    uint64_t left_ = 0;     // bytes not yet read
+    uint64_t buffered_ = 0; // bytes in the pipe (or copy buffer) not yet sent
+    uint64_t buffer_pos_ = 0;
+    bool more_ = false;
+    std::unique_ptr<SplicePipe> pipe_;
+    std::unique_ptr<uint8_t[]> copy_buffer_;
+    bool linked_out_ = false;
+    int in_failure_ = 0;
+    std::string failure_;
+    bool file_failed_ = false;
+};
+
+} // namespace streamd

@@ -1,0 +1,374 @@
+#include "native/send_stream.hpp"
+
+#include "auth_proof.hpp"
+#include "daemon.hpp"
+#include "digest.hpp"
+#include "engine/mapped_region.hpp"
+#include "size_units.hpp"
+#include "transfer/transfer_log.hpp"
+#include "engine/worker.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <utility>
+
+namespace streamd {
+
+namespace {
+constexpr unsigned kMaxChunkFailures = 3;
+// A CANCEL that cannot be delivered in this time is given up: the partial file it is
+// about expires on its own.
+constexpr std::chrono::seconds kNoticeTimeout{10};
+} // namespace
+
+SendStream::SendStream(Worker& worker, std::shared_ptr<OutgoingTransfer> transfer, uint16_t index)
+    : Connection(worker, UniqueFd()), transfer_(std::move(transfer)), index_(index) {}
+
+std::unique_ptr<SendStream> SendStream::cancel_notice(Worker& worker,
+                                                      std::shared_ptr<OutgoingTransfer> transfer) {
+    auto s = std::make_unique<SendStream>(worker, std::move(transfer), 0);
+    s->notice_ = true;
+    return s;
+}
+
+SendStream::~SendStream() {
+    if (transfer_->detach_stream() && !transfer_->finished())
+        worker_.daemon().streams_gone(transfer_);
+}
+
+void SendStream::start() {
+    if (transfer_->finished() && !notice_) return close();
+    address_ = index_ == 0 ? 0 : transfer_->chosen_address();
+    connect();
+}
+
+void SendStream::connect() {
+    const auto& peer = transfer_->addresses()[address_];
+    fd_.reset(::socket(peer.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd_) return fail(std::string("cannot create a socket: ") + std::strerror(errno));
+    // Chunk headers and acknowledgements are small and latency-bound; the data itself
+    // goes out in pipe-sized pieces, so Nagle only ever delays.
+    int one = 1;
+    ::setsockopt(fd_.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    io_uring_prep_connect(prepare(Op::Connect), fd_.get(),
+                          reinterpret_cast<const sockaddr*>(&peer.addr), peer.length);
+}
+
+void SendStream::on_connect(int res) {
+    if (res < 0 && index_ == 0 && address_ + 1 < transfer_->addresses().size()) {
+        ++address_; // "localhost" may be ::1 first while the peer listens on 127.0.0.1
+        return connect();
+    }
+    if (res < 0) return lost("cannot connect to " + transfer_->peer() + ": " + std::strerror(-res));
+    if (index_ == 0) transfer_->choose_address(address_);
+    send_bytes(proto::encode_preamble());
+    phase_ = Phase::AwaitWelcome;
+    read_more();
+}
+
+// ---- frames from the receiver -------------------------------------------------------
+
+void SendStream::read_more() {
+    io_uring_prep_recv(prepare(Op::Recv), fd_.get(), in_.data() + in_len_, in_.size() - in_len_, 0);
+}
+
+void SendStream::on_recv(int res) {
+    if (res <= 0) {
+        if (transfer_->finished() || (phase_ == Phase::Running && exhausted_ && unacked_.empty()))
+            return close();
+        if (!broken_.empty()) return lost(broken_);
+        return lost("connection to " + transfer_->peer() + " " +
+                    (res == 0 ? std::string("closed by the peer")
+                              : std::string("lost: ") + std::strerror(-res)));
+    }
+    in_len_ += static_cast<size_t>(res);
+    size_t used = 0;
+    try {
+        while (!closing() && in_len_ - used >= proto::kHeaderSize) {
+            auto h = proto::decode_header(std::span<const uint8_t, proto::kHeaderSize>(
+                in_.data() + used, proto::kHeaderSize));
+            if (in_len_ - used < proto::kHeaderSize + h.length) break;
+            used += proto::kHeaderSize;
+            on_frame(h, {in_.data() + used, h.length});
+            used += h.length;
+        }
+    } catch (const proto::FrameError& e) {
+        return fail(std::string("malformed reply from the peer: ") + e.what());
+    }
+    if (closing()) return;
+    std::memmove(in_.data(), in_.data() + used, in_len_ - used);
+    in_len_ -= used;
+    read_more();
+}
+
+void SendStream::on_frame(const proto::FrameHeader& h, std::span<const uint8_t> body) {
+    using proto::FrameType;
+    if (h.type == FrameType::Error) {
+        auto e = proto::decode_error(body);
+        bool before_accept = phase_ == Phase::AwaitWelcome || phase_ == Phase::AwaitAccept;
+        std::string reason =
+            (before_accept ? "rejected by peer: " : "the peer failed the transfer: ") + e.message;
+        // Passing conditions: the receiver is at its limit, or lost the transfer (it
+        // restarted) between one stream and the next.
+        if (e.code == proto::ErrorCode::Busy || e.code == proto::ErrorCode::UnknownTransfer)
+            return lost(reason);
+        return fail(reason);
+    }
+    switch (phase_) {
+    case Phase::AwaitWelcome:
+        if (h.type == FrameType::Welcome) return on_welcome(body);
+        break;
+    case Phase::AwaitAccept:
+        if (h.type == FrameType::Accept) return on_accept(body);
+        break;
+    case Phase::Running:
+    case Phase::Finishing:
+        if (h.type == FrameType::ChunkAck) return on_ack(body);
+        if (h.type == FrameType::Done && phase_ == Phase::Finishing) return on_done(body);
+        break;
+    case Phase::Connecting:
+        break;
+    }
+    throw proto::FrameError(std::string("unexpected ") + proto::to_string(h.type) + " frame");
+}
+
+void SendStream::on_welcome(std::span<const uint8_t> body) {
+    auto w = proto::decode_welcome(body);
+    if (w.version != proto::kVersion)
+        return fail("the peer speaks protocol version " + std::to_string(w.version) +
+                    ", this daemon speaks " + std::to_string(proto::kVersion));
+    if (w.auth_method == proto::kAuthHmacSha256) {
+        auto key = worker_.daemon().secret_key();
+        if (!key)
+            return fail(transfer_->peer() +
+                        " requires a key: set [auth] secret_file to a copy of its key file");
+        // OFFER or JOIN follows without waiting: the receiver's answer to both is the only
+        // round trip, so authenticating costs none.
+        send_frame(proto::Auth{proto::auth_proof(key->bytes(), w.nonce)});
+    } else if (w.auth_method != proto::kAuthNone) {
+        return fail("the peer asks for authentication method " + std::to_string(w.auth_method) +
+                    ", which this daemon does not support");
+    }
+    const auto& offer = transfer_->offer();
+    if (notice_) {
+        phase_ = Phase::Finishing;
+        return send_frame(proto::Cancel{offer.id});
+    }
+    if (index_ == 0)
+        send_frame(offer);
+    else
+        send_frame(proto::Join{offer.id, index_, offer.stream_count});
+    phase_ = Phase::AwaitAccept;
+}
+
+void SendStream::on_accept(std::span<const uint8_t> body) {
+    auto a = proto::decode_accept(body);
+    const auto& offer = transfer_->offer();
+    if (a.id != offer.id) throw proto::FrameError("ACCEPT names another transfer");
+    phase_ = Phase::Running;
+    if (index_ == 0) {
+        for (const auto& r : a.missing)
+            if (r.offset % offer.chunk_size != 0 || r.offset + r.length > offer.size)
+                throw proto::FrameError("ACCEPT range is not chunk-aligned inside the file");
+        transfer_->start(a);
+        if (offer.stream_count > 1)
+            worker_.daemon().start_streams(transfer_, 1, offer.stream_count - 1);
+    }
+    next_chunk();
+}
+
+void SendStream::on_ack(std::span<const uint8_t> body) {
+    auto ack = proto::decode_chunk_ack(body);
+    if (unacked_.empty() || unacked_.front().offset != ack.offset)
+        throw proto::FrameError("CHUNK_ACK for offset " + std::to_string(ack.offset) +
+                                ", which is not the next chunk awaiting one on this stream");
+    Unacked chunk = unacked_.front();
+    unacked_.pop_front();
+    if (ack.status == proto::AckStatus::BadDigest) {
+        if (++failures_[chunk.offset] >= kMaxChunkFailures)
+            return fail("the chunk at offset " + std::to_string(chunk.offset) + " failed " +
+                        "verification " + std::to_string(kMaxChunkFailures) + " times");
+        resend_.push_back(chunk.offset / transfer_->offer().chunk_size);
+        if (state_ == Sending::Nothing) next_chunk();
+        return;
+    }
+    if (transfer_->acknowledge(chunk.length)) return finish();
+    finish_if_idle();
+}
+
+void SendStream::finish() {
+    transfer_->advance(TransferState::Verifying);
+    phase_ = Phase::Finishing;
+    try {
+        send_frame(proto::Finish{transfer_->file_digest()});
+    } catch (const std::system_error& e) {
+        fail(std::string("cannot read the file: ") + e.what());
+    }
+}
+
+void SendStream::on_done(std::span<const uint8_t> body) {
+    auto done = proto::decode_done(body);
+    transfer_->succeed(done.name);
+    log_transfer(spdlog::level::info, *transfer_, "sent {} ({}) to {}, stored as {}",
+                 transfer_->name(), proto::format_size(transfer_->size()), transfer_->peer(),
+                 done.name);
+    worker_.daemon().close_transfer(transfer_->id());
+    close();
+}
+
+// ---- chunks to the receiver ---------------------------------------------------------
+
+void SendStream::next_chunk() {
+    if (transfer_->finished()) return close();
+    std::optional<proto::Chunk> chunk = std::exchange(next_, std::nullopt);
+    if (!chunk) chunk = take_chunk();
+    if (closing()) return;
+    if (!chunk) {
+        state_ = Sending::Nothing;
+        // An empty file has no chunk whose acknowledgement could trigger FINISH.
+        if (index_ == 0 && transfer_->scheduler().total() == 0) return finish();
+        return finish_if_idle();
+    }
+    unacked_.push_back({chunk->offset, chunk->length});
+    data_offset_ = chunk->offset;
+    data_length_ = chunk->data_length();
+    state_ = Sending::Header;
+    // MSG_MORE lets the header share a segment with the first data.
+    send_frame(*chunk, data_length_ > 0 ? MSG_MORE : 0);
+}
+
+std::optional<proto::Chunk> SendStream::take_chunk() {
+    std::optional<uint64_t> index;
+    if (!resend_.empty()) {
+        index = resend_.back();
+        resend_.pop_back();
+    } else if (!exhausted_) {
+        index = transfer_->scheduler().next();
+        exhausted_ = !index;
+    }
+    if (!index) return std::nullopt;
+    const auto& offer = transfer_->offer();
+    proto::Chunk chunk;
+    chunk.offset = *index * offer.chunk_size;
+    chunk.length =
+        static_cast<uint32_t>(std::min<uint64_t>(offer.chunk_size, offer.size - chunk.offset));
+    if (transfer_->sparse() && is_hole(chunk.offset, chunk.length)) chunk.flags = proto::kChunkHole;
+    if (offer.digest == proto::DigestAlgorithm::Xxh3) {
+        if (chunk.hole()) {
+            chunk.digest = proto::zero_digest(chunk.length);
+        } else {
+            // Let other streams' queued sends go while this thread reads the chunk.
+            worker_.submit_now();
+            try {
+                MappedRegion region(transfer_->source(), chunk.offset, chunk.length);
+                chunk.digest = proto::chunk_digest(region.bytes());
+            } catch (const std::system_error& e) {
+                fail(std::string("cannot read the file: ") + e.what());
+                return std::nullopt;
+            }
+        }
+    }
+    transfer_->record_digest(*index, chunk.digest);
+    return chunk;
+}
+
+bool SendStream::is_hole(uint64_t offset, uint64_t length) const {
+    off_t data = ::lseek(transfer_->source(), static_cast<off_t>(offset), SEEK_DATA);
+    if (data < 0) return errno == ENXIO;
+    return static_cast<uint64_t>(data) >= offset + length;
+}
+
+void SendStream::on_data_in(int res) {
+    body_step(body_.on_in(res));
+}
+
+void SendStream::on_data_out(int res) {
+    body_step(body_.on_out(res));
+}
+
+void SendStream::body_step(FileBody::Step step) {
+    if (step == FileBody::Step::Done) return next_chunk();
+    if (step != FileBody::Step::Failed) return;
+    if (body_.file_failed()) return fail(body_.failure());
+    broken("sending to " + transfer_->peer() + ": " + body_.failure());
+}
+
+void SendStream::finish_if_idle() {
+    // Nothing left to send or to hear about: the receiver treats the end of this
+    // stream between frames as a normal close.
+    if (phase_ == Phase::Running && exhausted_ && !next_ && resend_.empty() && unacked_.empty() &&
+        state_ == Sending::Nothing)
+        close();
+}
+
+// ---- control frames -----------------------------------------------------------------
+
+void SendStream::on_send(int res) {
+    if (res < 0)
+        return broken("connection to " + transfer_->peer() + " lost: " + std::strerror(-res));
+    if (!sent(res)) return;
+    if (notice_) {
+        if (phase_ == Phase::Finishing) close(); // the CANCEL is out
+        return;
+    }
+    if (state_ == Sending::Header) {
+        state_ = Sending::Data;
+        if (data_length_ == 0) return next_chunk();
+        body_.start(transfer_->source(), data_offset_, data_length_);
+        // The kernel moves this chunk while this thread reads and hashes the next.
+        if (!next_) next_ = take_chunk();
+    }
+}
+
+void SendStream::check_time(Clock::time_point now, const Config::Limits& limits) {
+    if (notice_) {
+        if (now - started_at_ >= kNoticeTimeout) close();
+        return;
+    }
+    if (transfer_->stalled(now, active_at_, limits.idle_timeout))
+        lost("no progress with " + transfer_->peer() + " for " +
+             std::to_string(limits.idle_timeout) + " s");
+}
+
+void SendStream::cancel() {
+    // Reset rather than close: a receiver that is not reading would learn of the end
+    // only after the unsent data, which may be never.
+    linger abort{1, 0};
+    ::setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+    close();
+}
+
+void SendStream::broken(std::string reason) {
+    // The receiver may have said why before it closed; its ERROR, if it sent one, is
+    // still to come from the receive in flight and is the better reason.
+    if (broken_.empty()) broken_ = std::move(reason);
+}
+
+void SendStream::lost(std::string reason) {
+    if (notice_) return close(); // best effort: the receiver's partial expires anyway
+    // Only a transfer that got going is worth another attempt: a first connection
+    // that fails is a mistake (wrong host, no daemon there) to report at once.
+    if (!transfer_->accepted_once()) return fail(std::move(reason));
+    if (transfer_->lose(reason)) {
+        log_transfer(spdlog::level::warn, *transfer_, "{}; trying again", reason);
+        worker_.daemon().close_transfer(transfer_->id());
+    }
+    cancel();
+}
+
+void SendStream::fail(std::string reason) {
+    if (notice_) return close();
+    if (transfer_->fail(reason)) {
+        log_transfer(spdlog::level::warn, *transfer_, "sending {} to {} failed: {}",
+                     transfer_->name(), transfer_->peer(), reason);
+        worker_.daemon().close_transfer(transfer_->id());
+    }
+    close();
+}
+
+} // namespace streamd

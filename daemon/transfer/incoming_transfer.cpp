@@ -1,0 +1,165 @@
+#include "transfer/incoming_transfer.hpp"
+
+#include "digest.hpp"
+#include "engine/mapped_region.hpp"
+#include "storage/partial_file.hpp"
+#include "size_units.hpp"
+#include "transfer/transfer_log.hpp"
+
+#include <spdlog/spdlog.h>
+#include <system_error>
+
+namespace streamd {
+
+IncomingTransfer::IncomingTransfer(uint32_t id, const proto::Offer& offer, std::string peer,
+                                   const Storage& storage)
+    : Transfer(id, Direction::In, offer.name, std::move(peer), offer.size, offer.stream_count,
+               offer.chunk_size, TransferState::Running),
+      offer_(offer), storage_(storage),
+      chunk_state_(std::make_unique<std::atomic<uint8_t>[]>(offer.chunk_count())),
+      digests_(offer.chunk_count(), 0) {
+    auto lock = storage.lock_partials();
+    PartialFile partial = find_partial(storage, offer);
+    // A refusal leaves what an earlier attempt left for a later one, when there is room.
+    storage.check_offer(offer, partial.allocated);
+    if (!partial.exists()) partial = create_partial(storage, offer);
+    file_ = std::move(partial.file);
+    journal_ = std::move(partial.journal);
+    origin_ = std::move(partial.origin);
+    storage.hold(offer.id);
+    restore(partial.entries);
+}
+
+IncomingTransfer::~IncomingTransfer() {
+    auto lock = storage_.lock_partials();
+    let_go();
+}
+
+void IncomingTransfer::restore(const std::vector<JournalEntry>& entries) {
+    for (const auto& e : entries) {
+        if (chunk_state_[e.index].load(std::memory_order_relaxed) == Written &&
+            digests_[e.index] == e.digest)
+            continue;
+        const uint64_t offset = e.index * offer_.chunk_size;
+        const uint64_t length = std::min<uint64_t>(offer_.chunk_size, offer_.size - offset);
+        if (offer_.digest != proto::DigestAlgorithm::None) {
+            // The journal says what arrived; the data has to agree (a crash of the
+            // machine can lose data the journal recorded).
+            try {
+                MappedRegion region(file_.get(), offset, length);
+                if (proto::chunk_digest(offer_.digest, region.bytes()) != e.digest) continue;
+            } catch (const std::system_error&) {
+                continue;
+            }
+        }
+        if (chunk_state_[e.index].exchange(Written, std::memory_order_relaxed) != Written) {
+            ++chunks_present_;
+            add_bytes(length);
+        }
+        digests_[e.index] = e.digest;
+    }
+    chunks_done_.store(chunks_present_, std::memory_order_release);
+}
+
+std::vector<proto::Range> IncomingTransfer::missing() const {
+    std::vector<proto::Range> ranges;
+    for (uint64_t i = 0; i < offer_.chunk_count(); ++i) {
+        if (chunk_state_[i].load(std::memory_order_relaxed) == Written) continue;
+        const uint64_t offset = i * offer_.chunk_size;
+        const uint64_t length = std::min<uint64_t>(offer_.chunk_size, offer_.size - offset);
+        if (!ranges.empty() && ranges.back().offset + ranges.back().length == offset)
+            ranges.back().length += length;
+        else
+            ranges.push_back({offset, length});
+    }
+    return ranges;
+}
+
+bool IncomingTransfer::has_chunk(uint64_t index) const {
+    return chunk_state_[index].load(std::memory_order_acquire) == Written;
+}
+
+bool IncomingTransfer::claim_chunk(uint64_t index) {
+    uint8_t expected = Missing;
+    return chunk_state_[index].compare_exchange_strong(expected, Writing,
+                                                       std::memory_order_acquire);
+}
+
+void IncomingTransfer::complete_chunk(uint64_t index, uint64_t digest, uint64_t length) {
+    digests_[index] = digest;
+    if (!journal_->record({index, digest}) && !journal_failed_.exchange(true))
+        log_transfer(spdlog::level::warn, *this,
+                     "cannot write the journal of {}; a resume will send more again", name());
+    chunk_state_[index].store(Written, std::memory_order_relaxed);
+    add_bytes(length);
+    // Release: a stream that sees the final count also sees every digest.
+    chunks_done_.fetch_add(1, std::memory_order_release);
+}
+
+void IncomingTransfer::release_chunk(uint64_t index) {
+    chunk_state_[index].store(Missing, std::memory_order_release);
+}
+
+bool IncomingTransfer::all_chunks_done() const {
+    return chunks_done_.load(std::memory_order_acquire) == offer_.chunk_count();
+}
+
+bool IncomingTransfer::detach_stream() {
+    if (streams_.fetch_sub(1, std::memory_order_acq_rel) != 1) return false;
+    bool failed = fail("every stream closed before the transfer finished");
+    auto lock = storage_.lock_partials();
+    let_go();
+    return failed;
+}
+
+void IncomingTransfer::let_go() {
+    if (!file_) return;
+    file_.reset();
+    journal_.reset();
+    storage_.let_go(offer_.id);
+    bool doomed = storage_.take_doomed(offer_.id);
+    if (handed_over_ || discarded_) return;
+    if (doomed || chunks_done_.load(std::memory_order_acquire) == 0) {
+        storage_.discard(Storage::partial_name(offer_.id));
+        storage_.discard(Storage::journal_name(offer_.id));
+        return;
+    }
+    log_transfer(spdlog::level::info, *this,
+                 "partial file of {} kept for a resume ({} of {} chunks)", name(),
+                 chunks_done_.load(std::memory_order_relaxed), offer_.chunk_count());
+}
+
+void IncomingTransfer::discard() {
+    auto lock = storage_.lock_partials();
+    if (handed_over_ || discarded_ || state() == TransferState::Done) return;
+    discarded_ = true;
+    storage_.discard(Storage::partial_name(offer_.id));
+    storage_.discard(Storage::journal_name(offer_.id));
+}
+
+void IncomingTransfer::hand_over() {
+    auto lock = storage_.lock_partials();
+    handed_over_ = true;
+}
+
+std::string IncomingTransfer::commit(const proto::FileDigest& digest) {
+    advance(TransferState::Verifying);
+    if (!all_chunks_done())
+        throw Refusal{proto::ErrorCode::BadFrame, "FINISH before every chunk arrived"};
+    if (offer_.digest != proto::DigestAlgorithm::None &&
+        proto::file_digest(offer_.digest, digests_) != digest) {
+        discard();
+        throw Refusal{proto::ErrorCode::DigestMismatch,
+                      "whole-file digest does not match; the file was not kept"};
+    }
+    auto lock = storage_.lock_partials();
+    if (handed_over_) throw Refusal{proto::ErrorCode::Canceled, "the sender started over"};
+    std::string stored = storage_.commit(file_.get(), Storage::partial_name(offer_.id), offer_);
+    storage_.discard(Storage::journal_name(offer_.id));
+    file_.reset();
+    journal_.reset();
+    storage_.let_go(offer_.id);
+    return stored;
+}
+
+} // namespace streamd

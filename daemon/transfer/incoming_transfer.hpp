@@ -1,0 +1,85 @@
+// A transfer this daemon receives: the partial file, its journal, and which chunks are
+// in it. Shared by the streams that carry it, which may live on different worker
+// threads; each chunk has an atomic state so that no two streams ever write the same
+// chunk.
+#pragma once
+
+#include "native_frames.hpp"
+#include "storage/storage.hpp"
+#include "transfer/transfer.hpp"
+#include "storage/transfer_journal.hpp"
+#include "unique_fd.hpp"
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace streamd {
+
+class IncomingTransfer : public Transfer {
+public:
+    // Picks up the partial an earlier attempt left (partial_file.hpp), checking every
+    // chunk its journal names against the data, or creates a new one; throws Refusal.
+    IncomingTransfer(uint32_t id, const proto::Offer& offer, std::string peer,
+                     const Storage& storage);
+    ~IncomingTransfer() override;
+
+    const proto::Offer& offer() const { return offer_; }
+    int file() const { return file_.get(); }
+    // What ACCEPT asks for: the chunks not in the file yet, as chunk-aligned ranges.
+    std::vector<proto::Range> missing() const;
+    // How the partial was found ("resumed", "taken over from …"; empty for a new one),
+    // and how many of its chunks were found intact.
+    const std::string& origin() const { return origin_; }
+    uint64_t chunks_present() const { return chunks_present_; }
+
+    // Takes a chunk for writing; false when it is in progress or done already.
+    bool claim_chunk(uint64_t index);
+    // Records a chunk written and verified, in memory and in the journal.
+    void complete_chunk(uint64_t index, uint64_t digest, uint64_t length);
+    void release_chunk(uint64_t index);
+    // Whether the chunk is written and verified.
+    bool has_chunk(uint64_t index) const;
+    bool all_chunks_done() const;
+
+    // Checks the whole-file digest and renames into place; throws Refusal. A digest
+    // that does not match removes the partial: what is in it cannot be trusted.
+    std::string commit(const proto::FileDigest& digest);
+
+    // Removes the partial now: the transfer was canceled here or given up by the sender.
+    void discard();
+    // A new attempt of the same transfer takes the partial over; this one lets go of it
+    // without removing it.
+    void hand_over();
+
+    void attach_stream() { streams_.fetch_add(1, std::memory_order_relaxed); }
+    // The last stream to go ends an unfinished transfer and lets go of the partial,
+    // which stays for a resume if it holds anything. True when that is what failed the
+    // transfer (rather than an error some stream reported first).
+    bool detach_stream();
+
+private:
+    enum ChunkState : uint8_t { Missing, Writing, Written };
+
+    void restore(const std::vector<JournalEntry>& entries);
+    // Closes the partial; removes it unless it is worth keeping for a resume.
+    void let_go();
+
+    const proto::Offer offer_;
+    const Storage& storage_;
+    UniqueFd file_;
+    std::unique_ptr<TransferJournal> journal_;
+    std::string origin_;
+    uint64_t chunks_present_ = 0;
+    std::unique_ptr<std::atomic<uint8_t>[]> chunk_state_;
+    std::vector<uint64_t> digests_; // slot i written once, by the stream that wrote chunk i
+    std::atomic<uint64_t> chunks_done_{0};
+    std::atomic<unsigned> streams_{0};
+    // Under the storage's partials lock.
+    bool handed_over_ = false;
+    bool discarded_ = false;
+    std::atomic<bool> journal_failed_{false};
+};
+
+} // namespace streamd

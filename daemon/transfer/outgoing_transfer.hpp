@@ -1,0 +1,107 @@
+// A transfer this daemon sends: the caller's file, where to, and how far it got.
+#pragma once
+
+#include "transfer/chunk_scheduler.hpp"
+#include "engine/destination.hpp"
+#include "native_frames.hpp"
+#include "transfer/transfer.hpp"
+#include "unique_fd.hpp"
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace streamd {
+
+class OutgoingTransfer : public Transfer {
+public:
+    // Starts out queued; `destination` is what the caller asked for.
+    OutgoingTransfer(uint32_t id, UniqueFd source, proto::Offer offer, Destination destination);
+
+    const proto::Offer& offer() const { return offer_; }
+    const Destination& destination() const { return destination_; }
+    // Every address the destination resolved to, in the resolver's order. Stream 0
+    // tries them in turn; the others use the one that answered it. Set once, before
+    // the first stream starts.
+    const std::vector<PeerAddress>& addresses() const { return addresses_; }
+    void set_addresses(std::vector<PeerAddress> a) { addresses_ = std::move(a); }
+    size_t chosen_address() const { return chosen_.load(std::memory_order_relaxed); }
+    void choose_address(size_t i) { chosen_.store(i, std::memory_order_relaxed); }
+    int source() const { return source_.get(); }
+    // Files with holes are sent hole-aware; dense files skip the SEEK_DATA probe.
+    bool sparse() const { return sparse_; }
+
+    // Set by stream 0 of each attempt when the receiver accepted; read by the streams
+    // after. The receiver's ranges say what it still needs.
+    void start(const proto::Accept& accept);
+    ChunkScheduler& scheduler() { return *scheduler_; }
+
+    void record_digest(uint64_t index, uint64_t digest) {
+        digests_[index] = digest;
+        known_[index] = 1;
+    }
+    // Counts an acknowledged chunk; true for the call that acknowledged the last one.
+    bool acknowledge(uint64_t length);
+    // Hashes the chunks the receiver had before this attempt and this process never read
+    // (after a restart); throws std::system_error when the file cannot be read.
+    proto::FileDigest file_digest();
+
+    // A stream lost its connection (a drop, not a refusal): true for the first stream of
+    // this attempt to say so, which then has its siblings closed; the transfer tries
+    // again once they are all gone (Daemon::streams_gone).
+    bool lose(const std::string& reason);
+    bool lost() const { return lost_.load(std::memory_order_acquire); }
+    std::string lost_reason() const;
+    // Attempts in a row that ended in a lost connection without a chunk acknowledged.
+    unsigned failed_attempts() const { return failed_attempts_.load(std::memory_order_relaxed); }
+    // Whether the receiver ever accepted this transfer: only then is a lost connection
+    // worth another attempt (a first connection that fails is a mistake to report).
+    bool accepted_once() const { return accepted_once_.load(std::memory_order_relaxed); }
+    void set_accepted_once() { accepted_once_.store(true, std::memory_order_relaxed); }
+    // Ready for the next attempt; the control thread calls it when no stream is left.
+    void next_attempt() { lost_.store(false, std::memory_order_release); }
+
+    // Counted before a stream is handed to its worker, so that the count cannot reach
+    // zero while more streams are on their way.
+    void attach_stream() { streams_.fetch_add(1, std::memory_order_relaxed); }
+    // True for the last stream. A finished transfer gives the caller's file back then:
+    // only then can no operation still name its descriptor.
+    bool detach_stream() {
+        if (streams_.fetch_sub(1, std::memory_order_acq_rel) != 1) return false;
+        if (finished()) give_back_source();
+        return true;
+    }
+    // A transfer that ends while no stream runs gives the file back here.
+    void release_source() {
+        if (streams_.load(std::memory_order_acquire) == 0) give_back_source();
+    }
+
+private:
+    // Both of the above may see the end at once.
+    void give_back_source() {
+        if (!source_released_.exchange(true, std::memory_order_acq_rel)) source_.reset();
+    }
+
+    UniqueFd source_;
+    std::atomic<bool> source_released_{false};
+    const proto::Offer offer_;
+    const Destination destination_;
+    std::vector<PeerAddress> addresses_;
+    std::atomic<size_t> chosen_{0};
+    bool sparse_ = false;
+    std::unique_ptr<ChunkScheduler> scheduler_;
+    std::vector<uint64_t> digests_;
+    std::vector<uint8_t>
+        known_; // per chunk: digests_ holds its digest (bytes, not bits: set by different threads)
+    std::atomic<uint64_t> acked_{0};
+    std::atomic<unsigned> streams_{0};
+    std::atomic<bool> lost_{false};
+    std::atomic<unsigned> failed_attempts_{0};
+    std::atomic<bool> accepted_once_{false};
+    mutable std::mutex lost_mutex_;
+    std::string lost_reason_;
+};
+
+} // namespace streamd

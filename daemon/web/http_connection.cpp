@@ -1,0 +1,384 @@
+#include "web/http_connection.hpp"
+
+#include "content_disposition.hpp"
+#include "daemon.hpp"
+#include "http_date.hpp"
+#include "http_host.hpp"
+#include "http_range.hpp"
+#include "http_target.hpp"
+#include "storage/received_files.hpp"
+#include "version.hpp"
+#include "web/web_api.hpp"
+#include "web/web_assets.hpp"
+#include "web/web_session.hpp"
+#include "websocket_handshake.hpp"
+#include "engine/worker.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <system_error>
+#include <utility>
+
+namespace streamd {
+
+namespace {
+
+namespace http = proto::http;
+
+// How long a connection that has answered for the last time waits for the client to close.
+constexpr std::chrono::seconds kLingerTimeout{5};
+constexpr std::string_view kFilesPrefix = "/files/";
+constexpr std::string_view kTokenCookie = "streamd_token=";
+
+// Strong: it changes whenever the file is replaced (inode), written (size, mtime) or
+// touched, and the same bytes always get the same one.
+std::string etag_of(const struct stat& st) {
+    auto mtime_ns = static_cast<uint64_t>(st.st_mtim.tv_sec) * 1'000'000'000u +
+                    static_cast<uint64_t>(st.st_mtim.tv_nsec);
+    return fmt::format("\"{:x}-{:x}-{:x}\"", static_cast<uint64_t>(st.st_ino),
+                       static_cast<uint64_t>(st.st_size), mtime_ns);
+}
+
+// If-None-Match compares weakly (RFC 9110 13.1.2): a W/ prefix does not matter.
+bool etag_listed(std::string_view field, std::string_view etag) {
+    for (std::string_view tag : http::split_list(field)) {
+        if (tag == "*") return true;
+        if (tag.starts_with("W/")) tag.remove_prefix(2);
+        if (tag == etag) return true;
+    }
+    return false;
+}
+
+std::span<const uint8_t> bytes_of(std::string_view s) {
+    return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+std::string_view as_text(std::span<const unsigned char> bytes) {
+    return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+} // namespace
+
+HttpConnection::HttpConnection(Worker& worker, UniqueFd fd, std::string peer, Admission admission,
+                               bool peer_on_loopback, Clock::time_point accepted_at,
+                               std::span<const uint8_t> received)
+    : Connection(worker, std::move(fd)), peer_(std::move(peer)), admission_(std::move(admission)),
+      peer_on_loopback_(peer_on_loopback), waiting_since_(accepted_at) {
+    have_ = std::min(received.size(), in_.size());
+    std::copy_n(received.begin(), have_, in_.begin());
+}
+
+void HttpConnection::start() {
+    parse_head();
+}
+
+void HttpConnection::internal_error(const std::string& what) {
+    spdlog::info("http {}: dropped after an internal error: {}", peer_, what);
+}
+
+// ---- request heads --------------------------------------------------------------------
+
+void HttpConnection::read_more() {
+    io_uring_prep_recv(prepare(Op::Recv), fd_.get(), in_.data() + have_, in_.size() - have_, 0);
+}
+
+void HttpConnection::on_recv(int res) {
+    if (phase_ == Phase::Lingering) {
+        if (res <= 0) return close();
+        io_uring_prep_recv(prepare(Op::Recv), fd_.get(), in_.data(), in_.size(), 0);
+        return;
+    }
+    if (res < 0) return drop(std::string("connection lost: ") + std::strerror(-res));
+    if (res == 0) {
+        if (have_ == 0) return close(); // between requests: the client is done
+        return drop("connection closed in the middle of a request head");
+    }
+    // A keep-alive connection's next head is timed from its first byte.
+    if (have_ == 0 && !first_request_) waiting_since_ = Clock::now();
+    have_ += static_cast<size_t>(res);
+    parse_head();
+}
+
+void HttpConnection::parse_head() {
+    auto result = parser_.parse({in_.data(), have_});
+    if (std::holds_alternative<http::NeedMore>(result)) {
+        // The parser decides within kMaxHead bytes, so there is always room here.
+        if (have_ == in_.size()) return refuse(431, "the request head is too large", true);
+        return read_more();
+    }
+    phase_ = Phase::Responding;
+    first_request_ = false;
+    if (const auto* error = std::get_if<http::RequestError>(&result)) {
+        log_line_ = "malformed request";
+        spdlog::info("http {}: {} {}: {}", peer_, static_cast<int>(error->status),
+                     reason_phrase(static_cast<int>(error->status)), error->reason);
+        return refuse(static_cast<int>(error->status), error->reason, true);
+    }
+    handle(std::get<http::Request>(result));
+}
+
+void HttpConnection::handle(const http::Request& request) {
+    request_size_ = request.head_size;
+    head_only_ = request.method == http::Method::Head;
+    close_after_ =
+        request.version == http::Version::Http10 || request.has_token("Connection", "close");
+    log_line_ = fmt::format("{} {}", http::to_string(request.method), request.target);
+
+    auto& daemon = worker_.daemon();
+    auto key = daemon.secret_key();
+    if (!peer_on_loopback_ && !key)
+        return refuse(
+            403, "the web interface accepts only loopback clients: set [auth] secret_file", true);
+    // A page elsewhere can point a browser at 127.0.0.1 under a name of its own (DNS
+    // rebinding); clients off loopback prove the key instead.
+    if (auto host = request.find("Host");
+        peer_on_loopback_ && host && !http::is_local_authority(*host))
+        return refuse(403, "the web interface answers only requests for localhost or an IP address",
+                      true);
+    if (request.content_length.value_or(0) > 0)
+        return refuse(413, "this daemon takes no request bodies over HTTP", true);
+
+    std::string_view path = http::split_target(request.target).path;
+    bool known = path == "/" || path == "/streamd.js" || path == "/ws" || path == "/api/files" ||
+                 path == "/api/info" || path.starts_with(kFilesPrefix);
+    if (!known) return refuse(404, "not found", false);
+    if (request.method != http::Method::Get && request.method != http::Method::Head) {
+        ResponseHead head(405);
+        head.add("Allow", path == "/ws" ? "GET" : "GET, HEAD");
+        return refuse(head, "only GET and HEAD are allowed here", false);
+    }
+    if (path == "/") return serve_asset("index.html");
+    if (path == "/streamd.js") return serve_asset("streamd.js");
+    if (path == "/ws") return upgrade(request, !peer_on_loopback_);
+    const bool private_path = path == "/api/files" || path.starts_with(kFilesPrefix);
+    if (private_path && !peer_on_loopback_ && !has_token(request, *key))
+        return refuse(403, "the key is needed: enter it on the page first", false);
+    if (path.starts_with(kFilesPrefix))
+        return serve_file(request, path.substr(kFilesPrefix.size()));
+
+    std::string body;
+    if (path == "/api/info") {
+        body = info_json(STREAMD_VERSION, daemon.storage().max_file_size(), key != nullptr);
+    } else {
+        try {
+            body = files_json(received_files(daemon.storage().dir()));
+        } catch (const std::system_error& e) {
+            spdlog::info("http {}: cannot list the received files: {}", peer_, e.what());
+            return refuse(500, "cannot list the received files", false);
+        }
+    }
+    ResponseHead head(200);
+    head.add("Content-Type", "application/json").add("Cache-Control", "no-cache");
+    respond(head, body);
+}
+
+bool HttpConnection::has_token(const http::Request& request, const SecretKey& key) {
+    const std::string expected = proto::to_hex(proto::web_token(key.bytes()));
+    auto cookies = request.find("Cookie");
+    if (!cookies) return false;
+    // "a=1; streamd_token=…; b=2" (RFC 6265 4.2.1)
+    std::string_view rest = *cookies;
+    while (!rest.empty()) {
+        size_t end = rest.find(';');
+        std::string_view pair = rest.substr(0, end);
+        rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+        while (pair.starts_with(' '))
+            pair.remove_prefix(1);
+        if (!pair.starts_with(kTokenCookie)) continue;
+        std::string_view value = pair.substr(kTokenCookie.size());
+        return value.size() == expected.size() &&
+               CRYPTO_memcmp(value.data(), expected.data(), expected.size()) == 0;
+    }
+    return false;
+}
+
+void HttpConnection::upgrade(const http::Request& request, bool needs_key) {
+    auto checked = proto::websocket::check_upgrade(request);
+    if (auto* error = std::get_if<http::RequestError>(&checked)) {
+        ResponseHead head(static_cast<int>(error->status));
+        if (error->status == http::Status::UpgradeRequired)
+            head.add("Upgrade", "websocket").add("Sec-WebSocket-Version", "13");
+        return refuse(head, error->reason, true);
+    }
+    const auto& up = std::get<proto::websocket::Upgrade>(checked);
+    std::string response = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                           "Connection: Upgrade\r\nSec-WebSocket-Accept: " +
+                           proto::websocket::accept_key(up.key) + "\r\n\r\n";
+    spdlog::debug("http {}: {} -> 101", peer_, log_line_);
+    std::span<const uint8_t> after(in_.data() + request_size_, have_ - request_size_);
+    auto session =
+        std::make_unique<WebSession>(worker_, give_up_socket(), std::move(peer_),
+                                     std::move(admission_), needs_key, std::move(response), after);
+    worker_.adopt(std::move(session));
+}
+
+void HttpConnection::serve_asset(std::string_view name) {
+    const WebAsset* asset = find_web_asset(name);
+    if (!asset) return refuse(404, "not found", false);
+    ResponseHead head(200);
+    head.add("Content-Type", asset->content_type).add("Cache-Control", "no-cache");
+    respond(head, as_text(asset->bytes));
+}
+
+void HttpConnection::serve_file(const http::Request& request, std::string_view encoded_name) {
+    // An encoded "/" decodes into the name, where name_problem() refuses it.
+    auto name = http::percent_decode(encoded_name);
+    std::optional<OpenedFile> file;
+    if (name) file = open_received_file(worker_.daemon().storage().dir(), *name);
+    if (!file) return refuse(404, "no such file", false);
+
+    const auto size = static_cast<uint64_t>(file->st.st_size);
+    const std::string etag = etag_of(file->st);
+    const std::string modified = http::http_date(file->st.st_mtim.tv_sec);
+    if (auto tags = request.find("If-None-Match"); tags && etag_listed(*tags, etag)) {
+        ResponseHead head(304);
+        head.add("ETag", etag).add("Last-Modified", modified);
+        spdlog::debug("http {}: {} -> 304", peer_, log_line_);
+        send_bytes(bytes_of(head.text(std::nullopt, close_after_)));
+        return;
+    }
+
+    http::RangeRequest range = http::WholeRepresentation{};
+    // Range is for GET alone (RFC 9110 14.2); If-Range with anything but the current
+    // strong validator asks for the whole file.
+    if (auto field = request.find("Range"); field && request.method == http::Method::Get) {
+        auto validator = request.find("If-Range");
+        if (!validator || *validator == etag) range = http::evaluate_range(*field, size);
+    }
+    if (std::holds_alternative<http::Unsatisfiable>(range)) {
+        ResponseHead head(416);
+        head.add("Content-Range", http::unsatisfied_content_range(size));
+        return refuse(head, "the range lies outside the file", false);
+    }
+    const auto* part = std::get_if<http::ByteRange>(&range);
+    ResponseHead head(part ? 206 : 200);
+    head.add("Content-Type", "application/octet-stream")
+        .add("Content-Disposition", http::attachment_disposition(*name))
+        .add("ETag", etag)
+        .add("Last-Modified", modified)
+        .add("Accept-Ranges", "bytes");
+    if (part) head.add("Content-Range", http::content_range(*part, size));
+    const uint64_t first = part ? part->first : 0;
+    const uint64_t length = part ? part->length() : size;
+    spdlog::debug("http {}: {} -> {} ({} bytes)", peer_, log_line_, head.status(), length);
+    std::string text = head.text(length, close_after_);
+    if (head_only_ || length == 0) return send_bytes(bytes_of(text));
+    file_ = std::move(file->fd);
+    body_offset_ = first;
+    body_length_ = length;
+    body_pending_ = true;
+    // The head shares its segment with the first data.
+    send_bytes(bytes_of(text), MSG_MORE);
+}
+
+// ---- responses ----------------------------------------------------------------------
+
+void HttpConnection::respond(const ResponseHead& head, std::string_view body, bool close) {
+    close_after_ = close_after_ || close;
+    spdlog::debug("http {}: {} -> {} ({} bytes)", peer_, log_line_, head.status(), body.size());
+    std::string out = head.text(body.size(), close_after_);
+    if (!head_only_) out.append(body);
+    send_bytes(bytes_of(out));
+}
+
+void HttpConnection::refuse(int status, std::string_view why, bool close) {
+    refuse(ResponseHead(status), why, close);
+}
+
+void HttpConnection::refuse(ResponseHead head, std::string_view why, bool close) {
+    head.add("Content-Type", "text/plain; charset=utf-8");
+    respond(head, std::string(why) + "\n", close);
+}
+
+void HttpConnection::on_send(int res) {
+    if (res < 0) return drop(std::string("connection lost: ") + std::strerror(-res));
+    if (!sent(res)) return;
+    if (std::exchange(body_pending_, false))
+        return body_.start(file_.get(), body_offset_, body_length_);
+    response_done();
+}
+
+void HttpConnection::response_done() {
+    if (close_after_) return linger();
+    next_request();
+}
+
+void HttpConnection::next_request() {
+    // Whatever followed the answered head is the start of the next one.
+    std::memmove(in_.data(), in_.data() + request_size_, have_ - request_size_);
+    have_ -= request_size_;
+    request_size_ = 0;
+    parser_.reset();
+    phase_ = Phase::Head;
+    head_only_ = false;
+    waiting_since_ = Clock::now();
+    body_.release_pipe();
+    if (have_ > 0) return parse_head();
+    read_more();
+}
+
+// ---- file bodies --------------------------------------------------------------------
+
+void HttpConnection::on_data_in(int res) {
+    body_step(body_.on_in(res));
+}
+
+void HttpConnection::on_data_out(int res) {
+    body_step(body_.on_out(res));
+}
+
+void HttpConnection::body_step(FileBody::Step step) {
+    if (step == FileBody::Step::Failed) return drop(body_.failure());
+    if (step == FileBody::Step::Going) return;
+    file_.reset();
+    response_done();
+}
+
+// ---- the end ------------------------------------------------------------------------
+
+void HttpConnection::linger() {
+    phase_ = Phase::Lingering;
+    lingering_since_ = Clock::now();
+    file_.reset();
+    ::shutdown(fd_.get(), SHUT_WR);
+    io_uring_prep_recv(prepare(Op::Recv), fd_.get(), in_.data(), in_.size(), 0);
+}
+
+void HttpConnection::drop(std::string_view why) {
+    spdlog::info("http {}: {}", peer_, why);
+    close();
+}
+
+void HttpConnection::check_time(Clock::time_point now, const Config::Limits& limits) {
+    using std::chrono::seconds;
+    switch (phase_) {
+    case Phase::Lingering:
+        if (now - lingering_since_ >= kLingerTimeout) close();
+        return;
+    case Phase::Head:
+        if (have_ == 0 && !first_request_) {
+            if (limits.idle_timeout != 0 && now - waiting_since_ >= seconds(limits.idle_timeout)) {
+                spdlog::debug("http {}: idle for {} s, closed", peer_, limits.idle_timeout);
+                close();
+            }
+            return;
+        }
+        // Slowloris: a head that trickles in holds a connection as long as it is let.
+        if (limits.handshake_timeout != 0 &&
+            now - waiting_since_ >= seconds(limits.handshake_timeout))
+            drop("no complete request head within " + std::to_string(limits.handshake_timeout) +
+                 " s");
+        return;
+    case Phase::Responding:
+        if (limits.idle_timeout != 0 && now - active_at_ >= seconds(limits.idle_timeout))
+            drop("the response made no progress for " + std::to_string(limits.idle_timeout) + " s");
+        return;
+    }
+}
+
+} // namespace streamd
