@@ -1,5 +1,7 @@
 #include "control/log.hpp"
 
+#include "engine/journal_fields.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -19,7 +21,6 @@ namespace streamd {
 
 namespace {
 
-thread_local const std::vector<std::string>* current_fields = nullptr;
 // LogTarget "console" asks for plain stderr even where the journal is at hand.
 std::atomic<bool> console_only{false};
 
@@ -56,8 +57,8 @@ protected:
         message.append(msg.payload.data(), msg.payload.size());
         std::string priority_field = "PRIORITY=" + std::to_string(priority);
         std::vector<iovec> fields{iov(message), iov(priority_field), iov(kIdentifier)};
-        if (current_fields)
-            for (const std::string& f : *current_fields)
+        if (const auto* extra = journal_fields_in_force())
+            for (const std::string& f : *extra)
                 fields.push_back(iov(f));
         if (native_ && !console_only.load(std::memory_order_relaxed) &&
             ::sd_journal_sendv(fields.data(), static_cast<int>(fields.size())) == 0)
@@ -141,15 +142,6 @@ void set_log_target(std::string_view name) {
     target_name = name;
     console_only = name == "console";
     apply();
-}
-
-JournalFields::JournalFields(std::vector<std::string> fields)
-    : fields_(std::move(fields)), outer_(current_fields) {
-    current_fields = &fields_;
-}
-
-JournalFields::~JournalFields() {
-    current_fields = outer_;
 }
 
 void setup_logging(bool verbose) {

@@ -7,6 +7,10 @@
 
 namespace streamd {
 
+namespace {
+constexpr size_t kDrainBuffer = 16 * 1024;
+} // namespace
+
 void Connection::close() {
     if (closing_) return;
     closing_ = true;
@@ -34,15 +38,53 @@ void Connection::complete(Op op, int res) {
         return on_recv(res);
     case Op::Send:
         return on_send(res);
-    case Op::DataIn:
-        return on_data_in(res);
-    case Op::DataOut:
-        return on_data_out(res);
+    case Op::FileRead:
+        return on_file_read(res);
+    case Op::SocketWrite:
+        return on_socket_write(res);
+    case Op::SocketRead:
+        return on_socket_read(res);
+    case Op::FileWrite:
+        return on_file_write(res);
     case Op::Tee:
         return on_tee(res);
-    case Op::Handler:
-        break; // the worker's own, never a connection's
+    case Op::Drain:
+        if (res <= 0) return close();
+        return drain();
+    default:
+        throw std::logic_error("a worker's own completion reached a connection");
     }
+}
+
+namespace {
+[[noreturn]] void unexpected(const char* what) {
+    throw std::logic_error(std::string("unexpected completion: ") + what);
+}
+} // namespace
+
+void Connection::on_connect(int) {
+    unexpected("connect");
+}
+void Connection::on_recv(int) {
+    unexpected("recv");
+}
+void Connection::on_send(int) {
+    unexpected("send");
+}
+void Connection::on_file_read(int) {
+    unexpected("file read");
+}
+void Connection::on_socket_write(int) {
+    unexpected("socket write");
+}
+void Connection::on_socket_read(int) {
+    unexpected("socket read");
+}
+void Connection::on_file_write(int) {
+    unexpected("file write");
+}
+void Connection::on_tee(int) {
+    unexpected("tee");
 }
 
 void Connection::send_bytes(std::span<const uint8_t> bytes, int flags) {
@@ -77,6 +119,18 @@ bool Connection::sent(int res) {
         return false;
     }
     return true;
+}
+
+void Connection::linger() {
+    if (lingering_since_ || closing_) return;
+    lingering_since_ = Clock::now();
+    ::shutdown(fd_.get(), SHUT_WR);
+    drain_buffer_ = std::make_unique<uint8_t[]>(kDrainBuffer);
+    drain();
+}
+
+void Connection::drain() {
+    io_uring_prep_recv(prepare(Op::Drain), fd_.get(), drain_buffer_.get(), kDrainBuffer, 0);
 }
 
 } // namespace streamd

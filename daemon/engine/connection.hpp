@@ -1,13 +1,15 @@
 // A TCP connection driven by one worker's ring for its whole life.
 #pragma once
 
-#include "config/config.hpp"
+#include "engine/completion_tag.hpp"
 #include "native_frames.hpp"
 #include "unique_fd.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <liburing.h>
+#include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -16,27 +18,16 @@ namespace streamd {
 
 class Worker;
 
-// What an in-flight operation is for; encoded in the completion's user_data.
-enum class Op : uint8_t {
-    Handler = 1, // a completion owned by the worker itself (accept, wake-up, bus, signals)
-    Connect,
-    Recv,    // control frames
-    Send,    // control frames and chunk headers
-    DataIn,  // chunk data into the pipe (or the copy buffer)
-    DataOut, // chunk data out of the pipe (or the copy buffer)
-    Tee,     // chunk data duplicated for hashing
-};
-
 class Connection {
 public:
+    using Clock = std::chrono::steady_clock;
+
     Connection(Worker& worker, UniqueFd fd) : worker_(worker), fd_(std::move(fd)) {}
     virtual ~Connection() = default;
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
     virtual void start() = 0;
-    // Hands a completion to the handler for its operation.
-    void complete(Op op, int res);
     // The local id of the transfer this connection carries, 0 for none.
     virtual uint32_t transfer_id() const = 0;
     // Whether the transfer with this local id goes through this connection.
@@ -46,23 +37,27 @@ public:
     void close();
     // The transfer this connection carries was given up elsewhere.
     virtual void cancel() { close(); }
-    // complete() threw; the connection reports it as it reports any failure.
+    // A completion handler threw; the connection reports it as it reports any failure.
     virtual void internal_error(const std::string& what) = 0;
     bool closing() const { return closing_; }
 
-    using Clock = std::chrono::steady_clock;
-    // Called about once a second: ends a connection that has been waiting too long.
-    virtual void check_time(Clock::time_point now, const Config::Limits& limits) = 0;
+    // Called about once a second, unless lingering: ends a connection that has been
+    // waiting too long.
+    virtual void check_time(Clock::time_point now) = 0;
 
 protected:
-    virtual void on_connect(int) {}
-    virtual void on_recv(int res) = 0;
-    virtual void on_send(int res) = 0;
-    virtual void on_data_in(int res) = 0;
-    virtual void on_data_out(int res) = 0;
-    virtual void on_tee(int) {}
+    // One handler for each operation a connection may have in flight; a connection
+    // overrides those it issues, and a completion it did not ask for is an internal error.
+    virtual void on_connect(int res);
+    virtual void on_recv(int res);
+    virtual void on_send(int res);
+    virtual void on_file_read(int res);
+    virtual void on_socket_write(int res);
+    virtual void on_socket_read(int res);
+    virtual void on_file_write(int res);
+    virtual void on_tee(int res);
 
-    // A submission entry whose completion comes back to complete(op, …).
+    // A submission entry whose completion comes back to the handler for `op`.
     io_uring_sqe* prepare(Op op);
 
     // Small frames (handshakes, chunk headers, acknowledgements) leave in order, one
@@ -74,11 +69,17 @@ protected:
     }
     void send_bytes(std::span<const uint8_t> bytes, int flags = 0);
     void flush(int flags = 0);
+    // Accounts for a completed Op::Send (res >= 0); true once everything queued is out.
+    bool sent(int res);
     // Ends this connection without touching its socket, which goes on in another one.
     // Only between operations: nothing may be in flight.
     UniqueFd give_up_socket();
-    // Accounts for a completed Op::Send (res >= 0); true once everything queued is out.
-    bool sent(int res);
+
+    // Half-closes, then reads and drops until the peer closes too, or for 5 s at most,
+    // before closing: closing a socket with unread data resets the connection, and a
+    // reset can overtake (or a middlebox can drop) the last words on their way.
+    void linger();
+    bool lingering() const { return lingering_since_.has_value(); }
 
     Worker& worker_;
     UniqueFd fd_;
@@ -88,11 +89,17 @@ protected:
 
 private:
     friend class Worker;
-    friend class FileBody; // issues its operations on the connection's behalf
+    friend class FileToSocket; // issue their operations on the connection's behalf
+    friend class SocketToFile;
+    void complete(Op op, int res);
+    void drain();
+
     uint32_t slot_ = 0;
     uint32_t generation_ = 0;
     unsigned inflight_ = 0;
     bool closing_ = false;
+    std::optional<Clock::time_point> lingering_since_;
+    std::unique_ptr<uint8_t[]> drain_buffer_;
 
     std::vector<uint8_t> outbox_;
     std::vector<uint8_t> sending_;

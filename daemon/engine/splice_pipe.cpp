@@ -1,6 +1,8 @@
 #include "engine/splice_pipe.hpp"
 
+#include <atomic>
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -34,6 +36,12 @@ void SplicePipePool::release(std::unique_ptr<SplicePipe> pipe) {
     int held = 0;
     if (::ioctl(pipe->read_end.get(), FIONREAD, &held) == 0 && held == 0)
         free_.push_back(std::move(pipe));
+}
+
+void note_copy_fallback(const char* what) {
+    static std::atomic<bool> logged{false};
+    if (!logged.exchange(true))
+        spdlog::warn("splice {} refused by the kernel; copying through user space instead", what);
 }
 
 } // namespace streamd

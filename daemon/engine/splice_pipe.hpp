@@ -35,4 +35,8 @@ private:
     std::vector<std::unique_ptr<SplicePipe>> free_;
 };
 
+// Logs, once per process, that the kernel refused a splice (`what`: "file to pipe") and
+// data is copied through user space instead.
+void note_copy_fallback(const char* what);
+
 } // namespace streamd

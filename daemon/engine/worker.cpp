@@ -1,7 +1,5 @@
 #include "engine/worker.hpp"
 
-#include "daemon.hpp"
-
 #include <cerrno>
 #include <cstring>
 #include <spdlog/spdlog.h>
@@ -14,17 +12,17 @@ namespace streamd {
 namespace {
 constexpr unsigned kRingEntries = 1024;
 constexpr size_t kMaxPipesPerWorker = 256;
-constexpr uint64_t kWakeTag = 0; // user_data 0 is never a connection or handler tag
+// How long a lingering connection waits for its peer to close before it closes anyway.
+constexpr std::chrono::seconds kLingerTimeout{5};
 
-// user_data layout: op (8 bits) | generation (24 bits) | slot (32 bits).
-uint64_t encode(Op op, uint32_t generation, uint32_t slot) {
-    return uint64_t{static_cast<uint8_t>(op)} << 56 | uint64_t{generation & 0xFFFFFF} << 32 | slot;
+uint64_t worker_tag(Op op) {
+    return CompletionTag{op}.encode();
 }
 } // namespace
 
-Worker::Worker(Daemon& daemon, unsigned index)
-    : daemon_(daemon), index_(index), pipes_(daemon.config().engine.pipe_size, kMaxPipesPerWorker),
-      wake_fd_(::eventfd(0, EFD_CLOEXEC)) {
+Worker::Worker(WorkerEvents& events, unsigned index, WorkerSettings settings)
+    : events_(events), index_(index), settings_(settings),
+      pipes_(settings.pipe_size, kMaxPipesPerWorker), wake_fd_(::eventfd(0, EFD_CLOEXEC)) {
     if (!wake_fd_) throw std::system_error(errno, std::generic_category(), "eventfd");
 }
 
@@ -47,6 +45,22 @@ void Worker::stop() {
             release_if_idle(*slots_[i]);
         }
     }
+}
+
+void Worker::listen(int fd) {
+    listen_fd_ = fd;
+    arm_accept();
+}
+
+void Worker::watch_signals(int fd) {
+    signal_fd_ = fd;
+    arm_signals();
+}
+
+void Worker::poll(int fd, short events) {
+    io_uring_sqe* sqe = ring_->sqe();
+    io_uring_prep_poll_add(sqe, fd, static_cast<unsigned>(events));
+    sqe->user_data = worker_tag(Op::BusPoll);
 }
 
 void Worker::adopt(std::unique_ptr<Connection> c) {
@@ -80,44 +94,17 @@ void Worker::close_transfer(uint32_t transfer_id) {
     }
 }
 
-void Worker::arm_sweep() {
-    io_uring_sqe* sqe = ring_->sqe();
-    io_uring_prep_timeout(sqe, &sweep_interval_, 0, 0);
-    sqe->user_data = sweep_tag_;
-}
-
-void Worker::sweep() {
-    swept_at_.store(now_.time_since_epoch().count(), std::memory_order_relaxed);
-    const Config::Limits limits = daemon_.limits();
-    for (auto& c : slots_) {
-        if (!c || c->closing_) continue;
-        c->check_time(now_, limits);
-        release_if_idle(*c);
-    }
-    if (index_ == 0 && !stopping_) daemon_.tick(now_);
-}
-
 void Worker::cancel_operations(Connection& c) {
-    for (Op op : {Op::Connect, Op::Recv, Op::Send, Op::DataIn, Op::DataOut, Op::Tee}) {
+    for (auto op = static_cast<uint8_t>(kFirstConnectionOp);
+         op <= static_cast<uint8_t>(kLastConnectionOp); ++op) {
         io_uring_sqe* sqe = ring_->sqe();
-        io_uring_prep_cancel64(sqe, tag(c, op), IORING_ASYNC_CANCEL_ALL);
-        sqe->user_data = ignore_tag_;
+        io_uring_prep_cancel64(sqe, tag(c, static_cast<Op>(op)), IORING_ASYNC_CANCEL_ALL);
+        sqe->user_data = worker_tag(Op::Ignored);
     }
 }
 
-uint64_t Worker::tag(Connection& c, Op op) {
-    return encode(op, c.generation_, c.slot_);
-}
-
-uint64_t Worker::handler_tag(Handler h) {
-    handlers_.push_back(std::move(h));
-    return encode(Op::Handler, 0, static_cast<uint32_t>(handlers_.size() - 1));
-}
-
-void Worker::set_timers(std::function<std::optional<Clock::time_point>()> deadline,
-                        std::function<void()> after_wakeup) {
-    deadline_ = std::move(deadline);
-    after_wakeup_ = std::move(after_wakeup);
+uint64_t Worker::tag(const Connection& c, Op op) const {
+    return CompletionTag{op, c.slot_, c.generation_}.encode();
 }
 
 void Worker::release_if_idle(Connection& c) {
@@ -131,7 +118,39 @@ void Worker::release_if_idle(Connection& c) {
 void Worker::arm_wake() {
     io_uring_sqe* sqe = ring_->sqe();
     io_uring_prep_read(sqe, wake_fd_.get(), &wake_value_, sizeof wake_value_, 0);
-    sqe->user_data = kWakeTag;
+    sqe->user_data = worker_tag(Op::Wake);
+}
+
+void Worker::arm_accept() {
+    io_uring_sqe* sqe = ring_->sqe();
+    io_uring_prep_multishot_accept(sqe, listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    sqe->user_data = worker_tag(Op::Accept);
+}
+
+void Worker::arm_signals() {
+    io_uring_sqe* sqe = ring_->sqe();
+    io_uring_prep_read(sqe, signal_fd_, &signal_info_, sizeof signal_info_, 0);
+    sqe->user_data = worker_tag(Op::Signal);
+}
+
+void Worker::arm_sweep() {
+    io_uring_sqe* sqe = ring_->sqe();
+    io_uring_prep_timeout(sqe, &sweep_interval_, 0, 0);
+    sqe->user_data = worker_tag(Op::Sweep);
+}
+
+void Worker::sweep() {
+    swept_at_.store(now_.time_since_epoch().count(), std::memory_order_relaxed);
+    for (auto& c : slots_) {
+        if (!c || c->closing_) continue;
+        if (c->lingering_since_) {
+            if (now_ - *c->lingering_since_ >= kLingerTimeout) c->close();
+        } else {
+            c->check_time(now_);
+        }
+        release_if_idle(*c);
+    }
+    events_.swept(*this, now_);
 }
 
 void Worker::run_posted() {
@@ -145,31 +164,58 @@ void Worker::run_posted() {
 }
 
 void Worker::dispatch(uint64_t user_data, int res, uint32_t flags) {
-    if (user_data == kWakeTag) {
+    const CompletionTag tag = CompletionTag::decode(user_data);
+    switch (tag.op) {
+    case Op::Wake:
         run_posted();
         if (!stopping_ || live_ > 0) arm_wake();
         return;
-    }
-    auto op = static_cast<Op>(user_data >> 56);
-    auto slot = static_cast<uint32_t>(user_data);
-    if (op == Op::Handler) {
-        // Copy: the handler may register others and reallocate the vector.
-        Handler h = handlers_[slot];
-        h(res, flags);
+    case Op::Accept:
+        if (res >= 0)
+            events_.accepted(*this, UniqueFd(res));
+        else if (res != -ECANCELED)
+            spdlog::warn("accept failed: {}", std::strerror(-res));
+        if (!(flags & IORING_CQE_F_MORE) && !stopping_) arm_accept();
         return;
+    case Op::Signal:
+        if (res == sizeof signal_info_) events_.signalled(static_cast<int>(signal_info_.ssi_signo));
+        if (!stopping_) arm_signals();
+        return;
+    case Op::Sweep:
+        sweep();
+        if (!stopping_) arm_sweep();
+        return;
+    case Op::BusPoll:
+        if (guest_) guest_->ready();
+        return;
+    case Op::Ignored:
+        return;
+    case Op::Connect:
+    case Op::Recv:
+    case Op::Send:
+    case Op::FileRead:
+    case Op::SocketWrite:
+    case Op::SocketRead:
+    case Op::FileWrite:
+    case Op::Tee:
+    case Op::Drain:
+        return complete(tag, res);
     }
-    auto generation = static_cast<uint32_t>(user_data >> 32) & 0xFFFFFF;
-    Connection* c = slot < slots_.size() ? slots_[slot].get() : nullptr;
-    if (!c || (c->generation_ & 0xFFFFFF) != generation) {
+    spdlog::error("completion with an unknown operation {}", static_cast<int>(tag.op));
+}
+
+void Worker::complete(CompletionTag tag, int res) {
+    Connection* c = tag.slot < slots_.size() ? slots_[tag.slot].get() : nullptr;
+    if (!c || !tag.names(c->generation_)) {
         spdlog::error("completion for a connection that is gone (op {}, slot {})",
-                      static_cast<int>(op), slot);
+                      static_cast<int>(tag.op), tag.slot);
         return;
     }
     --c->inflight_;
     c->active_at_ = now_;
     if (!c->closing_) {
         try {
-            c->complete(op, res);
+            c->complete(tag.op, res);
         } catch (const std::exception& e) {
             // One connection's trouble must not take the daemon down with it.
             spdlog::error("connection dropped after an internal error: {}", e.what());
@@ -180,31 +226,27 @@ void Worker::dispatch(uint64_t user_data, int res, uint32_t flags) {
     release_if_idle(*c);
 }
 
+__kernel_timespec* Worker::wait_limit(__kernel_timespec& ts) const {
+    if (!guest_) return nullptr;
+    auto deadline = guest_->deadline();
+    if (!deadline) return nullptr;
+    auto left = std::max(Clock::duration::zero(), *deadline - Clock::now());
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+    ts.tv_sec = ns / 1'000'000'000;
+    ts.tv_nsec = ns % 1'000'000'000;
+    return &ts;
+}
+
 void Worker::run() {
     ring_.emplace(kRingEntries);
-    ignore_tag_ = handler_tag([](int, uint32_t) {});
-    sweep_tag_ = handler_tag([this](int, uint32_t) {
-        sweep();
-        if (!stopping_) arm_sweep();
-    });
     arm_wake();
     arm_sweep();
-    daemon_.worker_started(*this);
+    events_.started(*this);
     io_uring* ring = ring_->get();
     while (!stopping_ || live_ > 0) {
         __kernel_timespec ts{};
-        __kernel_timespec* timeout = nullptr;
-        if (deadline_) {
-            if (auto d = deadline_()) {
-                auto left = std::max(Clock::duration::zero(), *d - Clock::now());
-                auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-                ts.tv_sec = ns / 1'000'000'000;
-                ts.tv_nsec = ns % 1'000'000'000;
-                timeout = &ts;
-            }
-        }
         io_uring_cqe* cqe = nullptr;
-        int rc = io_uring_submit_and_wait_timeout(ring, &cqe, 1, timeout, nullptr);
+        int rc = io_uring_submit_and_wait_timeout(ring, &cqe, 1, wait_limit(ts), nullptr);
         if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY)
             throw std::system_error(-rc, std::generic_category(), "io_uring_submit_and_wait");
         now_ = Clock::now();
@@ -214,7 +256,7 @@ void Worker::run() {
             ++seen;
         }
         io_uring_cq_advance(ring, seen);
-        if (after_wakeup_) after_wakeup_();
+        if (guest_) guest_->woke();
     }
 }
 

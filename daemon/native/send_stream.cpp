@@ -1,12 +1,11 @@
 #include "native/send_stream.hpp"
 
 #include "auth_proof.hpp"
-#include "daemon.hpp"
 #include "digest.hpp"
 #include "engine/mapped_region.hpp"
+#include "engine/worker.hpp"
 #include "size_units.hpp"
 #include "transfer/transfer_log.hpp"
-#include "engine/worker.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -26,19 +25,20 @@ constexpr unsigned kMaxChunkFailures = 3;
 constexpr std::chrono::seconds kNoticeTimeout{10};
 } // namespace
 
-SendStream::SendStream(Worker& worker, std::shared_ptr<OutgoingTransfer> transfer, uint16_t index)
-    : Connection(worker, UniqueFd()), transfer_(std::move(transfer)), index_(index) {}
+SendStream::SendStream(Worker& worker, Transfers& transfers,
+                       std::shared_ptr<OutgoingTransfer> transfer, uint16_t index)
+    : Connection(worker, UniqueFd()), transfers_(transfers), transfer_(std::move(transfer)),
+      index_(index) {}
 
-std::unique_ptr<SendStream> SendStream::cancel_notice(Worker& worker,
+std::unique_ptr<SendStream> SendStream::cancel_notice(Worker& worker, Transfers& transfers,
                                                       std::shared_ptr<OutgoingTransfer> transfer) {
-    auto s = std::make_unique<SendStream>(worker, std::move(transfer), 0);
+    auto s = std::make_unique<SendStream>(worker, transfers, std::move(transfer), 0);
     s->notice_ = true;
     return s;
 }
 
 SendStream::~SendStream() {
-    if (transfer_->detach_stream() && !transfer_->finished())
-        worker_.daemon().streams_gone(transfer_);
+    if (transfer_->detach_stream() && !transfer_->finished()) transfers_.streams_gone(transfer_);
 }
 
 void SendStream::start() {
@@ -143,7 +143,7 @@ void SendStream::on_welcome(std::span<const uint8_t> body) {
         return fail("the peer speaks protocol version " + std::to_string(w.version) +
                     ", this daemon speaks " + std::to_string(proto::kVersion));
     if (w.auth_method == proto::kAuthHmacSha256) {
-        auto key = worker_.daemon().secret_key();
+        auto key = transfers_.settings().secret_key();
         if (!key)
             return fail(transfer_->peer() +
                         " requires a key: set [auth] secret_file to a copy of its key file");
@@ -176,8 +176,7 @@ void SendStream::on_accept(std::span<const uint8_t> body) {
             if (r.offset % offer.chunk_size != 0 || r.offset + r.length > offer.size)
                 throw proto::FrameError("ACCEPT range is not chunk-aligned inside the file");
         transfer_->start(a);
-        if (offer.stream_count > 1)
-            worker_.daemon().start_streams(transfer_, 1, offer.stream_count - 1);
+        if (offer.stream_count > 1) transfers_.start_streams(transfer_, 1, offer.stream_count - 1);
     }
     next_chunk();
 }
@@ -217,7 +216,7 @@ void SendStream::on_done(std::span<const uint8_t> body) {
     log_transfer(spdlog::level::info, *transfer_, "sent {} ({}) to {}, stored as {}",
                  transfer_->name(), proto::format_size(transfer_->size()), transfer_->peer(),
                  done.name);
-    worker_.daemon().close_transfer(transfer_->id());
+    transfers_.close_transfer(transfer_->id());
     close();
 }
 
@@ -283,17 +282,17 @@ bool SendStream::is_hole(uint64_t offset, uint64_t length) const {
     return static_cast<uint64_t>(data) >= offset + length;
 }
 
-void SendStream::on_data_in(int res) {
-    body_step(body_.on_in(res));
+void SendStream::on_file_read(int res) {
+    body_step(body_.on_file_read(res));
 }
 
-void SendStream::on_data_out(int res) {
-    body_step(body_.on_out(res));
+void SendStream::on_socket_write(int res) {
+    body_step(body_.on_socket_write(res));
 }
 
-void SendStream::body_step(FileBody::Step step) {
-    if (step == FileBody::Step::Done) return next_chunk();
-    if (step != FileBody::Step::Failed) return;
+void SendStream::body_step(Step step) {
+    if (step == Step::Done) return next_chunk();
+    if (step != Step::Failed) return;
     if (body_.file_failed()) return fail(body_.failure());
     broken("sending to " + transfer_->peer() + ": " + body_.failure());
 }
@@ -325,20 +324,20 @@ void SendStream::on_send(int res) {
     }
 }
 
-void SendStream::check_time(Clock::time_point now, const Config::Limits& limits) {
+void SendStream::check_time(Clock::time_point now) {
     if (notice_) {
         if (now - started_at_ >= kNoticeTimeout) close();
         return;
     }
-    if (transfer_->stalled(now, active_at_, limits.idle_timeout))
-        lost("no progress with " + transfer_->peer() + " for " +
-             std::to_string(limits.idle_timeout) + " s");
+    const uint64_t idle = transfers_.settings().limits().idle_timeout;
+    if (transfer_->stalled(now, active_at_, idle))
+        lost("no progress with " + transfer_->peer() + " for " + std::to_string(idle) + " s");
 }
 
 void SendStream::cancel() {
     // Reset rather than close: a receiver that is not reading would learn of the end
     // only after the unsent data, which may be never.
-    linger abort{1, 0};
+    ::linger abort{1, 0};
     ::setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
     close();
 }
@@ -356,7 +355,7 @@ void SendStream::lost(std::string reason) {
     if (!transfer_->accepted_once()) return fail(std::move(reason));
     if (transfer_->lose(reason)) {
         log_transfer(spdlog::level::warn, *transfer_, "{}; trying again", reason);
-        worker_.daemon().close_transfer(transfer_->id());
+        transfers_.close_transfer(transfer_->id());
     }
     cancel();
 }
@@ -366,7 +365,7 @@ void SendStream::fail(std::string reason) {
     if (transfer_->fail(reason)) {
         log_transfer(spdlog::level::warn, *transfer_, "sending {} to {} failed: {}",
                      transfer_->name(), transfer_->peer(), reason);
-        worker_.daemon().close_transfer(transfer_->id());
+        transfers_.close_transfer(transfer_->id());
     }
     close();
 }

@@ -3,9 +3,10 @@
 #pragma once
 
 #include "engine/connection.hpp"
-#include "engine/file_body.hpp"
+#include "engine/file_to_socket.hpp"
 #include "native_frames.hpp"
 #include "transfer/outgoing_transfer.hpp"
+#include "transfer/transfers.hpp"
 
 #include <array>
 #include <deque>
@@ -19,10 +20,11 @@ namespace streamd {
 
 class SendStream : public Connection {
 public:
-    SendStream(Worker& worker, std::shared_ptr<OutgoingTransfer> transfer, uint16_t index);
+    SendStream(Worker& worker, Transfers& transfers, std::shared_ptr<OutgoingTransfer> transfer,
+               uint16_t index);
     // A connection that only tells the receiver that the transfer was canceled here, so
     // that it removes the partial file rather than keep it for a resume.
-    static std::unique_ptr<SendStream> cancel_notice(Worker& worker,
+    static std::unique_ptr<SendStream> cancel_notice(Worker& worker, Transfers& transfers,
                                                      std::shared_ptr<OutgoingTransfer> transfer);
     ~SendStream() override;
 
@@ -31,7 +33,7 @@ public:
     // A notice is not one of the transfer's streams: closing those leaves it be.
     uint32_t transfer_id() const override { return notice_ ? 0 : transfer_->id(); }
     void cancel() override;
-    void check_time(Clock::time_point now, const Config::Limits& limits) override;
+    void check_time(Clock::time_point now) override;
 
 private:
     enum class Phase { Connecting, AwaitWelcome, AwaitAccept, Running, Finishing };
@@ -56,9 +58,9 @@ private:
     // when there is none, or when reading the source failed (then the stream is closing).
     std::optional<proto::Chunk> take_chunk();
     bool is_hole(uint64_t offset, uint64_t length) const;
-    void on_data_in(int res) override;
-    void on_data_out(int res) override;
-    void body_step(FileBody::Step step);
+    void on_file_read(int res) override;
+    void on_socket_write(int res) override;
+    void body_step(Step step);
     void finish_if_idle();
 
     void finish();
@@ -71,6 +73,7 @@ private:
     // The transfer cannot succeed.
     void fail(std::string reason);
 
+    Transfers& transfers_;
     std::shared_ptr<OutgoingTransfer> transfer_;
     const uint16_t index_;
     bool notice_ = false;
@@ -82,7 +85,7 @@ private:
 
     Sending state_ = Sending::Nothing;
 
-    FileBody body_{*this}; // the data of the chunk whose header went out last
+    FileToSocket body_{*this}; // the data of the chunk whose header went out last
     uint64_t data_offset_ = 0;
     uint64_t data_length_ = 0;
     // Taken and hashed while the chunk before it was on the wire.

@@ -1,11 +1,23 @@
 #include "port/admission.hpp"
 
-#include "daemon.hpp"
-
 namespace streamd {
 
-void Admission::give_back() noexcept {
-    if (auto* d = std::exchange(daemon_, nullptr)) d->release(host_);
+std::optional<Admission> AdmissionCounter::admit(std::string host) {
+    const unsigned most = settings_.limits().max_connections_per_address;
+    std::lock_guard lock(mutex_);
+    unsigned& n = by_host_[host];
+    if (most != 0 && n >= most) {
+        if (n == 0) by_host_.erase(host);
+        return std::nullopt;
+    }
+    ++n;
+    return Admission(*this, std::move(host));
+}
+
+void AdmissionCounter::release(const std::string& host) {
+    std::lock_guard lock(mutex_);
+    auto it = by_host_.find(host);
+    if (it != by_host_.end() && --it->second == 0) by_host_.erase(it);
 }
 
 } // namespace streamd

@@ -2,8 +2,8 @@
 
 #include "digest.hpp"
 #include "engine/mapped_region.hpp"
-#include "storage/partial_file.hpp"
 #include "size_units.hpp"
+#include "storage/partial_file.hpp"
 #include "transfer/transfer_log.hpp"
 
 #include <spdlog/spdlog.h>
@@ -94,6 +94,19 @@ void IncomingTransfer::complete_chunk(uint64_t index, uint64_t digest, uint64_t 
     add_bytes(length);
     // Release: a stream that sees the final count also sees every digest.
     chunks_done_.fetch_add(1, std::memory_order_release);
+}
+
+bool IncomingTransfer::chunk_written(uint64_t index, uint64_t sent, std::optional<uint64_t> found,
+                                     uint64_t length) {
+    if (found && *found != sent) {
+        log_transfer(spdlog::level::warn, *this,
+                     "chunk at offset {} failed verification, asking again",
+                     index * offer_.chunk_size);
+        release_chunk(index);
+        return false;
+    }
+    complete_chunk(index, sent, length);
+    return true;
 }
 
 void IncomingTransfer::release_chunk(uint64_t index) {

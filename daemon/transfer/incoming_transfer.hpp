@@ -6,12 +6,13 @@
 
 #include "native_frames.hpp"
 #include "storage/storage.hpp"
-#include "transfer/transfer.hpp"
 #include "storage/transfer_journal.hpp"
+#include "transfer/transfer.hpp"
 #include "unique_fd.hpp"
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,11 @@ public:
     // Records a chunk written and verified, in memory and in the journal.
     void complete_chunk(uint64_t index, uint64_t digest, uint64_t length);
     void release_chunk(uint64_t index);
+    // A chunk's data is in the file: kept (complete_chunk) when `found`, its digest as it
+    // arrived, matches `sent`, what the sender said it is, or when nothing is verified;
+    // otherwise given back to be sent again, with a warning. True when kept.
+    bool chunk_written(uint64_t index, uint64_t sent, std::optional<uint64_t> found,
+                       uint64_t length);
     // Whether the chunk is written and verified.
     bool has_chunk(uint64_t index) const;
     bool all_chunks_done() const;

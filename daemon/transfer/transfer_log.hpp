@@ -3,7 +3,7 @@
 // `journalctl -u streamd TRANSFER_ID=42` shows its story.
 #pragma once
 
-#include "control/log.hpp"
+#include "engine/journal_fields.hpp"
 #include "transfer/transfer.hpp"
 
 #include <spdlog/spdlog.h>

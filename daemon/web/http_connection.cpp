@@ -1,7 +1,7 @@
 #include "web/http_connection.hpp"
 
 #include "content_disposition.hpp"
-#include "daemon.hpp"
+#include "engine/worker.hpp"
 #include "http_date.hpp"
 #include "http_host.hpp"
 #include "http_range.hpp"
@@ -12,7 +12,6 @@
 #include "web/web_assets.hpp"
 #include "web/web_session.hpp"
 #include "websocket_handshake.hpp"
-#include "engine/worker.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -30,8 +29,14 @@ namespace {
 
 namespace http = proto::http;
 
-// How long a connection that has answered for the last time waits for the client to close.
-constexpr std::chrono::seconds kLingerTimeout{5};
+// What a daemon with [web] enabled = false answers every HTTP client, so that a browser
+// shows why rather than a broken connection.
+constexpr std::string_view kDisabledReply = "HTTP/1.1 501 Not Implemented\r\n"
+                                            "Content-Type: text/plain; charset=utf-8\r\n"
+                                            "Content-Length: 40\r\n"
+                                            "Connection: close\r\n"
+                                            "\r\n"
+                                            "streamd serves no web pages on this port\n";
 constexpr std::string_view kFilesPrefix = "/files/";
 constexpr std::string_view kTokenCookie = "streamd_token=";
 
@@ -64,17 +69,19 @@ std::string_view as_text(std::span<const unsigned char> bytes) {
 
 } // namespace
 
-HttpConnection::HttpConnection(Worker& worker, UniqueFd fd, std::string peer, Admission admission,
-                               bool peer_on_loopback, Clock::time_point accepted_at,
-                               std::span<const uint8_t> received)
-    : Connection(worker, std::move(fd)), peer_(std::move(peer)), admission_(std::move(admission)),
-      peer_on_loopback_(peer_on_loopback), waiting_since_(accepted_at) {
-    have_ = std::min(received.size(), in_.size());
-    std::copy_n(received.begin(), have_, in_.begin());
+HttpConnection::HttpConnection(Worker& worker, Transfers& transfers, Arrival arrival)
+    : Connection(worker, std::move(arrival.socket)), transfers_(transfers),
+      peer_(std::move(arrival.peer)), admission_(std::move(arrival.admission)),
+      peer_on_loopback_(arrival.peer_on_loopback), waiting_since_(arrival.accepted_at) {
+    have_ = std::min(arrival.received.size(), in_.size());
+    std::copy_n(arrival.received.begin(), have_, in_.begin());
 }
 
 void HttpConnection::start() {
-    parse_head();
+    if (transfers_.settings().web_enabled()) return parse_head();
+    phase_ = Phase::Responding;
+    close_after_ = true;
+    send_bytes(bytes_of(kDisabledReply));
 }
 
 void HttpConnection::internal_error(const std::string& what) {
@@ -88,11 +95,6 @@ void HttpConnection::read_more() {
 }
 
 void HttpConnection::on_recv(int res) {
-    if (phase_ == Phase::Lingering) {
-        if (res <= 0) return close();
-        io_uring_prep_recv(prepare(Op::Recv), fd_.get(), in_.data(), in_.size(), 0);
-        return;
-    }
     if (res < 0) return drop(std::string("connection lost: ") + std::strerror(-res));
     if (res == 0) {
         if (have_ == 0) return close(); // between requests: the client is done
@@ -129,8 +131,7 @@ void HttpConnection::handle(const http::Request& request) {
         request.version == http::Version::Http10 || request.has_token("Connection", "close");
     log_line_ = fmt::format("{} {}", http::to_string(request.method), request.target);
 
-    auto& daemon = worker_.daemon();
-    auto key = daemon.secret_key();
+    auto key = transfers_.settings().secret_key();
     if (!peer_on_loopback_ && !key)
         return refuse(
             403, "the web interface accepts only loopback clients: set [auth] secret_file", true);
@@ -163,10 +164,10 @@ void HttpConnection::handle(const http::Request& request) {
 
     std::string body;
     if (path == "/api/info") {
-        body = info_json(STREAMD_VERSION, daemon.storage().max_file_size(), key != nullptr);
+        body = info_json(STREAMD_VERSION, transfers_.storage().max_file_size(), key != nullptr);
     } else {
         try {
-            body = files_json(received_files(daemon.storage().dir()));
+            body = files_json(received_files(transfers_.storage().dir()));
         } catch (const std::system_error& e) {
             spdlog::info("http {}: cannot list the received files: {}", peer_, e.what());
             return refuse(500, "cannot list the received files", false);
@@ -212,7 +213,7 @@ void HttpConnection::upgrade(const http::Request& request, bool needs_key) {
     spdlog::debug("http {}: {} -> 101", peer_, log_line_);
     std::span<const uint8_t> after(in_.data() + request_size_, have_ - request_size_);
     auto session =
-        std::make_unique<WebSession>(worker_, give_up_socket(), std::move(peer_),
+        std::make_unique<WebSession>(worker_, transfers_, give_up_socket(), std::move(peer_),
                                      std::move(admission_), needs_key, std::move(response), after);
     worker_.adopt(std::move(session));
 }
@@ -229,7 +230,7 @@ void HttpConnection::serve_file(const http::Request& request, std::string_view e
     // An encoded "/" decodes into the name, where name_problem() refuses it.
     auto name = http::percent_decode(encoded_name);
     std::optional<OpenedFile> file;
-    if (name) file = open_received_file(worker_.daemon().storage().dir(), *name);
+    if (name) file = open_received_file(transfers_.storage().dir(), *name);
     if (!file) return refuse(404, "no such file", false);
 
     const auto size = static_cast<uint64_t>(file->st.st_size);
@@ -304,7 +305,7 @@ void HttpConnection::on_send(int res) {
 }
 
 void HttpConnection::response_done() {
-    if (close_after_) return linger();
+    if (close_after_) return end();
     next_request();
 }
 
@@ -324,29 +325,27 @@ void HttpConnection::next_request() {
 
 // ---- file bodies --------------------------------------------------------------------
 
-void HttpConnection::on_data_in(int res) {
-    body_step(body_.on_in(res));
+void HttpConnection::on_file_read(int res) {
+    body_step(body_.on_file_read(res));
 }
 
-void HttpConnection::on_data_out(int res) {
-    body_step(body_.on_out(res));
+void HttpConnection::on_socket_write(int res) {
+    body_step(body_.on_socket_write(res));
 }
 
-void HttpConnection::body_step(FileBody::Step step) {
-    if (step == FileBody::Step::Failed) return drop(body_.failure());
-    if (step == FileBody::Step::Going) return;
+void HttpConnection::body_step(Step step) {
+    if (step == Step::Failed) return drop(body_.failure());
+    if (step == Step::Going) return;
     file_.reset();
     response_done();
 }
 
 // ---- the end ------------------------------------------------------------------------
 
-void HttpConnection::linger() {
-    phase_ = Phase::Lingering;
-    lingering_since_ = Clock::now();
+void HttpConnection::end() {
+    phase_ = Phase::Ending;
     file_.reset();
-    ::shutdown(fd_.get(), SHUT_WR);
-    io_uring_prep_recv(prepare(Op::Recv), fd_.get(), in_.data(), in_.size(), 0);
+    linger();
 }
 
 void HttpConnection::drop(std::string_view why) {
@@ -354,11 +353,11 @@ void HttpConnection::drop(std::string_view why) {
     close();
 }
 
-void HttpConnection::check_time(Clock::time_point now, const Config::Limits& limits) {
+void HttpConnection::check_time(Clock::time_point now) {
     using std::chrono::seconds;
+    const Config::Limits limits = transfers_.settings().limits();
     switch (phase_) {
-    case Phase::Lingering:
-        if (now - lingering_since_ >= kLingerTimeout) close();
+    case Phase::Ending:
         return;
     case Phase::Head:
         if (have_ == 0 && !first_request_) {

@@ -3,12 +3,13 @@
 // which travels from the page cache to the socket through a pipe, as chunks do.
 #pragma once
 
-#include "port/admission.hpp"
-#include "engine/connection.hpp"
-#include "engine/file_body.hpp"
-#include "http_request.hpp"
-#include "web/http_response.hpp"
 #include "config/secret_key.hpp"
+#include "engine/connection.hpp"
+#include "engine/file_to_socket.hpp"
+#include "http_request.hpp"
+#include "port/arrival.hpp"
+#include "transfer/transfers.hpp"
+#include "web/http_response.hpp"
 
 #include <array>
 #include <span>
@@ -19,19 +20,16 @@ namespace streamd {
 
 class HttpConnection : public Connection {
 public:
-    // `received`: what the connection brought before it was known to be HTTP;
-    // `accepted_at`: when it was accepted, from which its first request head is timed.
-    HttpConnection(Worker& worker, UniqueFd fd, std::string peer, Admission admission,
-                   bool peer_on_loopback, Clock::time_point accepted_at,
-                   std::span<const uint8_t> received);
+    // The first request head is timed from the accept.
+    HttpConnection(Worker& worker, Transfers& transfers, Arrival arrival);
 
     void start() override;
     void internal_error(const std::string& what) override;
     uint32_t transfer_id() const override { return 0; }
-    void check_time(Clock::time_point now, const Config::Limits& limits) override;
+    void check_time(Clock::time_point now) override;
 
 private:
-    enum class Phase { Head, Responding, Lingering };
+    enum class Phase { Head, Responding, Ending };
 
     void read_more();
     void on_recv(int res) override;
@@ -54,15 +52,16 @@ private:
     void response_done();
     void next_request();
 
-    void on_data_in(int res) override;
-    void on_data_out(int res) override;
-    void body_step(FileBody::Step step);
+    void on_file_read(int res) override;
+    void on_socket_write(int res) override;
+    void body_step(Step step);
 
-    // Half-closes and reads until the client closes too, so that what it sent and the
-    // daemon did not read cannot turn the close into a reset that destroys the response.
-    void linger();
+    // After the last response: lingers, so that what the client sent and the daemon did
+    // not read cannot turn the close into a reset that destroys the response.
+    void end();
     void drop(std::string_view why);
 
+    Transfers& transfers_;
     std::string peer_;
     Admission admission_;
     bool peer_on_loopback_;
@@ -84,9 +83,7 @@ private:
     uint64_t body_offset_ = 0;
     uint64_t body_length_ = 0;
     bool body_pending_ = false;
-    FileBody body_{*this};
-
-    Clock::time_point lingering_since_{};
+    FileToSocket body_{*this};
 };
 
 } // namespace streamd

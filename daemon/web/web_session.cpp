@@ -1,13 +1,12 @@
 #include "web/web_session.hpp"
 
-#include "daemon.hpp"
-#include "file_name.hpp"
 #include "engine/mapped_region.hpp"
 #include "engine/random_bytes.hpp"
-#include "storage/received_files.hpp"
-#include "size_units.hpp"
-#include "transfer/transfer_log.hpp"
 #include "engine/worker.hpp"
+#include "file_name.hpp"
+#include "size_units.hpp"
+#include "storage/received_files.hpp"
+#include "transfer/transfer_log.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -24,7 +23,6 @@ namespace web = proto::web;
 
 // Room for a chunk's data to arrive in pieces of a useful size; frames need not fit.
 constexpr size_t kReceiveBuffer = 256 * 1024;
-constexpr std::chrono::seconds kLingerTimeout{5};
 constexpr size_t kMaxDownloads = 16;
 
 // The web error code for a refusal of the storage or the transfer.
@@ -51,11 +49,12 @@ std::string_view code_of(proto::ErrorCode code) {
 
 } // namespace
 
-WebSession::WebSession(Worker& worker, UniqueFd fd, std::string peer, Admission admission,
-                       bool needs_key, std::string response, std::span<const uint8_t> received)
-    : Connection(worker, std::move(fd)), peer_(std::move(peer)), admission_(std::move(admission)),
-      response_(std::move(response)), in_(std::max(kReceiveBuffer, received.size())),
-      assembler_(web::kMaxTextMessage) {
+WebSession::WebSession(Worker& worker, Transfers& transfers, UniqueFd fd, std::string peer,
+                       Admission admission, bool needs_key, std::string response,
+                       std::span<const uint8_t> received)
+    : Connection(worker, std::move(fd)), transfers_(transfers), peer_(std::move(peer)),
+      admission_(std::move(admission)), response_(std::move(response)),
+      in_(std::max(kReceiveBuffer, received.size())), assembler_(web::kMaxTextMessage) {
     rules_.max_payload = web::kMaxBinaryMessage;
     std::copy(received.begin(), received.end(), in_.begin());
     have_ = received.size();
@@ -66,13 +65,8 @@ WebSession::WebSession(Worker& worker, UniqueFd fd, std::string peer, Admission 
 }
 
 WebSession::~WebSession() {
-    for (auto& [id, upload] : uploads_) {
-        if (upload.transfer->detach_stream()) {
-            worker_.daemon().registry().forget_incoming(id);
-            log_transfer(spdlog::level::warn, *upload.transfer, "receiving {} from {} failed: {}",
-                         upload.transfer->name(), peer_, upload.transfer->error());
-        }
-    }
+    for (auto& [id, upload] : uploads_)
+        transfers_.stream_left(*upload.transfer, peer_);
 }
 
 void WebSession::start() {
@@ -105,11 +99,6 @@ void WebSession::read_more() {
 }
 
 void WebSession::on_recv(int res) {
-    if (lingering_) {
-        if (res <= 0) return close();
-        io_uring_prep_recv(prepare(Op::Recv), fd_.get(), in_.data(), in_.size(), 0);
-        return;
-    }
     if (closing_handshake_) return;
     if (res < 0) {
         spdlog::info("web {}: connection lost: {}", peer_, std::strerror(-res));
@@ -274,7 +263,7 @@ void WebSession::on_text(std::string_view text) {
 
 void WebSession::on_auth(const web::Auth& m) {
     if (!nonce_) return send_text(web::error(std::nullopt, "bad_request", "no key is needed"));
-    auto key = worker_.daemon().secret_key();
+    auto key = transfers_.settings().secret_key();
     const bool matches =
         key && proto::proofs_match(proto::auth_proof(key->bytes(), *nonce_), m.proof);
     if (!matches) {
@@ -320,7 +309,7 @@ void WebSession::on_start_upload(const web::StartUpload& m) {
         return send_text(web::error(offer.id, "too_large", "the file has too many chunks"));
     std::shared_ptr<IncomingTransfer> t;
     try {
-        t = worker_.daemon().accept_offer(offer, peer_ + " (browser)");
+        t = transfers_.accept_offer(offer, peer_ + " (browser)");
     } catch (const Refusal& r) {
         spdlog::info("web {}: upload of {} refused: {}", peer_, offer.name, r.message);
         return send_text(web::error(offer.id, code_of(r.code), r.message));
@@ -358,7 +347,7 @@ void WebSession::on_cancel_upload(const web::CancelUpload& m) {
     if (t->cancel("canceled in the browser")) {
         log_transfer(spdlog::level::info, *t, "receiving {} from {} canceled in the browser",
                      t->name(), peer_);
-        worker_.daemon().close_transfer(t->id());
+        transfers_.close_transfer(t->id());
     }
     t->discard();
     forget_upload(m.id);
@@ -368,12 +357,7 @@ void WebSession::on_cancel_upload(const web::CancelUpload& m) {
 void WebSession::upload_failed(const web::Id& id, std::string_view code, const std::string& why) {
     auto it = uploads_.find(id);
     if (it != uploads_.end()) {
-        auto t = it->second.transfer;
-        if (t->fail(why)) {
-            log_transfer(spdlog::level::warn, *t, "receiving {} from {} failed: {}", t->name(),
-                         peer_, why);
-            worker_.daemon().close_transfer(t->id());
-        }
+        transfers_.fail_incoming(*it->second.transfer, peer_, why);
         forget_upload(id);
     }
     send_text(web::error(id, code, why));
@@ -382,7 +366,7 @@ void WebSession::upload_failed(const web::Id& id, std::string_view code, const s
 void WebSession::forget_upload(const web::Id& id) {
     auto it = uploads_.find(id);
     if (it == uploads_.end()) return;
-    worker_.daemon().registry().forget_incoming(id);
+    transfers_.registry().forget_incoming(id);
     it->second.transfer->detach_stream();
     if (bin_.upload == &it->second) bin_.upload = nullptr;
     uploads_.erase(it);
@@ -440,38 +424,22 @@ void WebSession::chunk_header_complete() {
 void WebSession::write_piece(std::span<const uint8_t> piece) {
     writing_ = true;
     write_left_ = piece;
-    io_uring_prep_write(prepare(Op::DataOut), bin_.upload->transfer->file(), write_left_.data(),
+    io_uring_prep_write(prepare(Op::FileWrite), bin_.upload->transfer->file(), write_left_.data(),
                         static_cast<unsigned>(write_left_.size()), write_at_);
 }
 
-void WebSession::on_data_out(int res) {
-    if (chunk_sending_) {
-        auto step = body_.on_out(res);
-        if (step == FileBody::Step::Failed) {
-            spdlog::info("web {}: {}", peer_, body_.failure());
-            return close();
-        }
-        if (step == FileBody::Step::Done) {
-            chunk_sending_ = false;
-            for (auto& frame : std::exchange(held_, {}))
-                send_frame_bytes(std::move(frame));
-            next_download_chunk();
-        }
-        return;
-    }
+void WebSession::on_file_write(int res) {
     if (res > 0 && static_cast<size_t>(res) < write_left_.size() && bin_.upload &&
         !closing_handshake_) {
         write_left_ = write_left_.subspan(static_cast<size_t>(res));
         write_at_ += static_cast<uint64_t>(res);
-        io_uring_prep_write(prepare(Op::DataOut), bin_.upload->transfer->file(), write_left_.data(),
-                            static_cast<unsigned>(write_left_.size()), write_at_);
+        io_uring_prep_write(prepare(Op::FileWrite), bin_.upload->transfer->file(),
+                            write_left_.data(), static_cast<unsigned>(write_left_.size()),
+                            write_at_);
         return;
     }
     writing_ = false;
-    if (closing_handshake_) {
-        if (lingering_) io_uring_prep_recv(prepare(Op::Recv), fd_.get(), in_.data(), in_.size(), 0);
-        return;
-    }
+    if (closing_handshake_) return;
     if (res <= 0 && bin_.upload) {
         bin_.upload->transfer->release_chunk(bin_.chunk.index);
         bin_.claimed = false;
@@ -496,16 +464,11 @@ void WebSession::end_binary() {
     if (bin_.answer) return send_text(*std::exchange(bin_.answer, std::nullopt));
     if (!bin_.upload) return; // ended while the data came
     auto& t = *bin_.upload->transfer;
-    const bool verify = t.offer().digest != proto::DigestAlgorithm::None;
-    const uint32_t digest = verify ? bin_.hasher.digest() : 0;
+    std::optional<uint64_t> found;
+    if (t.offer().digest != proto::DigestAlgorithm::None) found = bin_.hasher.digest();
     bin_.claimed = false;
-    if (verify && digest != bin_.chunk.digest) {
-        log_transfer(spdlog::level::warn, t, "chunk {} from {} failed verification, asking again",
-                     bin_.chunk.index, peer_);
-        t.release_chunk(bin_.chunk.index);
+    if (!t.chunk_written(bin_.chunk.index, bin_.chunk.digest, found, bin_.length))
         return send_text(web::chunk_rejected(bin_.chunk.id, bin_.chunk.index, "digest mismatch"));
-    }
-    t.complete_chunk(bin_.chunk.index, digest, bin_.length);
     send_text(web::chunk_received(bin_.chunk.id, bin_.chunk.index));
 }
 
@@ -516,7 +479,7 @@ void WebSession::on_request_download(const web::RequestDownload& m) {
         return send_text(web::error(std::nullopt, "busy",
                                     "at most " + std::to_string(kMaxDownloads) +
                                         " downloads may be open on a connection"));
-    auto file = open_received_file(worker_.daemon().storage().dir(), m.name);
+    auto file = open_received_file(transfers_.storage().dir(), m.name);
     if (!file) return send_text(web::error(std::nullopt, "not_found", "no such file: " + m.name));
     web::Id id{};
     random_bytes(id);
@@ -586,11 +549,24 @@ void WebSession::next_download_chunk() {
     }
 }
 
-void WebSession::on_data_in(int res) {
-    auto step = body_.on_in(res);
-    if (step == FileBody::Step::Failed) {
+void WebSession::on_file_read(int res) {
+    if (body_.on_file_read(res) == Step::Failed) {
         spdlog::info("web {}: {}", peer_, body_.failure());
         close();
+    }
+}
+
+void WebSession::on_socket_write(int res) {
+    auto step = body_.on_socket_write(res);
+    if (step == Step::Failed) {
+        spdlog::info("web {}: {}", peer_, body_.failure());
+        return close();
+    }
+    if (step == Step::Done) {
+        chunk_sending_ = false;
+        for (auto& frame : std::exchange(held_, {}))
+            send_frame_bytes(std::move(frame));
+        next_download_chunk();
     }
 }
 
@@ -645,14 +621,6 @@ void WebSession::close_with(uint16_t code, std::string_view why) {
     closing_handshake_ = true;
 }
 
-void WebSession::linger() {
-    if (lingering_) return;
-    lingering_ = true;
-    lingering_since_ = Clock::now();
-    ::shutdown(fd_.get(), SHUT_WR);
-    if (!writing_) io_uring_prep_recv(prepare(Op::Recv), fd_.get(), in_.data(), in_.size(), 0);
-}
-
 bool WebSession::carries(uint32_t id) const {
     return std::any_of(uploads_.begin(), uploads_.end(),
                        [id](const auto& u) { return u.second.transfer->id() == id; });
@@ -671,11 +639,8 @@ void WebSession::cancel() {
     }
 }
 
-void WebSession::check_time(Clock::time_point now, const Config::Limits& limits) {
-    if (lingering_) {
-        if (now - lingering_since_ >= kLingerTimeout) close();
-        return;
-    }
+void WebSession::check_time(Clock::time_point now) {
+    const Config::Limits limits = transfers_.settings().limits();
     if (closing_handshake_ || limits.idle_timeout == 0) return;
     // An upload that no data comes for holds its place among [limits] max_incoming; it
     // ends, and its partial file waits for a resume.

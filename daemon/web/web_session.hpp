@@ -4,12 +4,13 @@
 // cache through a pipe.
 #pragma once
 
-#include "port/admission.hpp"
 #include "auth_proof.hpp"
-#include "engine/connection.hpp"
 #include "digest.hpp"
-#include "engine/file_body.hpp"
+#include "engine/connection.hpp"
+#include "engine/file_to_socket.hpp"
+#include "port/admission.hpp"
 #include "transfer/incoming_transfer.hpp"
+#include "transfer/transfers.hpp"
 #include "web_messages.hpp"
 #include "websocket_frame.hpp"
 #include "websocket_message.hpp"
@@ -27,8 +28,9 @@ class WebSession : public Connection {
 public:
     // `response`: the 101 that accepts the upgrade, sent first; `received`: what the client
     // sent after its request head.
-    WebSession(Worker& worker, UniqueFd fd, std::string peer, Admission admission, bool needs_key,
-               std::string response, std::span<const uint8_t> received);
+    WebSession(Worker& worker, Transfers& transfers, UniqueFd fd, std::string peer,
+               Admission admission, bool needs_key, std::string response,
+               std::span<const uint8_t> received);
     ~WebSession() override;
 
     void start() override;
@@ -36,7 +38,7 @@ public:
     uint32_t transfer_id() const override { return 0; }
     bool carries(uint32_t id) const override;
     void cancel() override;
-    void check_time(Clock::time_point now, const Config::Limits& limits) override;
+    void check_time(Clock::time_point now) override;
 
 private:
     struct Upload {
@@ -85,8 +87,7 @@ private:
     void chunk_header_complete();
     void end_binary();
     void write_piece(std::span<const uint8_t> piece);
-    void on_data_in(int res) override;
-    void on_data_out(int res) override;
+    void on_file_write(int res) override;
 
     // Ends an upload that failed: fails its transfer and tells the client.
     void upload_failed(const proto::web::Id& id, std::string_view code, const std::string& why);
@@ -96,13 +97,15 @@ private:
     // A whole frame; held while a download chunk's frame is going out.
     void send_frame_bytes(std::vector<uint8_t> frame);
     void next_download_chunk();
+    void on_file_read(int res) override;
+    void on_socket_write(int res) override;
     void on_send(int res) override;
 
     // Fails the connection (RFC 6455 7.1.7): a close frame with `code`, then the close.
     void fail(proto::websocket::CloseCode code, std::string_view why);
     void close_with(uint16_t code, std::string_view why);
-    void linger();
 
+    Transfers& transfers_;
     std::string peer_;
     Admission admission_;
     std::optional<proto::AuthNonce> nonce_; // until the client has proved the key
@@ -134,14 +137,12 @@ private:
     bool chunk_pending_ = false; // its head is queued, its data follows
     bool chunk_sending_ = false;
     std::vector<std::vector<uint8_t>> held_;
-    FileBody body_{*this};
+    FileToSocket body_{*this};
     int body_file_ = -1;
     uint64_t body_offset_ = 0;
     uint64_t body_length_ = 0;
 
     bool closing_handshake_ = false; // our close frame is queued or out
-    bool lingering_ = false;
-    Clock::time_point lingering_since_{};
     bool pinged_ = false;
     Clock::time_point received_at_ = Clock::now();
     Clock::time_point chunk_data_at_ = Clock::now(); // upload data last arrived

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "engine/splice_pipe.hpp"
+#include "engine/step.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -13,22 +14,21 @@ namespace streamd {
 
 class Connection;
 
-class FileBody {
+class FileToSocket {
 public:
-    // Its operations complete on `owner` as Op::DataIn and Op::DataOut, which hands
-    // them to on_in() and on_out().
-    explicit FileBody(Connection& owner) : owner_(owner) {}
-    ~FileBody();
-    FileBody(const FileBody&) = delete;
-    FileBody& operator=(const FileBody&) = delete;
+    // Its operations complete on `owner` as Op::FileRead and Op::SocketWrite, whose
+    // handlers pass them to on_file_read() and on_socket_write().
+    explicit FileToSocket(Connection& owner) : owner_(owner) {}
+    ~FileToSocket();
+    FileToSocket(const FileToSocket&) = delete;
+    FileToSocket& operator=(const FileToSocket&) = delete;
 
     // Starts sending `length` bytes of `file` (which must stay open until done) from
     // `offset`; `more` says that more data follows the range on the socket.
     void start(int file, uint64_t offset, uint64_t length, bool more = false);
 
-    enum class Step { Going, Done, Failed };
-    Step on_in(int res);
-    Step on_out(int res);
+    Step on_file_read(int res);
+    Step on_socket_write(int res);
     // Why the last step failed, in a few words, and whether it was the file (rather than
     // the connection) that failed.
     const std::string& failure() const { return failure_; }

@@ -1,7 +1,6 @@
-#include "engine/file_body.hpp"
+#include "engine/file_to_socket.hpp"
 
 #include "engine/connection.hpp"
-#include "daemon.hpp"
 #include "engine/worker.hpp"
 
 #include <algorithm>
@@ -16,15 +15,15 @@ namespace {
 constexpr size_t kCopyBuffer = 256 * 1024;
 } // namespace
 
-FileBody::~FileBody() {
+FileToSocket::~FileToSocket() {
     release_pipe();
 }
 
-void FileBody::release_pipe() {
+void FileToSocket::release_pipe() {
     owner_.worker_.pipes().release(std::move(pipe_));
 }
 
-void FileBody::start(int file, uint64_t offset, uint64_t length, bool more) {
+void FileToSocket::start(int file, uint64_t offset, uint64_t length, bool more) {
     file_ = file;
     at_ = offset;
     left_ = length;
@@ -34,13 +33,13 @@ void FileBody::start(int file, uint64_t offset, uint64_t length, bool more) {
     read();
 }
 
-void FileBody::read() {
+void FileToSocket::read() {
     Worker& worker = owner_.worker_;
-    if (worker.daemon().use_splice() && !pipe_ && !copy_buffer_) pipe_ = worker.pipes().acquire();
+    if (worker.use_splice() && !pipe_ && !copy_buffer_) pipe_ = worker.pipes().acquire();
     if (!pipe_ && !copy_buffer_) copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
     if (!pipe_) {
         auto n = static_cast<unsigned>(std::min<uint64_t>(left_, kCopyBuffer));
-        io_uring_prep_read(owner_.prepare(Op::DataIn), file_, copy_buffer_.get(), n, at_);
+        io_uring_prep_read(owner_.prepare(Op::FileRead), file_, copy_buffer_.get(), n, at_);
         return;
     }
     // Linked, as for chunks: one kernel worker reads and sends in one go. The send does
@@ -48,16 +47,17 @@ void FileBody::read() {
     auto n = static_cast<unsigned>(std::min<uint64_t>(left_, pipe_->capacity));
     const bool more = left_ > n || more_;
     worker.ring().reserve(2);
-    io_uring_sqe* in = owner_.prepare(Op::DataIn);
+    io_uring_sqe* in = owner_.prepare(Op::FileRead);
     io_uring_prep_splice(in, file_, static_cast<int64_t>(at_), pipe_->write_end.get(), -1, n,
                          SPLICE_F_MOVE);
     in->flags |= IOSQE_IO_HARDLINK;
-    io_uring_prep_splice(owner_.prepare(Op::DataOut), pipe_->read_end.get(), -1, owner_.fd_.get(),
-                         -1, n, SPLICE_F_MOVE | SPLICE_F_NONBLOCK | (more ? SPLICE_F_MORE : 0));
+    io_uring_prep_splice(owner_.prepare(Op::SocketWrite), pipe_->read_end.get(), -1,
+                         owner_.fd_.get(), -1, n,
+                         SPLICE_F_MOVE | SPLICE_F_NONBLOCK | (more ? SPLICE_F_MORE : 0));
     linked_out_ = true;
 }
 
-FileBody::Step FileBody::on_in(int res) {
+Step FileToSocket::on_file_read(int res) {
     if (res <= 0 && linked_out_) {
         in_failure_ = res == 0 ? -ENODATA : res;
         return Step::Going; // the linked send comes back empty-handed; decide then
@@ -65,11 +65,11 @@ FileBody::Step FileBody::on_in(int res) {
     return read_done(res);
 }
 
-FileBody::Step FileBody::read_done(int res) {
+Step FileToSocket::read_done(int res) {
     if (res == -EINVAL && pipe_) {
         owner_.worker_.pipes().release(std::move(pipe_));
         copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
-        owner_.worker_.daemon().note_copy_fallback("file to pipe");
+        note_copy_fallback("file to pipe");
         read();
         return Step::Going;
     }
@@ -84,20 +84,20 @@ FileBody::Step FileBody::read_done(int res) {
     return Step::Going;
 }
 
-void FileBody::write() {
+void FileToSocket::write() {
     const bool more = left_ > 0 || more_;
     if (pipe_) {
-        io_uring_prep_splice(owner_.prepare(Op::DataOut), pipe_->read_end.get(), -1,
+        io_uring_prep_splice(owner_.prepare(Op::SocketWrite), pipe_->read_end.get(), -1,
                              owner_.fd_.get(), -1, static_cast<unsigned>(buffered_),
                              SPLICE_F_MOVE | (more ? SPLICE_F_MORE : 0));
     } else {
-        io_uring_prep_send(owner_.prepare(Op::DataOut), owner_.fd_.get(),
+        io_uring_prep_send(owner_.prepare(Op::SocketWrite), owner_.fd_.get(),
                            copy_buffer_.get() + buffer_pos_, buffered_,
                            MSG_NOSIGNAL | (more ? MSG_MORE : 0));
     }
 }
 
-FileBody::Step FileBody::on_out(int res) {
+Step FileToSocket::on_socket_write(int res) {
     if (std::exchange(linked_out_, false)) {
         if (in_failure_ != 0) return read_done(std::exchange(in_failure_, 0));
         // The socket had no room for all of it: the rest goes out unlinked, allowed to wait.
@@ -123,7 +123,7 @@ FileBody::Step FileBody::on_out(int res) {
     return Step::Done;
 }
 
-FileBody::Step FileBody::fail(std::string why, bool file) {
+Step FileToSocket::fail(std::string why, bool file) {
     failure_ = std::move(why);
     file_failed_ = file;
     return Step::Failed;

@@ -1,0 +1,197 @@
+// The manager object on the bus: /org/streamd/Streamd1, interface
+// org.streamd.Streamd1.Manager (docs/DBUS.md). What comes in is checked here, at the
+// boundary; the daemon does the rest.
+#pragma once
+
+#include "control/bus_names.hpp"
+#include "control/daemon_control.hpp"
+#include "control/dbus_service.hpp"
+#include "file_name.hpp"
+#include "manager_adaptor.hpp"
+#include "version.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <map>
+#include <sdbus-c++/sdbus-c++.h>
+#include <spdlog/spdlog.h>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace streamd {
+
+namespace bus_options {
+template <typename T>
+T option(const std::map<std::string, sdbus::Variant>& options, const char* key, const char* type,
+         T fallback) {
+    auto it = options.find(key);
+    if (it == options.end()) return fallback;
+    if (!it->second.containsValueOfType<T>())
+        throw bus_error("InvalidArgument",
+                        std::string("option '") + key + "' must be of type " + type);
+    return it->second.get<T>();
+}
+
+} // namespace bus_options
+
+class BusManager : public sdbus::AdaptorInterfaces<org::streamd::Streamd1::Manager_adaptor> {
+public:
+    BusManager(sdbus::IConnection& bus, DaemonControl& daemon, DbusService& service)
+        : AdaptorInterfaces(bus, kManagerPath), daemon_(daemon), service_(service) {
+        registerAdaptor();
+    }
+    ~BusManager() { unregisterAdaptor(); }
+
+    // Announces the totals that changed since the last call; true if any did.
+    bool tick() {
+        Totals now = daemon_.registry().totals();
+        auto [in, out] = service_.rates();
+        std::vector<std::string> changed;
+        auto note = [&](const char* name, auto a, auto b) {
+            if (a != b) changed.push_back(name);
+        };
+        note("BytesIn", now.bytes_in, last_.bytes_in);
+        note("BytesOut", now.bytes_out, last_.bytes_out);
+        note("TransfersDone", now.done, last_.done);
+        note("TransfersFailed", now.failed, last_.failed);
+        note("TransfersCanceled", now.canceled, last_.canceled);
+        note("ActiveIn", now.active_in, last_.active_in);
+        note("ActiveOut", now.active_out, last_.active_out);
+        note("Queued", now.queued, last_.queued);
+        note("RateIn", in, last_rate_in_);
+        note("RateOut", out, last_rate_out_);
+        last_ = now;
+        last_rate_in_ = in;
+        last_rate_out_ = out;
+        if (changed.empty()) return false;
+        getObject().emitPropertiesChangedSignal(INTERFACE_NAME, changed);
+        return true;
+    }
+
+private:
+    std::tuple<uint32_t, sdbus::ObjectPath>
+    Send(const sdbus::UnixFd& fd, const std::string& destination,
+         const std::map<std::string, sdbus::Variant>& options) override {
+        service_.authorize(getObject().getCurrentlyProcessedMessage(), "send files");
+        static const char* known[] = {"name", "streams", "chunk_size"};
+        for (const auto& [key, value] : options)
+            if (std::find_if(std::begin(known), std::end(known),
+                             [&](const char* k) { return key == k; }) == std::end(known))
+                throw bus_error("InvalidArgument", "unknown option '" + key + "'");
+
+        SendRequest r;
+        r.name = bus_options::option<std::string>(options, "name", "s", "");
+        if (r.name.empty()) throw bus_error("InvalidArgument", "option 'name' (s) is required");
+        if (auto problem = proto::name_problem(r.name))
+            throw bus_error("InvalidArgument", "invalid name '" + r.name + "': " + *problem);
+        r.streams = bus_options::option<uint32_t>(options, "streams", "u", 0);
+        if (options.contains("streams") && (r.streams < 1 || r.streams > proto::kMaxStreams))
+            throw bus_error("InvalidArgument",
+                            "streams must be between 1 and " + std::to_string(proto::kMaxStreams));
+        uint64_t chunk = bus_options::option<uint64_t>(options, "chunk_size", "t", 0);
+        if (options.contains("chunk_size") && !proto::valid_chunk_size(chunk))
+            throw bus_error("InvalidArgument",
+                            "chunk_size must be a multiple of 4096 between 64 KiB and 256 MiB");
+        r.chunk_size = static_cast<uint32_t>(chunk);
+        try {
+            r.destination = parse_destination(destination, daemon_.config().listen.port == 0
+                                                               ? kDefaultPort
+                                                               : daemon_.config().listen.port);
+        } catch (const std::invalid_argument& e) {
+            throw bus_error("InvalidArgument", e.what());
+        }
+        // Our own copy: sdbus closes its descriptor when the message goes away.
+        r.file.reset(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 3));
+        if (!r.file)
+            throw bus_error("Failed", std::string("cannot take the file descriptor: ") +
+                                          std::strerror(errno));
+        uint32_t id;
+        try {
+            id = daemon_.send(std::move(r));
+        } catch (const std::invalid_argument& e) {
+            throw bus_error("InvalidArgument", e.what());
+        } catch (const std::exception& e) {
+            throw bus_error("Failed", e.what());
+        }
+        service_.publish();
+        return {id, sdbus::ObjectPath(transfer_path(id))};
+    }
+
+    std::vector<sdbus::Struct<uint32_t, std::string, std::string, std::string, std::string,
+                              uint64_t, uint64_t, uint64_t, std::string, sdbus::ObjectPath>>
+    ListTransfers() override {
+        std::vector<sdbus::Struct<uint32_t, std::string, std::string, std::string, std::string,
+                                  uint64_t, uint64_t, uint64_t, std::string, sdbus::ObjectPath>>
+            out;
+        for (const auto& t : daemon_.registry().all()) {
+            const uint64_t rate = service_.rate_of(t->id());
+            out.emplace_back(t->id(), to_string(t->direction()), to_string(t->state()), t->name(),
+                             t->peer(), t->size(), t->bytes_done(), rate, t->error(),
+                             sdbus::ObjectPath(transfer_path(t->id())));
+        }
+        return out;
+    }
+
+    void CancelTransfer(const uint32_t& id) override {
+        service_.cancel(id, getObject().getCurrentlyProcessedMessage());
+    }
+
+    void Reload() override {
+        std::string who = service_.authorize(getObject().getCurrentlyProcessedMessage(),
+                                             "reload the configuration");
+        spdlog::info("reload asked for by {}", who);
+        try {
+            daemon_.reload();
+        } catch (const ConfigError& e) {
+            spdlog::error("configuration not reloaded: {}", e.what());
+            throw bus_error("BadConfig", e.what());
+        }
+    }
+
+    std::map<std::string, sdbus::Variant> GetStats() override {
+        Totals t = daemon_.registry().totals();
+        auto [in, out] = service_.rates();
+        const auto& c = daemon_.config();
+        return {
+            {"BytesIn", sdbus::Variant(t.bytes_in)},
+            {"BytesOut", sdbus::Variant(t.bytes_out)},
+            {"TransfersDone", sdbus::Variant(t.done)},
+            {"TransfersFailed", sdbus::Variant(t.failed)},
+            {"TransfersCanceled", sdbus::Variant(t.canceled)},
+            {"ActiveIn", sdbus::Variant(t.active_in)},
+            {"ActiveOut", sdbus::Variant(t.active_out)},
+            {"Queued", sdbus::Variant(t.queued)},
+            {"RateIn", sdbus::Variant(in)},
+            {"RateOut", sdbus::Variant(out)},
+            {"MaxActive", sdbus::Variant(static_cast<uint32_t>(c.transfer.max_active))},
+            {"KeepFinished", sdbus::Variant(c.transfer.keep_finished)},
+            {"StartedAt", sdbus::Variant(daemon_.started_at())},
+            {"Version", sdbus::Variant(std::string(STREAMD_VERSION))},
+            {"ListenAddresses", sdbus::Variant(ListenAddresses())},
+        };
+    }
+
+    std::string Version() override { return STREAMD_VERSION; }
+    std::vector<std::string> ListenAddresses() override { return {daemon_.listen_address()}; }
+    uint64_t BytesIn() override { return daemon_.registry().totals().bytes_in; }
+    uint64_t BytesOut() override { return daemon_.registry().totals().bytes_out; }
+    uint32_t TransfersDone() override { return daemon_.registry().totals().done; }
+    uint32_t TransfersFailed() override { return daemon_.registry().totals().failed; }
+    uint32_t TransfersCanceled() override { return daemon_.registry().totals().canceled; }
+    uint32_t ActiveIn() override { return daemon_.registry().totals().active_in; }
+    uint32_t ActiveOut() override { return daemon_.registry().totals().active_out; }
+    uint32_t Queued() override { return daemon_.registry().totals().queued; }
+    uint64_t RateIn() override { return service_.rates().first; }
+    uint64_t RateOut() override { return service_.rates().second; }
+
+    DaemonControl& daemon_;
+    DbusService& service_;
+    Totals last_;
+    uint64_t last_rate_in_ = 0;
+    uint64_t last_rate_out_ = 0;
+};
+
+} // namespace streamd

@@ -1,0 +1,72 @@
+// Outgoing transfers from the moment they are queued until they end: at most max_active
+// run at once while the others wait in order, host names are looked up off the loop, a
+// lost connection is tried again after a pause that doubles, and the state folder
+// carries unfinished transfers over a restart. Control thread only.
+#pragma once
+
+#include "config/config.hpp"
+#include "engine/destination.hpp"
+#include "engine/resolver.hpp"
+#include "transfer/outgoing_state.hpp"
+#include "transfer/outgoing_transfer.hpp"
+#include "transfer/transfer_queue.hpp"
+#include "transfer/transfers.hpp"
+#include "unique_fd.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace streamd {
+
+struct SendRequest {
+    UniqueFd file;
+    Destination destination;
+    std::string name;
+    unsigned streams = 0;    // 0: from the configuration
+    uint32_t chunk_size = 0; // 0: from the configuration
+};
+
+class OutgoingScheduler {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    // Throws std::system_error when the state folder cannot be made.
+    OutgoingScheduler(Transfers& transfers, Config::Transfer settings,
+                      std::filesystem::path state_dir);
+
+    // Queues a transfer; throws std::invalid_argument, std::system_error.
+    uint32_t send(SendRequest request);
+    // Queues again what the state folder says was unfinished at the last stop.
+    void pick_up_saved();
+    // A canceled transfer leaves the queue, or has its streams closed and its receiver told.
+    void canceled(const std::shared_ptr<OutgoingTransfer>& t);
+    // Every stream of `t` is gone while it is unfinished (Transfers::streams_gone).
+    void reconnect_later(const std::shared_ptr<OutgoingTransfer>& t);
+    // Settings from a reload, for the transfers queued from now on; a larger max_active
+    // starts waiting ones at once.
+    void set_settings(const Config::Transfer& settings);
+    // About once a second: starts the attempts that are due.
+    void tick(Clock::time_point now);
+
+private:
+    void enqueue(const std::shared_ptr<OutgoingTransfer>& t);
+    void start_waiting();
+    void ended(uint32_t id);
+
+    Transfers& transfers_;
+    Config::Transfer settings_;
+    OutgoingState state_;
+    TransferQueue queue_;
+    struct Reconnect {
+        std::shared_ptr<OutgoingTransfer> transfer;
+        Clock::time_point due;
+    };
+    std::vector<Reconnect> reconnects_;
+    // Last: its thread reports lookups, which must not outlive what they report to.
+    Resolver resolver_;
+};
+
+} // namespace streamd
