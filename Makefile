@@ -6,7 +6,7 @@ PORT ?= 7740
 
 BUILD_DEPS := meson ninja-build pkg-config g++ liburing-dev libsdbus-c++-dev libsdbus-c++-bin \
 	libtomlplusplus-dev libspdlog-dev libfmt-dev libgtest-dev libsystemd-dev libxxhash-dev \
-	libssl-dev
+	libssl-dev nlohmann-json3-dev
 RUN_DEPS := dbus
 TEST_DEPS := dbus util-linux coreutils clang-format iproute2 systemd curl
 BENCH_RESULT := bench/results/$(shell date +%Y-%m-%d)

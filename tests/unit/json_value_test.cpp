@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <gtest/gtest.h>
 #include <limits>
+#include <ostream>
 #include <string>
 #include <string_view>
 
@@ -54,6 +55,13 @@ TEST(JsonValue, IntegerBeyondSixtyFourBitsReadsAsDouble) {
     JsonValue huge = parse_json("18446744073709551616");
     ASSERT_TRUE(huge.is_double());
     EXPECT_DOUBLE_EQ(huge.as_double(), 18446744073709551616.0);
+}
+
+// As in JavaScript's JSON.parse; 1e400, which no double can hold, is refused.
+TEST(JsonValue, NumberTooSmallForADoubleReadsAsZero) {
+    JsonValue tiny = parse_json("1e-400");
+    ASSERT_TRUE(tiny.is_double());
+    EXPECT_EQ(tiny.as_double(), 0.0);
 }
 
 TEST(JsonValue, StringEscapes) {
@@ -171,6 +179,62 @@ TEST(JsonValue, DuplicateKeyReasonStaysOnOneLine) {
         EXPECT_EQ(e.offset(), 10u);
     }
 }
+
+// The reasons are streamd's, not the JSON library's: they reach browsers in close frames, so
+// they are short, on one line, and never quote the text.
+struct Refusal {
+    std::string text;
+    std::string what;
+};
+
+void PrintTo(const Refusal& r, std::ostream* os) {
+    *os << ::testing::PrintToString(r.text);
+}
+
+class JsonReasons : public ::testing::TestWithParam<Refusal> {};
+
+TEST_P(JsonReasons, AreStreamdsOwn) {
+    try {
+        parse_json(GetParam().text);
+        FAIL() << "no exception";
+    } catch (const JsonError& e) {
+        EXPECT_EQ(std::string(e.what()), GetParam().what);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryKind, JsonReasons,
+    ::testing::Values(
+        Refusal{"", "unexpected end of text at offset 0"},
+        Refusal{"[1,", "unexpected end of text at offset 3"},
+        Refusal{"[1,]", "unexpected character at offset 3"},
+        Refusal{"+1", "unexpected character at offset 0"},
+        Refusal{std::string("[1,\0]", 5), "unexpected character at offset 3"},
+        Refusal{"\xef\xbb\xbf{}", "unexpected character at offset 0"},
+        Refusal{"[nul]", "invalid literal at offset 4"},
+        Refusal{"[1 2]", "expected ']' at offset 3"},
+        Refusal{R"({"a":1])", "expected '}' at offset 6"},
+        Refusal{R"({"a" 1})", "expected ':' at offset 5"},
+        Refusal{R"({"a":1,})", "expected a string as object key at offset 7"},
+        Refusal{"{a:1}", "expected a string as object key at offset 1"},
+        Refusal{"[1] x", "unexpected text after the value at offset 4"},
+        Refusal{std::string("{}\0", 3), "unexpected text after the value at offset 2"},
+        Refusal{"[01]", "leading zero in number at offset 2"},
+        Refusal{"-", "expected a digit at offset 1"},
+        Refusal{"1.x", "expected a digit after '.' at offset 2"},
+        Refusal{"1e+", "expected a digit in the exponent at offset 3"},
+        Refusal{"[1e400]", "number out of range at offset 1"},
+        Refusal{R"("abc)", "unterminated string at offset 4"},
+        Refusal{"\"a\tb\"", "control character in string at offset 2"},
+        Refusal{R"("\x")", "invalid escape at offset 2"},
+        Refusal{R"("\)", "unterminated escape at offset 2"},
+        Refusal{R"("\u12x4")", "invalid hex digit in \\u escape at offset 5"},
+        Refusal{R"("\u12)", "truncated \\u escape at offset 5"},
+        Refusal{R"("\ud800x")", "high surrogate without a low one at offset 7"},
+        Refusal{R"("\udc00")", "unpaired low surrogate at offset 6"},
+        Refusal{"\"\xc3(\"", "invalid UTF-8 at offset 2"},
+        Refusal{"\"\xe2\x82", "truncated UTF-8 at offset 3"},
+        Refusal{"[[" + nested_arrays(kMaxJsonDepth) + "]]", "nested too deeply at offset 32"}));
 
 std::string json_string(std::string_view s) {
     std::string out;
