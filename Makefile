@@ -157,7 +157,8 @@ sanitize: deps-test deps-web
 	exit $$status
 
 # streamd against its peers and the machine's limits, alternating in one run, on tmpfs.
-# BENCH_ARGS, e.g. "--size 256 --rounds 3 --streams 1,8" or "--only streamd".
+# BENCH_ARGS, e.g. "--size 256 --rounds 3 --streams 1,8" or "--only streamd"; to measure
+# this build against another, "--only streamd --reference OTHER/build/daemon/streamd".
 # The WebSocket contenders run the page's client on Node, with the web tests' packages.
 bench: build deps-web
 	$(call install_missing,$(BENCH_DEPS))

@@ -129,11 +129,12 @@ class StreamdNative : public Contender {
 public:
     StreamdNative(it::StreamdInstance& s, it::StreamdInstance& r, StreamdRun run)
         : sender_(s), receiver_(r), run_(std::move(run)) {
-        name_ =
-            "streamd, " + std::to_string(run_.streams) + " stream" + (run_.streams == 1 ? "" : "s");
-        if (!run_.chunk_size.empty()) name_ += ", " + run_.chunk_size + " chunks";
-        if (!run_.verified) name_ += ", unverified";
-        std::string file = name_.substr(9);
+        std::string setting =
+            std::to_string(run_.streams) + " stream" + (run_.streams == 1 ? "" : "s");
+        if (!run_.chunk_size.empty()) setting += ", " + run_.chunk_size + " chunks";
+        if (!run_.verified) setting += ", unverified";
+        name_ = run_.build + ", " + setting;
+        std::string file = setting;
         std::replace_if(
             file.begin(), file.end(), [](char c) { return !std::isalnum(c); }, '-');
         dest_ = receiver_.incoming() / ("bench-" + file);

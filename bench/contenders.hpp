@@ -59,6 +59,8 @@ struct StreamdRun {
     unsigned streams = 8;
     std::string chunk_size{}; // as streamctl takes it; empty for the daemon's default
     bool verified = true;     // says which daemon sends: one has `verify = false`
+    // Heads the row's name: which build the two daemons run, when two are compared.
+    std::string build = "streamd";
 };
 std::unique_ptr<Contender> streamd_native(it::StreamdInstance& sender,
                                           it::StreamdInstance& receiver, StreamdRun run);

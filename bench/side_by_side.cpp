@@ -4,6 +4,7 @@
 //   side_by_side [--size MIB] [--rounds N] [--streams N,...] [--chunk-sizes SIZE,...]
 //                [--unverified N,...] [--only streamd] [--no-websocket] [--json PATH]
 //                [--wan RTT[/LOSS],...] [--wan-size MIB] [--wan-rounds N]
+//                [--reference STREAMD]
 //
 // --streams: stream counts to run at the daemon's default chunk size; --chunk-sizes:
 // other chunk sizes, at 8 streams; --unverified: stream counts to run once more from a
@@ -12,6 +13,10 @@
 // (WS_CLIENT names bench/ws_client.mjs); without them they are skipped with a notice.
 // --wan: links to emulate after the loopback runs, e.g. "20,80/0.001" (RTT in ms, loss
 // per packet), each over a 1 Gbit/s WanLink; "" for none.
+// --reference: another build of the daemon, e.g. from before a change. Every native streamd
+// row on loopback gets a twin, "streamd (reference), ...", that makes the same transfer
+// between two daemons of that build, driven by the same streamctl; the twin runs right
+// after its row in every round, and the table ends with each row's speed over its twin's.
 //
 // Starts two real daemons on loopback, each with its own bus, and the peers' real
 // programs, then moves the same file with each of them in turn, round after round.
@@ -21,6 +26,7 @@
 #include "contenders.hpp"
 #include "streamd_instance.hpp"
 #include "temp_dir.hpp"
+#include "tool_paths.hpp"
 #include "wan_link.hpp"
 
 #include <algorithm>
@@ -30,6 +36,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <sched.h>
 #include <sstream>
@@ -61,6 +68,7 @@ struct Options {
                                       {.rtt_ms = 80, .loss = 0.001}};
     uint64_t wan_size_mib = 128;
     unsigned wan_rounds = 3;
+    fs::path reference;
 };
 
 // "a,b,c" → {a, b, c}; "" → {}.
@@ -118,12 +126,18 @@ Options parse(int argc, char** argv) {
             o.wan_size_mib = std::stoull(value());
         } else if (a == "--wan-rounds") {
             o.wan_rounds = static_cast<unsigned>(std::stoul(value()));
+        } else if (a == "--reference") {
+            o.reference = value();
         } else {
             throw std::invalid_argument("unknown option " + a);
         }
     }
     if (o.rounds == 0 || o.size_mib == 0 || o.wan_rounds == 0 || o.wan_size_mib == 0)
         throw std::invalid_argument("sizes and rounds must be positive");
+    // Rather now than after the source file is written and the first daemons are up.
+    if (!o.reference.empty() && ::access(o.reference.c_str(), X_OK) != 0)
+        throw std::invalid_argument("--reference: " + o.reference.string() +
+                                    " is not an executable file");
     return o;
 }
 
@@ -215,6 +229,14 @@ std::vector<Row> run_rounds(const std::vector<std::unique_ptr<Contender>>& conte
     return rows;
 }
 
+// Wide enough for the longest name, so that the columns stay straight.
+int name_width(const std::vector<Row>& rows) {
+    size_t width = 36;
+    for (const auto& r : rows)
+        width = std::max(width, r.name.size());
+    return static_cast<int>(width);
+}
+
 constexpr double kGbitPerGib = 8 * 1.073741824;
 
 // Prints the table and returns the results as a JSON array. Ratios are to the first row's
@@ -227,8 +249,9 @@ std::string report(const std::vector<Row>& rows, uint64_t size_mib, double refer
         reference = gib * kGbitPerGib / reference_gbit;
         ratio = "link";
     }
-    std::printf("\n%-36s %9s %15s %7s %7s %17s %8s\n", "contender", "median s", "spread s", "GiB/s",
-                "Gbit/s", "CPU s/GiB snd+rcv", ratio);
+    int width = name_width(rows);
+    std::printf("\n%-*s %9s %15s %7s %7s %17s %8s\n", width, "contender", "median s", "spread s",
+                "GiB/s", "Gbit/s", "CPU s/GiB snd+rcv", ratio);
     std::ostringstream json;
     json << '[';
     for (size_t i = 0; i < rows.size(); ++i) {
@@ -239,7 +262,7 @@ std::string report(const std::vector<Row>& rows, uint64_t size_mib, double refer
         double send = rows[i].median_of(&Sample::sender_cpu) / gib;
         double recv = rows[i].median_of(&Sample::receiver_cpu) / gib;
         double gbit = gib / m * kGbitPerGib;
-        std::printf("%-36s %9.3f %7.3f-%-7.3f %7.2f %7.2f %6.2f+%.2f=%.2f %7.2fx\n",
+        std::printf("%-*s %9.3f %7.3f-%-7.3f %7.2f %7.2f %6.2f+%.2f=%.2f %7.2fx\n", width,
                     rows[i].name.c_str(), m, lo->seconds, hi->seconds, gib / m, gbit, send, recv,
                     send + recv, reference / m);
         json << (i ? "," : "") << "{\"name\":\"" << rows[i].name << "\",\"median_s\":" << m
@@ -251,6 +274,16 @@ std::string report(const std::vector<Row>& rows, uint64_t size_mib, double refer
     json << ']';
     return json.str();
 }
+
+// The daemons of one build, each on its end's core: a sender, a sender with `verify = false`
+// and a receiver.
+struct Daemons {
+    Daemons(const fs::path& binary, const Route& route)
+        : sender(binary, {.command_prefix = route.sender_prefix}),
+          unverified(binary, {.verify = false, .command_prefix = route.sender_prefix}),
+          receiver(binary, {.command_prefix = route.receiver_prefix}) {}
+    it::StreamdInstance sender, unverified, receiver;
+};
 
 // The loopback runs: the ceilings, streamd in every configuration asked for, the peers.
 std::string loopback(const Options& opt, const Tools& loop, const fs::path& source,
@@ -269,24 +302,36 @@ std::string loopback(const Options& opt, const Tools& loop, const fs::path& sour
         tools.route.sender_prefix = {"taskset", "-c", tools.route.sender_core};
         tools.route.receiver_prefix = {"taskset", "-c", tools.route.receiver_core};
     }
-    it::StreamdOptions sending, unverified, receiving;
-    sending.command_prefix = unverified.command_prefix = tools.route.sender_prefix;
-    receiving.command_prefix = tools.route.receiver_prefix;
-    unverified.verify = false;
-    it::StreamdInstance sender(sending), unverified_sender(unverified), receiver(receiving);
+    Daemons daemons(it::streamd_binary(), tools.route);
+    std::optional<Daemons> reference;
+    if (!opt.reference.empty()) reference.emplace(opt.reference, tools.route);
     std::vector<std::unique_ptr<Contender>> contenders;
     contenders.push_back(splice_copy(tools));
     if (!opt.only_streamd) contenders.push_back(iperf3(tools));
+    // With a reference, each row's twin comes right after it, so that a slow spell of the
+    // machine hits both alike and their ratio holds where their times do not.
+    std::vector<size_t> twinned; // rows followed by their twin
+    auto add_native = [&](StreamdRun run) {
+        auto from = [&](Daemons& d) {
+            return streamd_native(run.verified ? d.sender : d.unverified, d.receiver, run);
+        };
+        contenders.push_back(from(daemons));
+        if (!reference) return;
+        twinned.push_back(contenders.size() - 1);
+        run.build = "streamd (reference)";
+        contenders.push_back(from(*reference));
+    };
     for (unsigned s : opt.streams)
-        contenders.push_back(streamd_native(sender, receiver, {s, "", true}));
+        add_native({s, "", true});
     for (const auto& size : opt.chunk_sizes)
-        contenders.push_back(streamd_native(sender, receiver, {8, size, true}));
+        add_native({8, size, true});
     for (unsigned s : opt.unverified)
-        contenders.push_back(streamd_native(unverified_sender, receiver, {s, "", false}));
+        add_native({s, "", false});
     if (!tools.ws_client.empty()) {
-        contenders.push_back(streamd_websocket(tools, receiver, {.upload = true}));
-        contenders.push_back(streamd_websocket(tools, receiver, {.upload = true, .digest = false}));
-        contenders.push_back(streamd_websocket(tools, receiver, {.upload = false}));
+        contenders.push_back(streamd_websocket(tools, daemons.receiver, {.upload = true}));
+        contenders.push_back(
+            streamd_websocket(tools, daemons.receiver, {.upload = true, .digest = false}));
+        contenders.push_back(streamd_websocket(tools, daemons.receiver, {.upload = false}));
     }
     if (!opt.only_streamd) {
         contenders.push_back(socat_pipe(tools));
@@ -302,6 +347,20 @@ std::string loopback(const Options& opt, const Tools& loop, const fs::path& sour
                 tools.work.c_str());
     auto rows = run_rounds(contenders, source, opt.rounds);
     std::string results = report(rows, opt.size_mib);
+    std::ostringstream versus;
+    if (reference) {
+        std::printf("\nspeed against the reference build %s, new/reference:\n",
+                    opt.reference.c_str());
+        versus << '[';
+        for (size_t i : twinned) {
+            double ratio =
+                rows[i + 1].median_of(&Sample::seconds) / rows[i].median_of(&Sample::seconds);
+            std::printf("%-*s %7.2fx\n", name_width(rows), rows[i].name.c_str(), ratio);
+            versus << (i == twinned.front() ? "" : ",") << "{\"name\":\"" << rows[i].name
+                   << "\",\"vs_reference\":" << ratio << "}";
+        }
+        versus << ']';
+    }
     double ceiling = rows[0].median_of(&Sample::seconds);
     std::ostringstream table;
     // The chart's title takes the file's size from this comment line.
@@ -316,12 +375,24 @@ std::string loopback(const Options& opt, const Tools& loop, const fs::path& sour
               << ceiling / m << '\n';
     }
     tsv = table.str();
-    double rss_send = peak_rss_mib(sender.pid()), rss_recv = peak_rss_mib(receiver.pid());
-    std::printf("\nstreamd peak RSS: sender %.1f MiB, receiver %.1f MiB\n", rss_send, rss_recv);
+    // Printed for each build, and returned as JSON.
+    auto peak_rss = [](Daemons& d, const char* build) {
+        double send = peak_rss_mib(d.sender.pid()), recv = peak_rss_mib(d.receiver.pid());
+        std::printf("\n%s peak RSS: sender %.1f MiB, receiver %.1f MiB", build, send, recv);
+        std::ostringstream json;
+        json << "{\"sender\":" << send << ",\"receiver\":" << recv << "}";
+        return json.str();
+    };
     std::ostringstream json;
     json << "{\"size_mib\":" << opt.size_mib << ",\"rounds\":" << opt.rounds
-         << ",\"results\":" << results << ",\"streamd_peak_rss_mib\":{\"sender\":" << rss_send
-         << ",\"receiver\":" << rss_recv << "}}";
+         << ",\"results\":" << results
+         << ",\"streamd_peak_rss_mib\":" << peak_rss(daemons, "streamd");
+    if (reference)
+        json << ",\"reference\":{\"binary\":\"" << opt.reference.string()
+             << "\",\"peak_rss_mib\":" << peak_rss(*reference, "streamd (reference)")
+             << ",\"speed\":" << versus.str() << "}";
+    json << "}";
+    std::printf("\n");
     return json.str();
 }
 
