@@ -3,10 +3,8 @@
 #include "engine/mapped_region.hpp"
 #include "engine/random_bytes.hpp"
 #include "engine/worker.hpp"
-#include "file_name.hpp"
 #include "size_units.hpp"
 #include "storage/received_files.hpp"
-#include "transfer/transfer_log.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -25,28 +23,6 @@ namespace web = proto::web;
 constexpr size_t kReceiveBuffer = 256 * 1024;
 constexpr size_t kMaxDownloads = 16;
 
-// The web error code for a refusal of the storage or the transfer.
-std::string_view code_of(proto::ErrorCode code) {
-    switch (code) {
-    case proto::ErrorCode::BadName:
-        return "name_invalid";
-    case proto::ErrorCode::TooLarge:
-        return "too_large";
-    case proto::ErrorCode::Exists:
-        return "file_exists";
-    case proto::ErrorCode::Busy:
-        return "busy";
-    case proto::ErrorCode::DigestMismatch:
-        return "digest_mismatch";
-    case proto::ErrorCode::UnknownTransfer:
-        return "unknown_id";
-    case proto::ErrorCode::IoError:
-        return "io_error";
-    default:
-        return "bad_request";
-    }
-}
-
 } // namespace
 
 WebSession::WebSession(Worker& worker, Transfers& transfers, UniqueFd fd, std::string peer,
@@ -64,10 +40,7 @@ WebSession::WebSession(Worker& worker, Transfers& transfers, UniqueFd fd, std::s
     }
 }
 
-WebSession::~WebSession() {
-    for (auto& [id, upload] : uploads_)
-        transfers_.stream_left(*upload.transfer, peer_);
-}
+WebSession::~WebSession() = default;
 
 void WebSession::start() {
     std::string hello =
@@ -128,15 +101,17 @@ void WebSession::process() {
             pos_ += n;
             frame_done_ += n;
             frame_left_ -= n;
-            if (frame_binary_)
-                on_binary(piece);
-            else
+            if (!frame_binary_)
                 payload_.insert(payload_.end(), piece.begin(), piece.end());
+            else if (auto w = uploads_.piece(piece))
+                write(*w);
             if (frame_left_ == 0 && !writing_) end_frame();
         }
     } catch (const web::MessageError& e) {
         // Not a JSON object: not a client of this protocol.
         fail(ws::CloseCode::UnsupportedData, e.what());
+    } catch (const WebUploads::Violation& v) {
+        fail(v.code, v.reason);
     }
 }
 
@@ -175,20 +150,8 @@ bool WebSession::begin_frame() {
             fail(ws::CloseCode::PolicyViolation, "authenticate first");
             return false;
         }
-        if (h.opcode == ws::Opcode::Binary) {
-            bin_.header_have = 0;
-            bin_.size = 0;
-            bin_.upload = nullptr;
-            bin_.claimed = false;
-            bin_.answer.reset();
-            bin_.got = 0;
-            bin_.length = 0;
-        }
-        if (h.payload_length > web::kMaxBinaryMessage - bin_.size) {
-            fail(ws::CloseCode::MessageTooBig, "a binary message is larger than a chunk allows");
-            return false;
-        }
-        bin_.size += h.payload_length;
+        if (h.opcode == ws::Opcode::Binary) uploads_.begin_message();
+        uploads_.frame(h.payload_length);
         binary_open_ = !h.fin;
     }
     pos_ += h.header_size;
@@ -204,7 +167,8 @@ void WebSession::end_frame() {
     const ws::FrameHeader h = *frame_;
     frame_.reset();
     if (frame_binary_) {
-        if (h.fin) end_binary();
+        if (!h.fin) return;
+        if (auto answer = uploads_.end_message()) send_text(*answer);
         return;
     }
     auto result = assembler_.add(h, payload_);
@@ -251,9 +215,9 @@ void WebSession::on_text(std::string_view text) {
         [this](const auto& m) {
             using T = std::decay_t<decltype(m)>;
             if constexpr (std::is_same_v<T, web::Auth>) on_auth(m);
-            if constexpr (std::is_same_v<T, web::StartUpload>) on_start_upload(m);
-            if constexpr (std::is_same_v<T, web::FinishUpload>) on_finish_upload(m);
-            if constexpr (std::is_same_v<T, web::CancelUpload>) on_cancel_upload(m);
+            if constexpr (std::is_same_v<T, web::StartUpload>) send_text(uploads_.start(m));
+            if constexpr (std::is_same_v<T, web::FinishUpload>) send_text(uploads_.finish(m));
+            if constexpr (std::is_same_v<T, web::CancelUpload>) send_text(uploads_.cancel(m));
             if constexpr (std::is_same_v<T, web::RequestDownload>) on_request_download(m);
             if constexpr (std::is_same_v<T, web::RequestChunk>) on_request_chunk(m);
             if constexpr (std::is_same_v<T, web::EndDownload>) on_end_download(m);
@@ -274,202 +238,23 @@ void WebSession::on_auth(const web::Auth& m) {
     send_text(web::authenticated(proto::web_token(key->bytes())));
 }
 
-void WebSession::on_start_upload(const web::StartUpload& m) {
-    proto::Offer offer;
-    if (m.id) {
-        offer.id = *m.id;
-        if (uploads_.contains(offer.id))
-            return send_text(
-                web::error(offer.id, "bad_request", "this upload is going on already"));
-    } else {
-        random_bytes(offer.id);
-    }
-    offer.stream_count = 1;
-    offer.chunk_size = m.chunk_size;
-    offer.size = m.size;
-    offer.mode = 0644;
-    if (m.mtime_ms) {
-        offer.mtime_sec = *m.mtime_ms / 1000;
-        int64_t ms = *m.mtime_ms % 1000;
-        if (ms < 0) {
-            ms += 1000;
-            offer.mtime_sec -= 1;
-        }
-        offer.mtime_nsec = static_cast<uint32_t>(ms * 1'000'000);
-    } else {
-        // Not the time now: a resume later must describe the same file.
-        offer.mtime_sec = proto::kMtimeUnknown;
-    }
-    offer.digest = m.digest == web::ChunkDigest::Xxh32 ? proto::DigestAlgorithm::Xxh32
-                                                       : proto::DigestAlgorithm::None;
-    offer.name = m.name;
-    if (auto problem = proto::name_problem(offer.name))
-        return send_text(web::error(offer.id, "name_invalid", *problem));
-    if (offer.chunk_count() > kMaxChunks)
-        return send_text(web::error(offer.id, "too_large", "the file has too many chunks"));
-    std::shared_ptr<IncomingTransfer> t;
-    try {
-        t = transfers_.accept_offer(offer, peer_ + " (browser)");
-    } catch (const Refusal& r) {
-        spdlog::info("web {}: upload of {} refused: {}", peer_, offer.name, r.message);
-        return send_text(web::error(offer.id, code_of(r.code), r.message));
-    }
-    uploads_[offer.id] = Upload{t};
-    send_text(web::upload_ready(offer.id, offer.name, t->missing()));
-}
-
-void WebSession::on_finish_upload(const web::FinishUpload& m) {
-    auto it = uploads_.find(m.id);
-    if (it == uploads_.end())
-        return send_text(web::error(m.id, "unknown_id", "no such upload on this connection"));
-    auto t = it->second.transfer;
-    if (!t->all_chunks_done())
-        return send_text(web::error(m.id, "bad_request", "chunks are missing still"));
-    try {
-        std::string stored = t->commit(m.digest.value_or(proto::FileDigest{}));
-        t->succeed(stored);
-        log_transfer(spdlog::level::info, *t, "received {} ({}) from {}, stored as {}", t->name(),
-                     proto::format_size(t->size()), peer_, stored);
-        forget_upload(m.id);
-        std::optional<proto::FileDigest> digest;
-        if (t->offer().digest != proto::DigestAlgorithm::None) digest = m.digest;
-        send_text(web::upload_complete(m.id, stored, t->size(), digest));
-    } catch (const Refusal& r) {
-        upload_failed(m.id, code_of(r.code), r.message);
-    }
-}
-
-void WebSession::on_cancel_upload(const web::CancelUpload& m) {
-    auto it = uploads_.find(m.id);
-    if (it == uploads_.end())
-        return send_text(web::error(m.id, "unknown_id", "no such upload on this connection"));
-    auto t = it->second.transfer;
-    if (t->cancel("canceled in the browser")) {
-        log_transfer(spdlog::level::info, *t, "receiving {} from {} canceled in the browser",
-                     t->name(), peer_);
-        transfers_.close_transfer(t->id());
-    }
-    t->discard();
-    forget_upload(m.id);
-    send_text(web::upload_canceled(m.id));
-}
-
-void WebSession::upload_failed(const web::Id& id, std::string_view code, const std::string& why) {
-    auto it = uploads_.find(id);
-    if (it != uploads_.end()) {
-        transfers_.fail_incoming(*it->second.transfer, peer_, why);
-        forget_upload(id);
-    }
-    send_text(web::error(id, code, why));
-}
-
-void WebSession::forget_upload(const web::Id& id) {
-    auto it = uploads_.find(id);
-    if (it == uploads_.end()) return;
-    transfers_.registry().forget_incoming(id);
-    it->second.transfer->detach_stream();
-    if (bin_.upload == &it->second) bin_.upload = nullptr;
-    uploads_.erase(it);
-}
-
 // ---- upload chunks ------------------------------------------------------------------
 
-void WebSession::on_binary(std::span<uint8_t> piece) {
-    if (bin_.header_have < bin_.header.size()) {
-        const size_t n = std::min(piece.size(), bin_.header.size() - bin_.header_have);
-        std::copy_n(piece.begin(), n,
-                    bin_.header.begin() + static_cast<ptrdiff_t>(bin_.header_have));
-        bin_.header_have += n;
-        piece = piece.subspan(n);
-        if (bin_.header_have < bin_.header.size()) return;
-        chunk_header_complete();
-    }
-    if (piece.empty()) return;
-    if (bin_.got + piece.size() > bin_.length && bin_.upload)
-        return fail(ws::CloseCode::UnsupportedData,
-                    "a chunk message carries more data than its chunk");
-    bin_.got += piece.size();
-    chunk_data_at_ = Clock::now();
-    if (!bin_.upload || !bin_.claimed) return; // dropped
-    if (bin_.upload->transfer->offer().digest != proto::DigestAlgorithm::None)
-        bin_.hasher.update(piece);
-    write_at_ = bin_.offset + bin_.got - piece.size();
-    write_piece(piece);
-}
-
-void WebSession::chunk_header_complete() {
-    bin_.chunk = web::decode_chunk_header(bin_.header);
-    auto it = uploads_.find(bin_.chunk.id);
-    if (it == uploads_.end()) {
-        bin_.answer = web::error(bin_.chunk.id, "unknown_id", "no such upload on this connection");
-        return;
-    }
-    const auto& offer = it->second.transfer->offer();
-    if (bin_.chunk.index >= offer.chunk_count()) {
-        bin_.answer = web::chunk_rejected(bin_.chunk.id, bin_.chunk.index, "no such chunk");
-        return;
-    }
-    bin_.upload = &it->second;
-    bin_.offset = bin_.chunk.index * offer.chunk_size;
-    bin_.length = std::min<uint64_t>(offer.chunk_size, offer.size - bin_.offset);
-    bin_.hasher.reset();
-    bin_.claimed = it->second.transfer->claim_chunk(bin_.chunk.index);
-    if (!bin_.claimed)
-        bin_.answer = it->second.transfer->has_chunk(bin_.chunk.index)
-                          ? web::chunk_received(bin_.chunk.id, bin_.chunk.index)
-                          : web::chunk_rejected(bin_.chunk.id, bin_.chunk.index,
-                                                "the chunk is being written already");
-}
-
-void WebSession::write_piece(std::span<const uint8_t> piece) {
+void WebSession::write(const WebUploads::Write& w) {
     writing_ = true;
-    write_left_ = piece;
-    io_uring_prep_write(prepare(Op::FileWrite), bin_.upload->transfer->file(), write_left_.data(),
-                        static_cast<unsigned>(write_left_.size()), write_at_);
+    write_ = w;
+    io_uring_prep_write(prepare(Op::FileWrite), w.file, w.bytes.data(),
+                        static_cast<unsigned>(w.bytes.size()), w.offset);
 }
 
 void WebSession::on_file_write(int res) {
-    if (res > 0 && static_cast<size_t>(res) < write_left_.size() && bin_.upload &&
-        !closing_handshake_) {
-        write_left_ = write_left_.subspan(static_cast<size_t>(res));
-        write_at_ += static_cast<uint64_t>(res);
-        io_uring_prep_write(prepare(Op::FileWrite), bin_.upload->transfer->file(),
-                            write_left_.data(), static_cast<unsigned>(write_left_.size()),
-                            write_at_);
-        return;
-    }
     writing_ = false;
     if (closing_handshake_) return;
-    if (res <= 0 && bin_.upload) {
-        bin_.upload->transfer->release_chunk(bin_.chunk.index);
-        bin_.claimed = false;
-        bin_.answer.reset();
-        upload_failed(bin_.chunk.id, res == -ENOSPC || res == -EDQUOT ? "no_space" : "io_error",
-                      std::string("cannot write the file: ") +
-                          (res == 0 ? "no progress" : std::strerror(-res)));
-    }
-    if (frame_ && frame_left_ == 0) end_frame();
+    auto next = uploads_.written(write_, res);
+    if (auto* rest = std::get_if<WebUploads::Write>(&next)) return write(*rest);
+    if (auto* answer = std::get_if<std::string>(&next)) send_text(*answer);
+    // The frame whose piece this was may have ended with it.
     process();
-}
-
-void WebSession::end_binary() {
-    if (bin_.header_have < bin_.header.size())
-        return fail(ws::CloseCode::UnsupportedData, "a binary message shorter than a chunk header");
-    if (bin_.upload && bin_.got != bin_.length) {
-        if (bin_.claimed) bin_.upload->transfer->release_chunk(bin_.chunk.index);
-        bin_.claimed = false;
-        return fail(ws::CloseCode::UnsupportedData,
-                    "a chunk message carries less data than its chunk");
-    }
-    if (bin_.answer) return send_text(*std::exchange(bin_.answer, std::nullopt));
-    if (!bin_.upload) return; // ended while the data came
-    auto& t = *bin_.upload->transfer;
-    std::optional<uint64_t> found;
-    if (t.offer().digest != proto::DigestAlgorithm::None) found = bin_.hasher.digest();
-    bin_.claimed = false;
-    if (!t.chunk_written(bin_.chunk.index, bin_.chunk.digest, found, bin_.length))
-        return send_text(web::chunk_rejected(bin_.chunk.id, bin_.chunk.index, "digest mismatch"));
-    send_text(web::chunk_received(bin_.chunk.id, bin_.chunk.index));
 }
 
 // ---- downloads ----------------------------------------------------------------------
@@ -622,35 +407,20 @@ void WebSession::close_with(uint16_t code, std::string_view why) {
 }
 
 bool WebSession::carries(uint32_t id) const {
-    return std::any_of(uploads_.begin(), uploads_.end(),
-                       [id](const auto& u) { return u.second.transfer->id() == id; });
+    return uploads_.carries(id);
 }
 
 void WebSession::cancel() {
     // A transfer of this session was canceled elsewhere (streamctl cancel).
-    std::vector<web::Id> ended;
-    for (auto& [id, upload] : uploads_)
-        if (upload.transfer->finished()) ended.push_back(id);
-    for (const auto& id : ended) {
-        auto t = uploads_[id].transfer;
-        std::string why = t->error();
-        forget_upload(id);
-        send_text(web::error(id, "canceled", why.empty() ? "canceled" : why));
-    }
+    for (const auto& answer : uploads_.ended_elsewhere())
+        send_text(answer);
 }
 
 void WebSession::check_time(Clock::time_point now) {
     const Config::Limits limits = transfers_.settings().limits();
     if (closing_handshake_ || limits.idle_timeout == 0) return;
-    // An upload that no data comes for holds its place among [limits] max_incoming; it
-    // ends, and its partial file waits for a resume.
-    std::vector<web::Id> stalled;
-    for (auto& [id, upload] : uploads_)
-        if (upload.transfer->stalled(now, chunk_data_at_, limits.idle_timeout))
-            stalled.push_back(id);
-    for (const auto& id : stalled)
-        upload_failed(id, "stalled",
-                      "nothing arrived for " + std::to_string(limits.idle_timeout) + " s");
+    for (const auto& answer : uploads_.fail_stalled(now, limits.idle_timeout))
+        send_text(answer);
     const auto idle = now - received_at_;
     if (idle >= std::chrono::seconds(limits.idle_timeout)) {
         spdlog::info("web {}: nothing arrived for {} s", peer_, limits.idle_timeout);

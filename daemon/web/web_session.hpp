@@ -1,7 +1,7 @@
 // A browser's WebSocket connection (docs/WEBSOCKET.md): frames parsed in place as they
-// arrive, JSON control messages, uploads whose chunk data is unmasked, hashed and written
-// to the partial file piece by piece, and downloads whose chunks go out from the page
-// cache through a pipe.
+// arrive, the key proved, JSON control messages, uploads (WebUploads) whose chunk data is
+// unmasked in place and written to the partial file piece by piece, and downloads whose
+// chunks go out from the page cache through a pipe.
 #pragma once
 
 #include "auth_proof.hpp"
@@ -9,8 +9,8 @@
 #include "engine/connection.hpp"
 #include "engine/file_to_socket.hpp"
 #include "port/admission.hpp"
-#include "transfer/incoming_transfer.hpp"
 #include "transfer/transfers.hpp"
+#include "web/web_uploads.hpp"
 #include "web_messages.hpp"
 #include "websocket_frame.hpp"
 #include "websocket_message.hpp"
@@ -41,28 +41,11 @@ public:
     void check_time(Clock::time_point now) override;
 
 private:
-    struct Upload {
-        std::shared_ptr<IncomingTransfer> transfer;
-    };
     struct Download {
         UniqueFd file;
         std::string name;
         uint64_t size = 0;
         uint32_t chunk_size = 0;
-    };
-    // The binary message being received: its chunk header, then its data.
-    struct Incoming {
-        std::array<uint8_t, proto::web::kChunkHeaderSize> header{};
-        size_t header_have = 0;
-        uint64_t size = 0; // bytes of the message so far
-        proto::web::ChunkHeader chunk{};
-        Upload* upload = nullptr; // null: the data is dropped
-        bool claimed = false;
-        std::optional<std::string> answer; // for a chunk not written: what to say at its end
-        uint64_t offset = 0;               // file offset of the chunk
-        uint64_t length = 0;               // its length
-        uint64_t got = 0;                  // data bytes so far
-        proto::Xxh32Hasher hasher;
     };
 
     void read_more();
@@ -75,23 +58,14 @@ private:
     void on_text(std::string_view text);
 
     void on_auth(const proto::web::Auth& m);
-    void on_start_upload(const proto::web::StartUpload& m);
-    void on_finish_upload(const proto::web::FinishUpload& m);
-    void on_cancel_upload(const proto::web::CancelUpload& m);
     void on_request_download(const proto::web::RequestDownload& m);
     void on_request_chunk(const proto::web::RequestChunk& m);
     void on_end_download(const proto::web::EndDownload& m);
 
-    // Binary messages: chunks of an upload.
-    void on_binary(std::span<uint8_t> piece);
-    void chunk_header_complete();
-    void end_binary();
-    void write_piece(std::span<const uint8_t> piece);
+    // Binary messages, chunks of an upload: their data goes to the file a piece at a
+    // time, and nothing more is read from in_ while a piece is being written.
+    void write(const WebUploads::Write& w);
     void on_file_write(int res) override;
-
-    // Ends an upload that failed: fails its transfer and tells the client.
-    void upload_failed(const proto::web::Id& id, std::string_view code, const std::string& why);
-    void forget_upload(const proto::web::Id& id);
 
     void send_text(const std::string& text);
     // A whole frame; held while a download chunk's frame is going out.
@@ -122,14 +96,12 @@ private:
     bool frame_binary_ = false;
     bool binary_open_ = false;     // a binary message goes on in continuation frames
     std::vector<uint8_t> payload_; // a text or control frame's payload
-    Incoming bin_;
 
+    WebUploads uploads_{transfers_, peer_};
     // A write of chunk data to the file is in flight; nothing in in_ may move.
     bool writing_ = false;
-    std::span<const uint8_t> write_left_;
-    uint64_t write_at_ = 0;
+    WebUploads::Write write_;
 
-    std::map<proto::web::Id, Upload> uploads_;
     std::map<proto::web::Id, Download> downloads_;
     std::deque<proto::web::RequestChunk> chunk_requests_;
     // A download chunk's frame is going out: other messages wait, so as not to land
@@ -145,7 +117,6 @@ private:
     bool closing_handshake_ = false; // our close frame is queued or out
     bool pinged_ = false;
     Clock::time_point received_at_ = Clock::now();
-    Clock::time_point chunk_data_at_ = Clock::now(); // upload data last arrived
 };
 
 } // namespace streamd
