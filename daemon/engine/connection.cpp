@@ -16,11 +16,15 @@ void Connection::close() {
     closing_ = true;
     // Wakes every operation still waiting on the socket; the connection is freed when
     // the last one returns.
-    ::shutdown(fd_.get(), SHUT_RDWR);
+    transport_->shutdown(SHUT_RDWR);
     // A splice that waits on a pipe rather than the socket (for room, or for data a
     // failed link will never bring) does not notice the shutdown; canceling it
     // interrupts the kernel thread that runs it.
     if (inflight_ > 0) worker_.cancel_operations(*this);
+}
+
+void Connection::receive(std::span<uint8_t> into, int flags) {
+    transport_->prepare_recv(prepare(Op::Recv), into, flags);
 }
 
 io_uring_sqe* Connection::prepare(Op op) {
@@ -95,22 +99,21 @@ void Connection::send_bytes(std::span<const uint8_t> bytes, int flags) {
 UniqueFd Connection::give_up_socket() {
     if (inflight_ != 0) throw std::logic_error("socket handed over with operations in flight");
     closing_ = true;
-    return std::move(fd_);
+    return transport_->release();
 }
 
 void Connection::flush(int flags) {
     if (!sending_.empty() || outbox_.empty()) return;
     sending_.swap(outbox_);
     sent_ = 0;
-    io_uring_prep_send(prepare(Op::Send), fd_.get(), sending_.data(), sending_.size(),
-                       MSG_NOSIGNAL | flags);
+    transport_->prepare_send(prepare(Op::Send), sending_, MSG_NOSIGNAL | flags);
 }
 
 bool Connection::sent(int res) {
     sent_ += static_cast<size_t>(res);
     if (sent_ < sending_.size()) {
-        io_uring_prep_send(prepare(Op::Send), fd_.get(), sending_.data() + sent_,
-                           sending_.size() - sent_, MSG_NOSIGNAL);
+        transport_->prepare_send(prepare(Op::Send), std::span(sending_).subspan(sent_),
+                                 MSG_NOSIGNAL);
         return false;
     }
     sending_.clear();
@@ -124,13 +127,13 @@ bool Connection::sent(int res) {
 void Connection::linger() {
     if (lingering_since_ || closing_) return;
     lingering_since_ = Clock::now();
-    ::shutdown(fd_.get(), SHUT_WR);
+    transport_->shutdown(SHUT_WR);
     drain_buffer_ = std::make_unique<uint8_t[]>(kDrainBuffer);
     drain();
 }
 
 void Connection::drain() {
-    io_uring_prep_recv(prepare(Op::Drain), fd_.get(), drain_buffer_.get(), kDrainBuffer, 0);
+    transport_->prepare_recv(prepare(Op::Drain), {drain_buffer_.get(), kDrainBuffer}, 0);
 }
 
 } // namespace streamd

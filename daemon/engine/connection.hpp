@@ -1,7 +1,9 @@
-// A TCP connection driven by one worker's ring for its whole life.
+// A TCP connection driven by one worker's ring for its whole life, its bytes carried by a
+// Transport.
 #pragma once
 
 #include "engine/completion_tag.hpp"
+#include "engine/transport.hpp"
 #include "native_frames.hpp"
 #include "unique_fd.hpp"
 
@@ -22,7 +24,9 @@ class Connection {
 public:
     using Clock = std::chrono::steady_clock;
 
-    Connection(Worker& worker, UniqueFd fd) : worker_(worker), fd_(std::move(fd)) {}
+    // A connection without a socket yet (one that will connect) gets one with
+    // set_socket().
+    Connection(Worker& worker, UniqueFd socket) : worker_(worker) { set_socket(std::move(socket)); }
     virtual ~Connection() = default;
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
@@ -59,6 +63,12 @@ protected:
 
     // A submission entry whose completion comes back to the handler for `op`.
     io_uring_sqe* prepare(Op op);
+    // Reads what comes from the wire into `into`; completes as Op::Recv.
+    void receive(std::span<uint8_t> into, int flags = 0);
+    void set_socket(UniqueFd socket) {
+        transport_ = std::make_unique<PlainSocket>(std::move(socket));
+    }
+    Transport& transport() { return *transport_; }
 
     // Small frames (handshakes, chunk headers, acknowledgements) leave in order, one
     // send in flight at a time; what is queued meanwhile follows it.
@@ -82,7 +92,6 @@ protected:
     bool lingering() const { return lingering_since_.has_value(); }
 
     Worker& worker_;
-    UniqueFd fd_;
     Clock::time_point started_at_ = Clock::now();
     // When an operation of this connection last completed.
     Clock::time_point active_at_ = started_at_;
@@ -94,6 +103,7 @@ private:
     void complete(Op op, int res);
     void drain();
 
+    std::unique_ptr<Transport> transport_;
     uint32_t slot_ = 0;
     uint32_t generation_ = 0;
     unsigned inflight_ = 0;

@@ -35,7 +35,9 @@ void FileToSocket::start(int file, uint64_t offset, uint64_t length, bool more) 
 
 void FileToSocket::read() {
     Worker& worker = owner_.worker_;
-    if (worker.use_splice() && !pipe_ && !copy_buffer_) pipe_ = worker.pipes().acquire();
+    const int wire = owner_.transport_->splice_fd();
+    if (worker.use_splice() && wire >= 0 && !pipe_ && !copy_buffer_)
+        pipe_ = worker.pipes().acquire();
     if (!pipe_ && !copy_buffer_) copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
     if (!pipe_) {
         auto n = static_cast<unsigned>(std::min<uint64_t>(left_, kCopyBuffer));
@@ -51,8 +53,7 @@ void FileToSocket::read() {
     io_uring_prep_splice(in, file_, static_cast<int64_t>(at_), pipe_->write_end.get(), -1, n,
                          SPLICE_F_MOVE);
     in->flags |= IOSQE_IO_HARDLINK;
-    io_uring_prep_splice(owner_.prepare(Op::SocketWrite), pipe_->read_end.get(), -1,
-                         owner_.fd_.get(), -1, n,
+    io_uring_prep_splice(owner_.prepare(Op::SocketWrite), pipe_->read_end.get(), -1, wire, -1, n,
                          SPLICE_F_MOVE | SPLICE_F_NONBLOCK | (more ? SPLICE_F_MORE : 0));
     linked_out_ = true;
 }
@@ -88,12 +89,12 @@ void FileToSocket::write() {
     const bool more = left_ > 0 || more_;
     if (pipe_) {
         io_uring_prep_splice(owner_.prepare(Op::SocketWrite), pipe_->read_end.get(), -1,
-                             owner_.fd_.get(), -1, static_cast<unsigned>(buffered_),
+                             owner_.transport_->splice_fd(), -1, static_cast<unsigned>(buffered_),
                              SPLICE_F_MOVE | (more ? SPLICE_F_MORE : 0));
     } else {
-        io_uring_prep_send(owner_.prepare(Op::SocketWrite), owner_.fd_.get(),
-                           copy_buffer_.get() + buffer_pos_, buffered_,
-                           MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+        owner_.transport_->prepare_send(owner_.prepare(Op::SocketWrite),
+                                        {copy_buffer_.get() + buffer_pos_, buffered_},
+                                        MSG_NOSIGNAL | (more ? MSG_MORE : 0));
     }
 }
 

@@ -31,7 +31,7 @@ void SocketToFile::start(int file, uint64_t offset, uint64_t length, bool hash) 
     hasher_.reset();
     failure_.clear();
     Worker& worker = owner_.worker_;
-    if (worker.use_splice() && !pipe_ && !copy_buffer_) {
+    if (worker.use_splice() && owner_.transport_->splice_fd() >= 0 && !pipe_ && !copy_buffer_) {
         pipe_ = worker.pipes().acquire();
         if (pipe_ && hash_) {
             tee_pipe_ = worker.pipes().acquire();
@@ -45,8 +45,7 @@ void SocketToFile::start(int file, uint64_t offset, uint64_t length, bool hash) 
 void SocketToFile::read() {
     if (!pipe_) {
         auto n = std::min<uint64_t>(left_, kCopyBuffer);
-        io_uring_prep_recv(owner_.prepare(Op::SocketRead), owner_.fd_.get(), copy_buffer_.get(), n,
-                           0);
+        owner_.transport_->prepare_recv(owner_.prepare(Op::SocketRead), {copy_buffer_.get(), n}, 0);
         return;
     }
     // Only ever into an empty pipe: a pipe's capacity counts page slots, and socket
@@ -60,7 +59,8 @@ void SocketToFile::read() {
     IoRing& ring = owner_.worker_.ring();
     ring.reserve(3);
     io_uring_sqe* in = owner_.prepare(Op::SocketRead);
-    io_uring_prep_splice(in, owner_.fd_.get(), -1, pipe_->write_end.get(), -1, n, SPLICE_F_MOVE);
+    io_uring_prep_splice(in, owner_.transport_->splice_fd(), -1, pipe_->write_end.get(), -1, n,
+                         SPLICE_F_MOVE);
     in->flags |= IOSQE_IO_HARDLINK;
     if (tee_pipe_) {
         io_uring_sqe* tee = owner_.prepare(Op::Tee);

@@ -45,8 +45,7 @@ void ReceiveStream::start() {
     reading_ = Reading::Preamble;
     want_ = proto::kPreambleSize;
     if (have_ == want_) return have_read();
-    io_uring_prep_recv(prepare(Op::Recv), fd_.get(), in_.data() + have_, want_ - have_,
-                       MSG_WAITALL);
+    receive({in_.data() + have_, want_ - have_}, MSG_WAITALL);
 }
 
 // ---- control frames -------------------------------------------------------------
@@ -56,7 +55,7 @@ void ReceiveStream::read_exact(Reading what, size_t n) {
     want_ = n;
     have_ = 0;
     if (n == 0) return on_recv(0);
-    io_uring_prep_recv(prepare(Op::Recv), fd_.get(), in_.data(), n, MSG_WAITALL);
+    receive({in_.data(), n}, MSG_WAITALL);
 }
 
 void ReceiveStream::on_recv(int res) {
@@ -69,8 +68,7 @@ void ReceiveStream::on_recv(int res) {
     }
     have_ += static_cast<size_t>(res);
     if (have_ < want_) {
-        io_uring_prep_recv(prepare(Op::Recv), fd_.get(), in_.data() + have_, want_ - have_,
-                           MSG_WAITALL);
+        receive({in_.data() + have_, want_ - have_}, MSG_WAITALL);
         return;
     }
     have_read();

@@ -49,14 +49,16 @@ void SendStream::start() {
 
 void SendStream::connect() {
     const auto& peer = transfer_->addresses()[address_];
-    fd_.reset(::socket(peer.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!fd_) return fail(std::string("cannot create a socket: ") + std::strerror(errno));
+    UniqueFd socket(::socket(peer.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!socket) return fail(std::string("cannot create a socket: ") + std::strerror(errno));
+    set_socket(std::move(socket));
+    const int fd = transport().socket();
     // Chunk headers and acknowledgements are small and latency-bound; the data itself
     // goes out in pipe-sized pieces, so Nagle only ever delays.
     int one = 1;
-    ::setsockopt(fd_.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    io_uring_prep_connect(prepare(Op::Connect), fd_.get(),
-                          reinterpret_cast<const sockaddr*>(&peer.addr), peer.length);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    io_uring_prep_connect(prepare(Op::Connect), fd, reinterpret_cast<const sockaddr*>(&peer.addr),
+                          peer.length);
 }
 
 void SendStream::on_connect(int res) {
@@ -74,7 +76,7 @@ void SendStream::on_connect(int res) {
 // ---- frames from the receiver -------------------------------------------------------
 
 void SendStream::read_more() {
-    io_uring_prep_recv(prepare(Op::Recv), fd_.get(), in_.data() + in_len_, in_.size() - in_len_, 0);
+    receive({in_.data() + in_len_, in_.size() - in_len_});
 }
 
 void SendStream::on_recv(int res) {
@@ -338,7 +340,7 @@ void SendStream::cancel() {
     // Reset rather than close: a receiver that is not reading would learn of the end
     // only after the unsent data, which may be never.
     ::linger abort{1, 0};
-    ::setsockopt(fd_.get(), SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+    ::setsockopt(transport().socket(), SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
     close();
 }
 

@@ -19,8 +19,7 @@ void FirstBytes::start() {
 }
 
 void FirstBytes::read() {
-    io_uring_prep_recv(prepare(Op::Recv), fd_.get(), in_.data() + have_, in_.size() - have_,
-                       MSG_WAITALL);
+    receive({in_.data() + have_, in_.size() - have_}, MSG_WAITALL);
 }
 
 void FirstBytes::on_recv(int res) {

@@ -91,7 +91,7 @@ void HttpConnection::internal_error(const std::string& what) {
 // ---- request heads --------------------------------------------------------------------
 
 void HttpConnection::read_more() {
-    io_uring_prep_recv(prepare(Op::Recv), fd_.get(), in_.data() + have_, in_.size() - have_, 0);
+    receive({in_.data() + have_, in_.size() - have_});
 }
 
 void HttpConnection::on_recv(int res) {

@@ -68,7 +68,7 @@ void WebSession::read_more() {
         have_ -= pos_;
         pos_ = 0;
     }
-    io_uring_prep_recv(prepare(Op::Recv), fd_.get(), in_.data() + have_, in_.size() - have_, 0);
+    receive({in_.data() + have_, in_.size() - have_});
 }
 
 void WebSession::on_recv(int res) {
