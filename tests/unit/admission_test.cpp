@@ -1,0 +1,196 @@
+// Connections per address ([limits] max_connections_per_address): a place is taken when
+// a connection is accepted and given back exactly once, however often the connection's
+// Admission moves from one kind of connection to another.
+#include "config/config.hpp"
+#include "config/live_settings.hpp"
+#include "port/admission.hpp"
+
+#include <gtest/gtest.h>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace streamd {
+namespace {
+
+Config with_limit(unsigned per_address) {
+    Config c;
+    c.limits.max_connections_per_address = per_address;
+    return c;
+}
+
+// How many more connections `host` may open now; takes them all and gives them back.
+unsigned places_left(AdmissionCounter& counter, const std::string& host) {
+    std::vector<Admission> taken;
+    while (taken.size() < 10'000) {
+        auto a = counter.admit(host);
+        if (!a) break;
+        taken.push_back(std::move(*a));
+    }
+    return static_cast<unsigned>(taken.size());
+}
+
+TEST(Admission, AdmitsUpToTheLimitAndRefusesBeyond) {
+    LiveSettings settings(with_limit(3));
+    AdmissionCounter counter(settings);
+    std::vector<Admission> held;
+    for (int i = 0; i < 3; ++i) {
+        auto a = counter.admit("192.0.2.1");
+        ASSERT_TRUE(a.has_value()) << "connection " << i;
+        EXPECT_EQ(a->host(), "192.0.2.1");
+        held.push_back(std::move(*a));
+    }
+    EXPECT_FALSE(counter.admit("192.0.2.1").has_value());
+    EXPECT_FALSE(counter.admit("192.0.2.1").has_value());
+}
+
+TEST(Admission, EachAddressHasPlacesOfItsOwn) {
+    LiveSettings settings(with_limit(1));
+    AdmissionCounter counter(settings);
+    auto a = counter.admit("192.0.2.1");
+    ASSERT_TRUE(a.has_value());
+    EXPECT_FALSE(counter.admit("192.0.2.1").has_value());
+    auto b = counter.admit("192.0.2.2");
+    ASSERT_TRUE(b.has_value());
+    auto c = counter.admit("2001:db8::1");
+    ASSERT_TRUE(c.has_value());
+    EXPECT_FALSE(counter.admit("192.0.2.2").has_value());
+}
+
+TEST(Admission, ARefusalTakesNoPlace) {
+    LiveSettings settings(with_limit(2));
+    AdmissionCounter counter(settings);
+    std::optional<Admission> first = counter.admit("192.0.2.1");
+    std::optional<Admission> second = counter.admit("192.0.2.1");
+    ASSERT_TRUE(first && second);
+    for (int i = 0; i < 5; ++i)
+        EXPECT_FALSE(counter.admit("192.0.2.1").has_value());
+    first.reset();
+    EXPECT_EQ(places_left(counter, "192.0.2.1"), 1u);
+}
+
+TEST(Admission, ADestroyedAdmissionGivesItsPlaceBackOnce) {
+    LiveSettings settings(with_limit(2));
+    AdmissionCounter counter(settings);
+    auto keep = counter.admit("192.0.2.1");
+    ASSERT_TRUE(keep.has_value());
+    {
+        auto a = counter.admit("192.0.2.1");
+        ASSERT_TRUE(a.has_value());
+        EXPECT_EQ(places_left(counter, "192.0.2.1"), 0u);
+    }
+    EXPECT_EQ(places_left(counter, "192.0.2.1"), 1u);
+    keep.reset();
+    EXPECT_EQ(places_left(counter, "192.0.2.1"), 2u);
+}
+
+TEST(Admission, AMovedFromAdmissionGivesNothingBack) {
+    LiveSettings settings(with_limit(2));
+    AdmissionCounter counter(settings);
+    auto keep = counter.admit("192.0.2.1");
+    ASSERT_TRUE(keep.has_value());
+    std::optional<Admission> moved_to;
+    {
+        auto a = counter.admit("192.0.2.1");
+        ASSERT_TRUE(a.has_value());
+        moved_to.emplace(std::move(*a));
+        EXPECT_EQ(moved_to->host(), "192.0.2.1");
+        // `a` still holds a (moved-from) Admission, destroyed here.
+    }
+    EXPECT_EQ(places_left(counter, "192.0.2.1"), 0u);
+    moved_to.reset();
+    EXPECT_EQ(places_left(counter, "192.0.2.1"), 1u);
+}
+
+TEST(Admission, AMoveFollowsTheSocketThroughSeveralOwners) {
+    LiveSettings settings(with_limit(1));
+    AdmissionCounter counter(settings);
+    auto a = counter.admit("192.0.2.1");
+    ASSERT_TRUE(a.has_value());
+    // As a connection is handed from the port to a protocol and on to another.
+    Admission first = std::move(*a);
+    Admission second(std::move(first));
+    Admission third;
+    third = std::move(second);
+    EXPECT_FALSE(counter.admit("192.0.2.1").has_value());
+    a.reset();
+    first = Admission();
+    second = Admission();
+    EXPECT_FALSE(counter.admit("192.0.2.1").has_value());
+    third = Admission();
+    EXPECT_EQ(places_left(counter, "192.0.2.1"), 1u);
+}
+
+TEST(Admission, AnAdmissionMovedIntoGivesBackWhatItHeldOnce) {
+    LiveSettings settings(with_limit(3));
+    AdmissionCounter counter(settings);
+    auto a = counter.admit("192.0.2.1");
+    auto b = counter.admit("192.0.2.1");
+    auto other = counter.admit("192.0.2.9");
+    ASSERT_TRUE(a && b && other);
+    EXPECT_EQ(places_left(counter, "192.0.2.1"), 1u);
+    // b's place is given back; a's moves into b.
+    *b = std::move(*a);
+    EXPECT_EQ(b->host(), "192.0.2.1");
+    EXPECT_EQ(places_left(counter, "192.0.2.1"), 2u);
+    // Taking another address's place gives back this one's, and that one keeps its count.
+    *b = std::move(*other);
+    EXPECT_EQ(b->host(), "192.0.2.9");
+    EXPECT_EQ(places_left(counter, "192.0.2.1"), 3u);
+    EXPECT_EQ(places_left(counter, "192.0.2.9"), 2u);
+    a.reset();
+    other.reset();
+    EXPECT_EQ(places_left(counter, "192.0.2.1"), 3u);
+    EXPECT_EQ(places_left(counter, "192.0.2.9"), 2u);
+    b.reset();
+    EXPECT_EQ(places_left(counter, "192.0.2.9"), 3u);
+}
+
+TEST(Admission, ADefaultAdmissionHoldsNoPlace) {
+    LiveSettings settings(with_limit(1));
+    AdmissionCounter counter(settings);
+    auto a = counter.admit("192.0.2.1");
+    ASSERT_TRUE(a.has_value());
+    {
+        Admission none;
+        Admission moved(std::move(none));
+        EXPECT_EQ(moved.host(), "");
+    }
+    EXPECT_FALSE(counter.admit("192.0.2.1").has_value());
+    // Emptied by assignment: the place goes back.
+    *a = Admission();
+    EXPECT_EQ(places_left(counter, "192.0.2.1"), 1u);
+}
+
+TEST(Admission, ZeroMeansNoLimit) {
+    LiveSettings settings(with_limit(0));
+    AdmissionCounter counter(settings);
+    std::vector<Admission> held;
+    for (int i = 0; i < 5000; ++i) {
+        auto a = counter.admit("192.0.2.1");
+        ASSERT_TRUE(a.has_value()) << "connection " << i;
+        held.push_back(std::move(*a));
+    }
+}
+
+TEST(Admission, AReloadedLimitAppliesToTheNextConnection) {
+    Config config = with_limit(3);
+    LiveSettings settings(config);
+    AdmissionCounter counter(settings);
+    std::vector<Admission> held;
+    for (int i = 0; i < 3; ++i)
+        held.push_back(std::move(*counter.admit("192.0.2.1")));
+    settings.replace(with_limit(2), nullptr);
+    // The connections there are stay; none more until fewer than two remain.
+    EXPECT_FALSE(counter.admit("192.0.2.1").has_value());
+    held.pop_back();
+    EXPECT_FALSE(counter.admit("192.0.2.1").has_value());
+    held.pop_back();
+    EXPECT_EQ(places_left(counter, "192.0.2.1"), 1u);
+    settings.replace(with_limit(0), nullptr);
+    EXPECT_EQ(places_left(counter, "192.0.2.1"), 10'000u);
+}
+
+} // namespace
+} // namespace streamd
