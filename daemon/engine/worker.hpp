@@ -77,10 +77,10 @@ public:
     void run();
     // Runs `task` on this worker's thread; callable from any thread.
     void post(Task task);
+
+    // This thread only, from here on (post() a task to reach it).
     // Closes every connection and leaves run() when they are gone.
     void stop();
-
-    // This thread only, from here on.
     unsigned index() const { return index_; }
     bool use_splice() const { return settings_.use_splice; }
     // When this worker's loop last ran its once-a-second sweep; read by worker 0 to tell

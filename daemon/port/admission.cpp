@@ -4,13 +4,13 @@ namespace streamd {
 
 std::optional<Admission> AdmissionCounter::admit(std::string host) {
     const unsigned most = settings_.limits().max_connections_per_address;
-    std::lock_guard lock(mutex_);
-    unsigned& n = by_host_[host];
-    if (most != 0 && n >= most) {
-        if (n == 0) by_host_.erase(host);
-        return std::nullopt;
+    {
+        std::lock_guard lock(mutex_);
+        unsigned& n = by_host_[host];
+        if (most != 0 && n >= most) return std::nullopt;
+        ++n;
     }
-    ++n;
+    // Made outside the lock: an Admission gives its place back under it.
     return Admission(*this, std::move(host));
 }
 

@@ -24,14 +24,16 @@ void FirstBytes::read() {
 
 void FirstBytes::on_recv(int res) {
     if (res > 0) have_ += static_cast<size_t>(res);
+    if (have_ == in_.size()) {
+        if (proto::has_magic(in_)) return hand_over(&Protocols::native);
+        // Every HTTP method is an upper-case token.
+        if (std::isupper(in_[0])) return hand_over(&Protocols::http);
+        return close();
+    }
     // The handshake timeout canceled the read: the native protocol says why it ends.
     if (timed_out_) return hand_over(&Protocols::native);
     if (res <= 0) return close(); // gone before saying anything worth an answer
-    if (have_ < in_.size()) return read();
-    if (proto::has_magic(in_)) return hand_over(&Protocols::native);
-    // Every HTTP method is an upper-case token.
-    if (std::isupper(in_[0])) return hand_over(&Protocols::http);
-    close();
+    read();
 }
 
 void FirstBytes::hand_over(void (Protocols::*to)(Worker&, Arrival)) {
@@ -52,7 +54,8 @@ void accept_connection(Worker& worker, UniqueFd socket, AdmissionCounter& admiss
                        Protocols& protocols, const LiveSettings& settings) {
     sockaddr_storage peer{};
     socklen_t len = sizeof peer;
-    ::getpeername(socket.get(), reinterpret_cast<sockaddr*>(&peer), &len);
+    // Gone again already (reset before it was accepted): nobody to count or answer.
+    if (::getpeername(socket.get(), reinterpret_cast<sockaddr*>(&peer), &len) != 0) return;
     const auto* addr = reinterpret_cast<const sockaddr*>(&peer);
     std::string host = format_host(addr);
     auto admission = admissions.admit(host);
