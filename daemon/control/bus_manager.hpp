@@ -78,8 +78,7 @@ private:
         service_.authorize(getObject().getCurrentlyProcessedMessage(), "send files");
         static const char* known[] = {"name", "streams", "chunk_size"};
         for (const auto& [key, value] : options)
-            if (std::find_if(std::begin(known), std::end(known),
-                             [&](const char* k) { return key == k; }) == std::end(known))
+            if (std::find(std::begin(known), std::end(known), key) == std::end(known))
                 throw bus_error("InvalidArgument", "unknown option '" + key + "'");
 
         SendRequest r;
