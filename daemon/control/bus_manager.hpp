@@ -37,7 +37,7 @@ T option(const std::map<std::string, sdbus::Variant>& options, const char* key, 
 
 } // namespace bus_options
 
-class BusManager : public sdbus::AdaptorInterfaces<org::streamd::Streamd1::Manager_adaptor> {
+class BusManager final : public sdbus::AdaptorInterfaces<org::streamd::Streamd1::Manager_adaptor> {
 public:
     BusManager(sdbus::IConnection& bus, DaemonControl& daemon, DbusService& service)
         : AdaptorInterfaces(bus, kManagerPath), daemon_(daemon), service_(service) {

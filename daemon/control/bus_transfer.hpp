@@ -14,7 +14,8 @@
 
 namespace streamd {
 
-class BusTransfer : public sdbus::AdaptorInterfaces<org::streamd::Streamd1::Transfer_adaptor> {
+class BusTransfer final
+    : public sdbus::AdaptorInterfaces<org::streamd::Streamd1::Transfer_adaptor> {
 public:
     BusTransfer(sdbus::IConnection& bus, std::shared_ptr<Transfer> t, DbusService& service)
         : AdaptorInterfaces(bus, transfer_path(t->id())), t_(std::move(t)), service_(service),
