@@ -315,7 +315,7 @@ TEST(HttpRequest, ControlBytesInValuesAreRefused) {
 
 TEST(HttpRequest, MalformedFieldNames) {
     using namespace std::string_literals;
-    for (std::string fields : {
+    for (const std::string& fields : {
              "X-A : v\r\n"s,  // whitespace before the colon
              "X-A\t: v\r\n"s, // a tab before the colon
              ": v\r\n"s,      // no name
