@@ -1,7 +1,7 @@
 // streamd: the transfer daemon. Runs in the foreground, as systemd expects.
 #include "config/config.hpp"
-#include "daemon.hpp"
 #include "control/log.hpp"
+#include "daemon.hpp"
 #include "version.hpp"
 
 #include <cstdio>

@@ -1,9 +1,9 @@
 // A transfer this daemon sends: the caller's file, where to, and how far it got.
 #pragma once
 
-#include "transfer/chunk_scheduler.hpp"
 #include "engine/destination.hpp"
 #include "native_frames.hpp"
+#include "transfer/chunk_scheduler.hpp"
 #include "transfer/transfer.hpp"
 #include "unique_fd.hpp"
 

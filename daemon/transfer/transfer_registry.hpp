@@ -3,8 +3,8 @@
 // end and by the control thread, never on the data path.
 #pragma once
 
-#include "transfer/incoming_transfer.hpp"
 #include "native_frames.hpp"
+#include "transfer/incoming_transfer.hpp"
 #include "transfer/transfer.hpp"
 
 #include <atomic>

@@ -1,8 +1,8 @@
 // What the state folder keeps of a queued transfer reads back whole, and anything damaged is
 // recognised rather than picked up.
 
-#include "transfer/outgoing_state.hpp"
 #include "temp_dir.hpp"
+#include "transfer/outgoing_state.hpp"
 
 #include <fstream>
 #include <gtest/gtest.h>
