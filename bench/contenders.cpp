@@ -3,18 +3,16 @@
 #include "commands.hpp"
 #include "cpu_time.hpp"
 #include "streamctl.hpp"
+#include "unused_port.hpp"
 
 #include <algorithm>
-#include <arpa/inet.h>
 #include <cctype>
 #include <chrono>
 #include <csignal>
 #include <fstream>
-#include <netinet/in.h>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
-#include <sys/socket.h>
 #include <unistd.h>
 
 namespace streamd::bench {
@@ -28,18 +26,6 @@ constexpr auto kRunLimit = std::chrono::minutes(10);
 
 double seconds_since(Clock::time_point t) {
     return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-uint16_t free_port() {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), len);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(fd);
-    return ntohs(a.sin_port);
 }
 
 it::RunResult run_checked(std::vector<std::string> argv) {
@@ -102,7 +88,7 @@ public:
     std::string name() const override { return "iperf3 (memory)"; }
     std::optional<fs::path> received() const override { return std::nullopt; }
     Sample run(const fs::path& source) override {
-        uint16_t port = free_port();
+        uint16_t port = it::unused_port();
         SpawnOptions server;
         server.argv = at(route_.receiver_prefix, {"iperf3", "-s", "-1", "-B", route_.receiver_host,
                                                   "-p", std::to_string(port)});
@@ -178,7 +164,7 @@ public:
     std::string name() const override { return "socat | file"; }
     Sample run(const fs::path& source) override {
         fs::remove(dest_);
-        uint16_t port = free_port();
+        uint16_t port = it::unused_port();
         SpawnOptions server;
         server.argv = at(route_.receiver_prefix, {"socat", "-u",
                                                   "TCP-LISTEN:" + std::to_string(port) + ",bind=" +
@@ -206,7 +192,7 @@ private:
 class Nginx {
 public:
     Nginx(const fs::path& work, const fs::path& served, const Route& route)
-        : port_(free_port()), host_(route.sender_host) {
+        : port_(it::unused_port()), host_(route.sender_host) {
         fs::path dir = work / "nginx";
         fs::create_directories(dir);
         std::ofstream(dir / "nginx.conf")
@@ -268,7 +254,7 @@ private:
 
 class RsyncDaemon : public CommandContender {
 public:
-    explicit RsyncDaemon(const Tools& t) : route_(t.route), port_(free_port()) {
+    explicit RsyncDaemon(const Tools& t) : route_(t.route), port_(it::unused_port()) {
         fs::path dir = t.work / "rsync";
         fs::create_directories(dir / "module");
         dest_ = dir / "module" / "rsync.out";

@@ -23,6 +23,8 @@ using namespace streamd::ctl;
 namespace {
 
 template <typename... Handlers> struct Overloaded : Handlers... { using Handlers::operator()...; };
+// C++20 deduces the aggregate's arguments on its own; clang before 17 needs the guide.
+template <typename... Handlers> Overloaded(Handlers...) -> Overloaded<Handlers...>;
 
 int run(const Invocation& inv) {
     return std::visit(Overloaded{

@@ -236,7 +236,8 @@ void Daemon::streams_gone(std::shared_ptr<OutgoingTransfer> t) {
 
 void Daemon::send_cancel_notice(std::shared_ptr<OutgoingTransfer> t) {
     t->attach_stream();
-    workers_[t->id() % workers_.size()]->post([this, t = std::move(t)](Worker& self) {
+    Worker& w = *workers_[t->id() % workers_.size()];
+    w.post([this, t = std::move(t)](Worker& self) {
         self.adopt(SendStream::cancel_notice(self, *this, t));
     });
 }

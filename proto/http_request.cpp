@@ -136,15 +136,15 @@ ParseResult RequestParser::fail(Status status, std::string_view reason) {
     return error_;
 }
 
-ParseResult RequestParser::parse(std::span<const uint8_t> in) {
+ParseResult RequestParser::parse(std::span<const uint8_t> received) {
     if (state_ == State::Failed) return error_;
-    if (in.size() < pos_)
+    if (received.size() < pos_)
         throw std::invalid_argument("a request head was given fewer bytes than before");
-    if (state_ == State::Done) return request(in);
+    if (state_ == State::Done) return request(received);
 
     const auto bare_cr = [this] { return fail(Status::BadRequest, "CR not followed by LF"); };
-    while (pos_ < in.size()) {
-        const uint8_t c = in[pos_];
+    while (pos_ < received.size()) {
+        const uint8_t c = received[pos_];
         switch (state_) {
         case State::LineStart:
             if (c == '\r') {
@@ -165,7 +165,7 @@ ParseResult RequestParser::parse(std::span<const uint8_t> in) {
             break;
         case State::Method:
             if (c == ' ') {
-                auto name = view(in, token_start_, pos_);
+                auto name = view(received, token_start_, pos_);
                 auto known = std::find_if(std::begin(kMethods), std::end(kMethods),
                                           [&](const auto& m) { return m.first == name; });
                 if (known == std::end(kMethods))
@@ -183,7 +183,8 @@ ParseResult RequestParser::parse(std::span<const uint8_t> in) {
             if (c == ' ') {
                 if (pos_ == target_) return fail(Status::BadRequest, "the request target is empty");
                 target_end_ = static_cast<uint16_t>(pos_);
-                if (auto problem = target_form_problem(view(in, target_, target_end_), method_))
+                if (auto problem =
+                        target_form_problem(view(received, target_, target_end_), method_))
                     return fail(Status::BadRequest, *problem);
                 token_start_ = pos_ + 1;
                 state_ = State::Version;
@@ -205,10 +206,10 @@ ParseResult RequestParser::parse(std::span<const uint8_t> in) {
             }
             if (c != '\r' && c != '\n')
                 return fail(Status::BadRequest, "the HTTP version is malformed");
-            if (in[token_start_ + 5] != '1')
+            if (received[token_start_ + 5] != '1')
                 return fail(Status::VersionNotSupported, "only HTTP/1.0 and HTTP/1.1 are served");
             // RFC 9110 6.2: a higher minor version is served as the highest one implemented.
-            version_ = in[token_start_ + 7] == '0' ? Version::Http10 : Version::Http11;
+            version_ = received[token_start_ + 7] == '0' ? Version::Http10 : Version::Http11;
             state_ = c == '\r' ? State::RequestLineCr : State::FieldStart;
             break;
         }
@@ -284,20 +285,20 @@ ParseResult RequestParser::parse(std::span<const uint8_t> in) {
             break;
         }
         ++pos_;
-        if (state_ == State::Done) return finish(in);
+        if (state_ == State::Done) return finish(received);
         if (pos_ == kMaxHead)
             return fail(Status::HeadersTooLarge, "the request head exceeds 16 KiB");
     }
     return NeedMore{};
 }
 
-ParseResult RequestParser::finish(std::span<const uint8_t> in) {
+ParseResult RequestParser::finish(std::span<const uint8_t> head) {
     size_t hosts = 0;
     bool transfer_encoding = false;
     for (size_t i = 0; i < field_count_; ++i) {
         const auto& f = fields_[i];
-        auto name = view(in, f.name, f.colon);
-        auto value = view(in, f.value, f.value_end);
+        auto name = view(head, f.name, f.colon);
+        auto value = view(head, f.value, f.value_end);
         if (equal_ignoring_case(name, "Host")) {
             // RFC 9112 3.2: more than one, or none in HTTP/1.1, is a 400.
             if (++hosts > 1) return fail(Status::BadRequest, "more than one Host field");
@@ -324,18 +325,18 @@ ParseResult RequestParser::finish(std::span<const uint8_t> in) {
         // Uploads come over WebSocket: nothing here needs a chunked body.
         return fail(Status::NotImplemented, "Transfer-Encoding is not supported");
     }
-    return request(in);
+    return request(head);
 }
 
-Request RequestParser::request(std::span<const uint8_t> in) const {
+Request RequestParser::request(std::span<const uint8_t> head) const {
     Request r;
     r.method = method_;
-    r.target = view(in, target_, target_end_);
+    r.target = view(head, target_, target_end_);
     r.version = version_;
     r.headers.reserve(field_count_);
     for (size_t i = 0; i < field_count_; ++i) {
         const auto& f = fields_[i];
-        r.headers.push_back({view(in, f.name, f.colon), view(in, f.value, f.value_end)});
+        r.headers.push_back({view(head, f.name, f.colon), view(head, f.value, f.value_end)});
     }
     r.content_length = content_length_;
     r.head_size = pos_;

@@ -15,7 +15,7 @@
 
 namespace streamd {
 
-class BusLogControl : public sdbus::AdaptorInterfaces<org::freedesktop::LogControl1_adaptor> {
+class BusLogControl final : public sdbus::AdaptorInterfaces<org::freedesktop::LogControl1_adaptor> {
 public:
     BusLogControl(sdbus::IConnection& bus, DbusService& service)
         : AdaptorInterfaces(bus, kLogControlPath), service_(service) {

@@ -37,7 +37,7 @@ T option(const std::map<std::string, sdbus::Variant>& options, const char* key, 
 
 } // namespace bus_options
 
-class BusManager : public sdbus::AdaptorInterfaces<org::streamd::Streamd1::Manager_adaptor> {
+class BusManager final : public sdbus::AdaptorInterfaces<org::streamd::Streamd1::Manager_adaptor> {
 public:
     BusManager(sdbus::IConnection& bus, DaemonControl& daemon, DbusService& service)
         : AdaptorInterfaces(bus, kManagerPath), daemon_(daemon), service_(service) {
@@ -78,8 +78,7 @@ private:
         service_.authorize(getObject().getCurrentlyProcessedMessage(), "send files");
         static const char* known[] = {"name", "streams", "chunk_size"};
         for (const auto& [key, value] : options)
-            if (std::find_if(std::begin(known), std::end(known),
-                             [&](const char* k) { return key == k; }) == std::end(known))
+            if (std::find(std::begin(known), std::end(known), key) == std::end(known))
                 throw bus_error("InvalidArgument", "unknown option '" + key + "'");
 
         SendRequest r;

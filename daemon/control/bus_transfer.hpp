@@ -8,13 +8,15 @@
 #include "transfer_adaptor.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <memory>
 #include <sdbus-c++/sdbus-c++.h>
 #include <string>
 
 namespace streamd {
 
-class BusTransfer : public sdbus::AdaptorInterfaces<org::streamd::Streamd1::Transfer_adaptor> {
+class BusTransfer final
+    : public sdbus::AdaptorInterfaces<org::streamd::Streamd1::Transfer_adaptor> {
 public:
     BusTransfer(sdbus::IConnection& bus, std::shared_ptr<Transfer> t, DbusService& service)
         : AdaptorInterfaces(bus, transfer_path(t->id())), t_(std::move(t)), service_(service),
@@ -67,7 +69,7 @@ private:
     uint64_t Eta() override {
         uint64_t done = t_->bytes_done();
         if (t_->finished() || rate_ < 1 || done >= t_->size()) return 0;
-        return static_cast<uint64_t>(static_cast<double>(t_->size() - done) / rate_ + 0.5);
+        return static_cast<uint64_t>(std::round(static_cast<double>(t_->size() - done) / rate_));
     }
     std::string StoredName() override { return t_->stored_name(); }
     uint64_t StartedAt() override { return t_->started_at(); }

@@ -21,7 +21,7 @@ class BusLogControl;
 class BusManager;
 class BusTransfer;
 
-class DbusService : public LoopGuest {
+class DbusService final : public LoopGuest {
 public:
     // Connects and takes the bus name; throws std::runtime_error with a message for users.
     DbusService(DaemonControl& daemon, BusKind bus);

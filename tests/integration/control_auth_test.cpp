@@ -65,7 +65,7 @@ protected:
         return sources_ / name;
     }
 
-    RunResult ctl(const std::vector<std::string>& args, StreamctlOptions options = {}) {
+    RunResult ctl(const std::vector<std::string>& args, const StreamctlOptions& options = {}) {
         return run_streamctl(daemons().sender.bus_address(), args, options);
     }
 

@@ -10,7 +10,6 @@
 #include "transfer_states.hpp"
 #include "wait_until.hpp"
 
-#include <filesystem>
 #include <functional>
 #include <gtest/gtest.h>
 #include <string>
@@ -18,8 +17,6 @@
 
 namespace streamd::it {
 namespace {
-
-namespace fs = std::filesystem;
 
 constexpr std::uint64_t file_size = 16 * MiB;
 constexpr std::uint64_t hold_budget = MiB;

@@ -58,13 +58,8 @@ std::optional<JournalEntry> JournalSocket::next(std::chrono::milliseconds timeou
 std::vector<std::string> JournalSocket::journal_prefix() const {
     // JOURNAL_STREAM names stderr, as systemd sets it for a unit whose output goes to the
     // journal; it is what tells streamd that it runs under systemd.
-    return {"unshare",
-            "--mount",
-            "--propagation",
-            "private",
-            "--",
-            "sh",
-            "-c",
+    return {"unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
+            // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one script over two lines
             "mount --bind \"$0\" /run && "
             "export JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2) && exec \"$@\"",
             root_.string()};

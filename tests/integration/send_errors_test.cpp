@@ -64,7 +64,7 @@ protected:
     ErrorDaemons& daemons() { return *daemons_; }
 
     RunResult send(const fs::path& file, const std::string& destination,
-                   std::vector<std::string> extra = {}, StreamctlOptions options = {}) {
+                   std::vector<std::string> extra = {}, const StreamctlOptions& options = {}) {
         std::vector<std::string> args = {"send", file.string(), destination};
         args.insert(args.end(), extra.begin(), extra.end());
         return run_streamctl(daemons().sender.bus_address(), args, options);

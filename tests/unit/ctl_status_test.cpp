@@ -163,7 +163,7 @@ TEST_F(CtlTransferStatus, IncomingFromAnOlderDaemonWithFewProperties) {
 TEST_F(CtlTransferStatus, ColourPaintsTheState) {
     const std::string text = format_transfer_status(done(), true);
     EXPECT_NE(text.find("     State: \x1b[32mdone\x1b[0m\n"), std::string::npos) << text;
-    EXPECT_EQ(text.find("\x1b", text.find("\x1b[0m") + 1), std::string::npos) << text;
+    EXPECT_EQ(text.find('\x1b', text.find("\x1b[0m") + 1), std::string::npos) << text;
 }
 
 TEST_F(CtlTransferStatus, PeerTextIsMadePrintable) {

@@ -315,7 +315,7 @@ TEST(HttpRequest, ControlBytesInValuesAreRefused) {
 
 TEST(HttpRequest, MalformedFieldNames) {
     using namespace std::string_literals;
-    for (std::string fields : {
+    for (const std::string& fields : {
              "X-A : v\r\n"s,  // whitespace before the colon
              "X-A\t: v\r\n"s, // a tab before the colon
              ": v\r\n"s,      // no name
@@ -388,6 +388,7 @@ TEST(HttpRequest, ByteByByteGivesTheSameVerdictAsWhole) {
     const std::vector<std::string> heads{
         "GET / HTTP/1.1\r\nHost: h\r\n\r\n",
         "\r\nPOST /up HTTP/1.1\nHost: h\nContent-Length: 3\n\nabc",
+        // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one head over three lines
         "GET /chat HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n"
         "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
         "Sec-WebSocket-Version: 13\r\n\r\n",
