@@ -52,8 +52,8 @@ SOURCES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
 # source is in it; of that folder only the headers meson generates are built. The folder
 # must sit directly in the tree (.clang-tidy's HeaderFilterRegex), and configuring it needs
 # node, like any build with the tests. LINT_JOBS clang-tidy processes run at a time: on
-# the 2-core development machine the whole `make lint` took 8.5 min with LINT_JOBS=1 and a
-# fresh folder (2.7 s of CPU per file); with the default of 2, expect about half of that.
+# the 2-core development machine the whole `make lint` took 8.5 to 9.5 min with LINT_JOBS=1
+# (2.7 to 3 s of CPU per file), and 8 min with the default of 2 while builds ran beside it.
 # Includes are not checked: Debian's include-what-you-use (0.18) asks for libstdc++'s and
 # the libraries' internal headers (<bits/chrono.h>, sdbus-c++'s .inl files), so it needs
 # mapping files for each library here before its verdicts could fail a build.
