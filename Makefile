@@ -8,7 +8,7 @@ BUILD_DEPS := meson ninja-build pkg-config g++ liburing-dev libsdbus-c++-dev lib
 	libtomlplusplus-dev libspdlog-dev libfmt-dev libgtest-dev libsystemd-dev libxxhash-dev \
 	libssl-dev nlohmann-json3-dev
 RUN_DEPS := dbus
-TEST_DEPS := dbus util-linux coreutils clang-format iproute2 systemd curl
+TEST_DEPS := dbus util-linux coreutils clang-format iproute2 systemd curl e2fsprogs
 BENCH_RESULT := bench/results/$(shell date +%Y-%m-%d)
 BENCH_DEPS := iperf3 nginx-light rsync socat curl aria2 gnuplot-nox iproute2 iputils-ping
 # libFuzzer ships in clang's runtime package.

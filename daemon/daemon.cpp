@@ -69,7 +69,7 @@ bool probe_splice() {
 Daemon::Daemon(Config config, std::filesystem::path config_path, BusKind bus)
     : config_(std::move(config)), config_path_(std::move(config_path)), started_at_(now_us()),
       settings_(config_), storage_(config_.storage), listener_(open_listener(config_.listen)),
-      signal_fd_(take_signals()), scheduler_(*this, config_.transfer, config_.storage.state) {
+      signal_fd_(take_signals()), scheduler_(*this, config_.transfer, config_.storage) {
     const WorkerSettings engine{config_.engine.pipe_size, probe_splice()};
     dbus_ = std::make_unique<DbusService>(*this, bus);
     const unsigned n = worker_count(config_);
@@ -297,6 +297,7 @@ std::vector<std::string> Daemon::reload() {
     config_.storage.on_conflict = fresh.storage.on_conflict;
     config_.storage.reserve = fresh.storage.reserve;
     config_.storage.partial_ttl = fresh.storage.partial_ttl;
+    config_.storage.sync = fresh.storage.sync;
     next_expiry_ = {};
     config_.limits = fresh.limits;
     config_.auth = fresh.auth;
@@ -311,7 +312,7 @@ std::vector<std::string> Daemon::reload() {
     for (const auto& k : kept)
         spdlog::warn("configuration reloaded: {} changed but needs a restart; kept as it was", k);
     if (key_changed) log_peer_policy(key.get());
-    scheduler_.set_settings(config_.transfer);
+    scheduler_.set_settings(config_.transfer, config_.storage.sync);
     return kept;
 }
 

@@ -57,6 +57,10 @@ public:
                     c.storage.state = read_directory(v, n, base_dir_); }},
                 {"partial_ttl", [&](auto& v, auto& n) {
                     c.storage.partial_ttl = read_duration(v, n); }},
+                {"sync", [&](auto& v, auto& n) {
+                    c.storage.sync = read_choice<SyncMode>(v, n, {
+                        {"data", SyncMode::Data},
+                        {"none", SyncMode::None}}); }},
             }},
             {"transfer", {
                 {"streams", [&](auto& v, auto& n) {
@@ -231,6 +235,10 @@ const char* to_string(OnConflict c) {
         return "fail";
     }
     return "unknown";
+}
+
+const char* to_string(SyncMode m) {
+    return m == SyncMode::Data ? "data" : "none";
 }
 
 uint64_t parse_duration(std::string_view text) {

@@ -11,6 +11,8 @@
 namespace streamd {
 
 enum class OnConflict { Rename, Overwrite, Fail };
+// What a received file, its journal and the state folder wait for (docs/DURABILITY.md).
+enum class SyncMode { Data, None };
 enum class BusKind { System, Session };
 
 inline constexpr uint16_t kDefaultPort = 7740;
@@ -28,6 +30,7 @@ struct Config {
         // Where outgoing transfers are remembered across restarts.
         std::filesystem::path state = "/var/lib/streamd/state";
         uint64_t partial_ttl = 24 * 3600; // seconds a partial file may sit untouched; 0 = ever
+        SyncMode sync = SyncMode::Data;
     } storage;
     struct Transfer {
         unsigned streams = 8;
@@ -86,6 +89,7 @@ Config parse_config(std::string_view text, std::string_view source,
 Config load_config(const std::filesystem::path& path);
 
 const char* to_string(OnConflict c);
+const char* to_string(SyncMode m);
 
 // "90", "90s", "15m", "1h", "2d" (or a combination such as "1h30m") in seconds; throws
 // std::invalid_argument with a one-line reason.

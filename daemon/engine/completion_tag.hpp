@@ -27,10 +27,12 @@ enum class Op : uint8_t {
     FileWrite,   // pipe (or buffer) to file
     Tee,         // chunk data duplicated for hashing
     Drain,       // read and dropped while lingering
+    ChunkSync,   // a file's data made durable before its journal vouches for it
+    CommitSync,  // a received file, then its folder, made durable before it is announced
 };
 
 inline constexpr Op kFirstConnectionOp = Op::Connect;
-inline constexpr Op kLastConnectionOp = Op::Drain;
+inline constexpr Op kLastConnectionOp = Op::CommitSync;
 
 struct CompletionTag {
     // Only this much of a generation travels; a slot reused 16 million times while one

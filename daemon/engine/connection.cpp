@@ -52,6 +52,10 @@ void Connection::complete(Op op, int res) {
         return on_file_write(res);
     case Op::Tee:
         return on_tee(res);
+    case Op::ChunkSync:
+        return on_chunk_sync(res);
+    case Op::CommitSync:
+        return on_commit_sync(res);
     case Op::Drain:
         if (res <= 0) return close();
         return drain();
@@ -89,6 +93,16 @@ void Connection::on_file_write(int) {
 }
 void Connection::on_tee(int) {
     unexpected("tee");
+}
+void Connection::on_chunk_sync(int) {
+    unexpected("chunk sync");
+}
+void Connection::on_commit_sync(int) {
+    unexpected("commit sync");
+}
+
+void Connection::sync_file(int fd, Op op, bool data_only) {
+    io_uring_prep_fsync(prepare(op), fd, data_only ? IORING_FSYNC_DATASYNC : 0);
 }
 
 void Connection::send_bytes(std::span<const uint8_t> bytes, int flags) {

@@ -60,6 +60,8 @@ protected:
     virtual void on_socket_read(int res);
     virtual void on_file_write(int res);
     virtual void on_tee(int res);
+    virtual void on_chunk_sync(int res);
+    virtual void on_commit_sync(int res);
 
     // A submission entry whose completion comes back to the handler for `op`.
     io_uring_sqe* prepare(Op op);
@@ -100,8 +102,11 @@ private:
     friend class Worker;
     friend class FileToSocket; // issue their operations on the connection's behalf
     friend class SocketToFile;
+    friend class SyncGroup;
     void complete(Op op, int res);
     void drain();
+    // fsync(2) of `fd` off the loop, or fdatasync(2) when `data_only`; completes as `op`.
+    void sync_file(int fd, Op op, bool data_only);
 
     std::unique_ptr<Transport> transport_;
     uint32_t slot_ = 0;

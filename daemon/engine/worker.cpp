@@ -199,6 +199,8 @@ void Worker::dispatch(uint64_t user_data, int res, uint32_t flags) {
     case Op::FileWrite:
     case Op::Tee:
     case Op::Drain:
+    case Op::ChunkSync:
+    case Op::CommitSync:
         return complete(tag, res);
     }
     spdlog::error("completion with an unknown operation {}", static_cast<int>(tag.op));

@@ -234,13 +234,33 @@ void ReceiveStream::on_chunk(std::span<const uint8_t> body) {
 void ReceiveStream::on_finish(std::span<const uint8_t> body) {
     if (!transfer_) return refuse(proto::ErrorCode::BadFrame, "FINISH before OFFER or JOIN");
     auto finish = proto::decode_finish(body);
-    std::string stored = transfer_->commit(finish.digest);
+    commit_.emplace(transfer_, finish.digest);
+    commit_step();
+}
+
+void ReceiveStream::commit_step() {
+    if (int fd = commit_->pending_sync(); fd >= 0) return commit_sync_.start({fd}, false);
+    const std::string stored = commit_->stored();
+    commit_.reset();
     transfer_->succeed(stored);
     transfers_.registry().forget_incoming(transfer_->offer().id);
     log_transfer(spdlog::level::info, *transfer_, "received {} ({}) from {}, stored as {}",
                  transfer_->name(), proto::format_size(transfer_->size()), peer_, stored);
     send_frame(proto::Done{stored});
     read_exact(Reading::Header, proto::kHeaderSize);
+}
+
+void ReceiveStream::on_commit_sync(int res) {
+    if (close_after_send_) return;
+    try {
+        commit_->synced(*commit_sync_.on_complete(res));
+    } catch (const Refusal& r) {
+        if (r.code == proto::ErrorCode::IoError)
+            log_transfer(spdlog::level::err, *transfer_, "cannot put {} in place: {}",
+                         transfer_->name(), r.message);
+        return refuse(r.code, r.message);
+    }
+    commit_step();
 }
 
 // ---- chunk data -------------------------------------------------------------------
@@ -280,6 +300,31 @@ void ReceiveStream::chunk_arrived() {
                                              chunk_.digest, found, chunk_.length);
     send_frame(
         proto::ChunkAck{chunk_.offset, ok ? proto::AckStatus::Ok : proto::AckStatus::BadDigest});
+    sync_chunks();
+}
+
+void ReceiveStream::sync_chunks() {
+    if (chunk_sync_.busy()) return;
+    synced_chunks_ = transfer_->take_sync_batch();
+    if (!synced_chunks_) return;
+    chunk_sync_.start({transfer_->file(), synced_chunks_.journal.get()}, true);
+}
+
+void ReceiveStream::on_chunk_sync(int res) {
+    const auto all = chunk_sync_.on_complete(res);
+    if (!all) return;
+    const JournalBatch batch = std::exchange(synced_chunks_, {});
+    if (close_after_send_) return;
+    if (const int error = *all; error < 0) {
+        // Past FINISH the file's own sync decides; one that fails says so.
+        if (transfer_->state() != TransferState::Running) return;
+        log_transfer(spdlog::level::err, *transfer_, "cannot write {}: {}", transfer_->name(),
+                     std::strerror(-error));
+        return refuse(proto::ErrorCode::IoError,
+                      std::string("cannot write the file: ") + std::strerror(-error));
+    }
+    transfer_->chunks_synced(batch);
+    sync_chunks();
 }
 
 // ---- sending ----------------------------------------------------------------------

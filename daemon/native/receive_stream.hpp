@@ -5,8 +5,10 @@
 #include "auth_proof.hpp"
 #include "engine/connection.hpp"
 #include "engine/socket_to_file.hpp"
+#include "engine/sync_group.hpp"
 #include "native_frames.hpp"
 #include "port/arrival.hpp"
+#include "transfer/durable_commit.hpp"
 #include "transfer/incoming_transfer.hpp"
 #include "transfer/transfers.hpp"
 
@@ -51,6 +53,13 @@ private:
     void data_step(Step step);
     bool verifying() const;
     void chunk_arrived();
+    // Syncs the file's data once enough verified chunks wait for it, so that the
+    // journal may record them.
+    void sync_chunks();
+    void on_chunk_sync(int res) override;
+    // The steps after FINISH (durable_commit.hpp), then DONE.
+    void commit_step();
+    void on_commit_sync(int res) override;
 
     void on_send(int res) override;
     // Tells the peer why, then closes; fails the transfer if there is one.
@@ -73,7 +82,11 @@ private:
     proto::FrameHeader header_{};
 
     proto::Chunk chunk_{};
-    SocketToFile data_{*this}; // the data of the chunk whose header came last
+    SocketToFile data_{*this};   // the data of the chunk whose header came last
+    JournalBatch synced_chunks_; // what the chunk sync in flight covers
+    SyncGroup chunk_sync_{*this, Op::ChunkSync};
+    std::optional<DurableCommit> commit_;
+    SyncGroup commit_sync_{*this, Op::CommitSync};
 
     bool close_after_send_ = false;
 };

@@ -51,7 +51,7 @@ std::string conflict_name(const std::string& name, unsigned n) {
 
 Storage::Storage(const Config::Storage& config)
     : path_(config.incoming), max_file_size_(config.max_file_size),
-      on_conflict_(config.on_conflict), reserve_(config.reserve) {
+      on_conflict_(config.on_conflict), reserve_(config.reserve), sync_(config.sync) {
     std::error_code ec;
     std::filesystem::create_directories(path_, ec);
     if (ec) throw std::system_error(ec, "cannot create incoming folder " + path_.string());
@@ -68,6 +68,7 @@ void Storage::set_limits(const Config::Storage& config) {
     max_file_size_.store(config.max_file_size, std::memory_order_relaxed);
     on_conflict_.store(config.on_conflict, std::memory_order_relaxed);
     reserve_.store(config.reserve, std::memory_order_relaxed);
+    sync_.store(config.sync, std::memory_order_relaxed);
 }
 
 std::string Storage::partial_name(const proto::TransferId& id) {
@@ -123,8 +124,7 @@ UniqueFd Storage::create_partial(const std::string& partial_name, uint64_t size)
     return fd;
 }
 
-std::string Storage::commit(int fd, const std::string& partial_name,
-                            const proto::Offer& offer) const {
+void Storage::stamp(int fd, const proto::Offer& offer) const {
     if (::fchmod(fd, offer.mode & 0777) != 0) throw io_refusal("cannot set mode", errno);
     if (offer.mtime_sec != proto::kMtimeUnknown) {
         timespec times[2] = {
@@ -132,7 +132,9 @@ std::string Storage::commit(int fd, const std::string& partial_name,
             {static_cast<time_t>(offer.mtime_sec), static_cast<long>(offer.mtime_nsec)}};
         if (::futimens(fd, times) != 0) throw io_refusal("cannot set mtime", errno);
     }
+}
 
+std::string Storage::place(const std::string& partial_name, const proto::Offer& offer) const {
     auto place = [&](const std::string& name, unsigned flags) {
         return ::renameat2(dir_.get(), partial_name.c_str(), dir_.get(), name.c_str(), flags);
     };

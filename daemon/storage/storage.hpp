@@ -43,9 +43,14 @@ public:
     void check_offer(const proto::Offer& offer, uint64_t present = 0) const;
     // A new sparse partial file of the offer's size; throws Refusal.
     UniqueFd create_partial(const std::string& partial_name, uint64_t size) const;
-    // Sets mode and mtime, renames the partial into place following on_conflict and
-    // returns the name it got; throws Refusal.
-    std::string commit(int fd, const std::string& partial_name, const proto::Offer& offer) const;
+    // Any thread: whether received data waits for the disk ([storage] sync = "data"), as
+    // decided for transfers that start from now on.
+    bool syncs() const { return sync_.load(std::memory_order_relaxed) == SyncMode::Data; }
+    // Gives the partial file the offer's mode and mtime; throws Refusal.
+    void stamp(int fd, const proto::Offer& offer) const;
+    // Renames the partial into place following on_conflict and returns the name it got;
+    // throws Refusal.
+    std::string place(const std::string& partial_name, const proto::Offer& offer) const;
     void discard(const std::string& partial_name) const noexcept;
 
     static std::string partial_name(const proto::TransferId& id);
@@ -78,6 +83,7 @@ private:
     std::atomic<uint64_t> max_file_size_;
     std::atomic<OnConflict> on_conflict_;
     std::atomic<uint64_t> reserve_;
+    std::atomic<SyncMode> sync_;
     mutable std::mutex partials_mutex_;
     mutable std::multiset<proto::TransferId> held_;
     mutable std::set<proto::TransferId> doomed_;

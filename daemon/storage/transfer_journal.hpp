@@ -62,6 +62,8 @@ public:
     // Any thread. A record that cannot be written only costs a re-send after a
     // resume, so failures are reported and otherwise ignored: returns false then.
     bool record(const JournalEntry& entry);
+    // For a sync of what was recorded.
+    int fd() const { return fd_.get(); }
     // Puts `id` into the header (a kept partial taken over by a new transfer).
     void rename(const proto::Offer& offer);
 

@@ -24,7 +24,7 @@ IncomingTransfer::IncomingTransfer(uint32_t id, const proto::Offer& offer, std::
     storage.check_offer(offer, partial.allocated);
     if (!partial.exists()) partial = create_partial(storage, offer);
     file_ = std::move(partial.file);
-    journal_ = std::move(partial.journal);
+    journal_ = std::make_unique<SyncedJournal>(std::move(partial.journal), storage.syncs());
     origin_ = std::move(partial.origin);
     storage.hold(offer.id);
     restore(partial.entries);
@@ -87,13 +87,21 @@ bool IncomingTransfer::claim_chunk(uint64_t index) {
 
 void IncomingTransfer::complete_chunk(uint64_t index, uint64_t digest, uint64_t length) {
     digests_[index] = digest;
-    if (!journal_->record({index, digest}) && !journal_failed_.exchange(true))
-        log_transfer(spdlog::level::warn, *this,
-                     "cannot write the journal of {}; a resume will send more again", name());
+    if (!journal_->add({index, digest}, length)) journal_unwritable();
     chunk_state_[index].store(Written, std::memory_order_relaxed);
     add_bytes(length);
     // Release: a stream that sees the final count also sees every digest.
     chunks_done_.fetch_add(1, std::memory_order_release);
+}
+
+void IncomingTransfer::chunks_synced(const JournalBatch& batch) {
+    if (!journal_->record(batch.id)) journal_unwritable();
+}
+
+void IncomingTransfer::journal_unwritable() {
+    if (!journal_failed_.exchange(true))
+        log_transfer(spdlog::level::warn, *this,
+                     "cannot write the journal of {}; a resume will send more again", name());
 }
 
 bool IncomingTransfer::chunk_written(uint64_t index, uint64_t sent, std::optional<uint64_t> found,
@@ -127,12 +135,17 @@ bool IncomingTransfer::detach_stream() {
 
 void IncomingTransfer::let_go() {
     if (!file_) return;
-    file_.reset();
-    journal_.reset();
     storage_.let_go(offer_.id);
-    bool doomed = storage_.take_doomed(offer_.id);
+    const bool doomed = storage_.take_doomed(offer_.id);
+    const bool kept =
+        !handed_over_ && !discarded_ && !doomed && chunks_done_.load(std::memory_order_acquire) > 0;
+    // Blocks this thread for one sync, once per broken-off transfer: cheaper than sending
+    // what waited for a batch again.
+    if (kept && !journal_->flush(file_.get())) journal_unwritable();
+    file_.reset();
+    journal_->close();
     if (handed_over_ || discarded_) return;
-    if (doomed || chunks_done_.load(std::memory_order_acquire) == 0) {
+    if (!kept) {
         storage_.discard(Storage::partial_name(offer_.id));
         storage_.discard(Storage::journal_name(offer_.id));
         return;
@@ -155,7 +168,7 @@ void IncomingTransfer::hand_over() {
     handed_over_ = true;
 }
 
-std::string IncomingTransfer::commit(const proto::FileDigest& digest) {
+void IncomingTransfer::seal(const proto::FileDigest& digest) {
     advance(TransferState::Verifying);
     if (!all_chunks_done())
         throw Refusal{proto::ErrorCode::BadFrame, "FINISH before every chunk arrived"};
@@ -165,12 +178,17 @@ std::string IncomingTransfer::commit(const proto::FileDigest& digest) {
         throw Refusal{proto::ErrorCode::DigestMismatch,
                       "whole-file digest does not match; the file was not kept"};
     }
+    storage_.stamp(file_.get(), offer_);
+}
+
+std::string IncomingTransfer::place() {
     auto lock = storage_.lock_partials();
     if (handed_over_) throw Refusal{proto::ErrorCode::Canceled, "the sender started over"};
-    std::string stored = storage_.commit(file_.get(), Storage::partial_name(offer_.id), offer_);
+    if (finished()) throw Refusal{proto::ErrorCode::Canceled, error()};
+    std::string stored = storage_.place(Storage::partial_name(offer_.id), offer_);
     storage_.discard(Storage::journal_name(offer_.id));
     file_.reset();
-    journal_.reset();
+    journal_->close();
     storage_.let_go(offer_.id);
     return stored;
 }

@@ -6,7 +6,7 @@
 
 #include "native_frames.hpp"
 #include "storage/storage.hpp"
-#include "storage/transfer_journal.hpp"
+#include "storage/synced_journal.hpp"
 #include "transfer/transfer.hpp"
 #include "unique_fd.hpp"
 
@@ -37,7 +37,8 @@ public:
 
     // Takes a chunk for writing; false when it is in progress or done already.
     bool claim_chunk(uint64_t index);
-    // Records a chunk written and verified, in memory and in the journal.
+    // Records a chunk written and verified: in memory at once, in the journal once a
+    // sync has covered its data (synced_journal.hpp).
     void complete_chunk(uint64_t index, uint64_t digest, uint64_t length);
     void release_chunk(uint64_t index);
     // A chunk's data is in the file: kept (complete_chunk) when `found`, its digest as it
@@ -45,13 +46,24 @@ public:
     // otherwise given back to be sent again, with a warning. True when kept.
     bool chunk_written(uint64_t index, uint64_t sent, std::optional<uint64_t> found,
                        uint64_t length);
+    // Whether written data waits for the disk ([storage] sync) before it counts.
+    bool syncs() const { return journal_->syncs(); }
+    // Chunks waiting for a sync of file() and the journal before the journal records
+    // them, once enough do; then chunks_synced() records them.
+    JournalBatch take_sync_batch() { return journal_->take_batch(); }
+    void chunks_synced(const JournalBatch& batch);
     // Whether the chunk is written and verified.
     bool has_chunk(uint64_t index) const;
     bool all_chunks_done() const;
 
-    // Checks the whole-file digest and renames into place; throws Refusal. A digest
-    // that does not match removes the partial: what is in it cannot be trusted.
-    std::string commit(const proto::FileDigest& digest);
+    // Putting the file in place (durable_commit.hpp), in two steps. seal() checks the
+    // whole-file digest and gives the file its mode and mtime; a digest that does not
+    // match removes the partial: what is in it cannot be trusted. place() renames it into
+    // place and returns the name it got. Both throw Refusal.
+    void seal(const proto::FileDigest& digest);
+    std::string place();
+    // The incoming folder, to sync after place().
+    int folder() const { return storage_.dir(); }
 
     // Removes the partial now: the transfer was canceled here or given up by the sender.
     void discard();
@@ -69,13 +81,16 @@ private:
     enum ChunkState : uint8_t { Missing, Writing, Written };
 
     void restore(const std::vector<JournalEntry>& entries);
+    void journal_unwritable();
     // Closes the partial; removes it unless it is worth keeping for a resume.
     void let_go();
 
     const proto::Offer offer_;
     const Storage& storage_;
     UniqueFd file_;
-    std::unique_ptr<TransferJournal> journal_;
+    // Lives as long as the transfer: streams on other threads may still hand it chunks
+    // after the partial is put in place or let go, which it then ignores.
+    std::unique_ptr<SyncedJournal> journal_;
     std::string origin_;
     uint64_t chunks_present_ = 0;
     std::unique_ptr<std::atomic<uint8_t>[]> chunk_state_;

@@ -15,8 +15,8 @@
 namespace streamd {
 
 OutgoingScheduler::OutgoingScheduler(Transfers& transfers, Config::Transfer settings,
-                                     std::filesystem::path state_dir)
-    : transfers_(transfers), settings_(settings), state_(std::move(state_dir)) {}
+                                     const Config::Storage& storage)
+    : transfers_(transfers), settings_(settings), state_(storage.state, storage.sync) {}
 
 uint32_t OutgoingScheduler::send(SendRequest r) {
     struct stat st {};
@@ -148,8 +148,9 @@ void OutgoingScheduler::canceled(const std::shared_ptr<OutgoingTransfer>& t) {
     if (t->accepted_once()) transfers_.send_cancel_notice(t);
 }
 
-void OutgoingScheduler::set_settings(const Config::Transfer& settings) {
+void OutgoingScheduler::set_settings(const Config::Transfer& settings, SyncMode sync) {
     settings_ = settings;
+    state_.set_sync(sync);
     start_waiting();
 }
 

@@ -35,7 +35,7 @@ public:
 
     // Throws std::system_error when the state folder cannot be made.
     OutgoingScheduler(Transfers& transfers, Config::Transfer settings,
-                      std::filesystem::path state_dir);
+                      const Config::Storage& storage);
 
     // Queues a transfer; throws std::invalid_argument, std::system_error.
     uint32_t send(SendRequest request);
@@ -47,7 +47,7 @@ public:
     void reconnect_later(const std::shared_ptr<OutgoingTransfer>& t);
     // Settings from a reload, for the transfers queued from now on; a larger max_active
     // starts waiting ones at once.
-    void set_settings(const Config::Transfer& settings);
+    void set_settings(const Config::Transfer& settings, SyncMode sync);
     // About once a second: starts the attempts that are due.
     void tick(Clock::time_point now);
 

@@ -70,7 +70,8 @@ SavedTransfer decode_saved_transfer(std::span<const uint8_t> bytes) {
     }
 }
 
-OutgoingState::OutgoingState(std::filesystem::path dir) : dir_(std::move(dir)) {
+OutgoingState::OutgoingState(std::filesystem::path dir, SyncMode sync)
+    : dir_(std::move(dir)), sync_(sync) {
     std::error_code ec;
     std::filesystem::create_directories(dir_, ec);
     if (ec) throw std::system_error(ec, "cannot create state folder " + dir_.string());
@@ -79,6 +80,14 @@ OutgoingState::OutgoingState(std::filesystem::path dir) : dir_(std::move(dir)) {
     if (::access(dir_.c_str(), W_OK) != 0)
         throw std::system_error(errno, std::generic_category(),
                                 "cannot write to state folder " + dir_.string());
+    dir_fd_.reset(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir_fd_)
+        throw std::system_error(errno, std::generic_category(),
+                                "cannot open state folder " + dir_.string());
+}
+
+bool OutgoingState::sync_folder() const {
+    return !syncs() || ::fsync(dir_fd_.get()) == 0;
 }
 
 std::filesystem::path OutgoingState::file_for(const proto::TransferId& id) const {
@@ -94,7 +103,9 @@ bool OutgoingState::save(const SavedTransfer& t) const {
     bool ok = static_cast<bool>(fd);
     if (ok)
         ok = ::write(fd.get(), bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size());
+    if (ok && syncs()) ok = ::fdatasync(fd.get()) == 0;
     if (ok) ok = ::rename(next.c_str(), file.c_str()) == 0;
+    if (ok) ok = sync_folder();
     if (!ok) {
         spdlog::warn("cannot write {}: {}; the transfer will not survive a restart", file.string(),
                      std::strerror(errno));
@@ -104,7 +115,10 @@ bool OutgoingState::save(const SavedTransfer& t) const {
 }
 
 void OutgoingState::remove(const proto::TransferId& id) const {
-    ::unlink(file_for(id).c_str());
+    // A removal the disk never got sends the file again after a power cut: a copy, not a
+    // loss, so a failure here is only a warning.
+    if (::unlink(file_for(id).c_str()) == 0 && !sync_folder())
+        spdlog::warn("cannot sync state folder {}: {}", dir_.string(), std::strerror(errno));
 }
 
 std::vector<SavedTransfer> OutgoingState::load() const {

@@ -1,11 +1,15 @@
 // The state folder: every outgoing transfer is written down when it is queued and
 // removed when it ends, so that a daemon that was stopped or killed picks its
 // unfinished transfers back up, under the same transfer id, and the receiver resumes
-// them where they stopped.
+// them where they stopped. With [storage] sync a record is on disk before the caller
+// hears the transfer is queued, and its removal before the next one is written.
 #pragma once
 
+#include "config/config.hpp"
 #include "native_frames.hpp"
+#include "unique_fd.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <span>
@@ -31,8 +35,10 @@ SavedTransfer decode_saved_transfer(std::span<const uint8_t> bytes);
 class OutgoingState {
 public:
     // Creates the folder (mode 0700) if needed; throws std::system_error naming it.
-    explicit OutgoingState(std::filesystem::path dir);
+    OutgoingState(std::filesystem::path dir, SyncMode sync);
 
+    // From a reload.
+    void set_sync(SyncMode sync) { sync_.store(sync, std::memory_order_relaxed); }
     const std::filesystem::path& path() const { return dir_; }
     // Any thread. Written whole or not at all; false (after a warning) when it cannot be.
     bool save(const SavedTransfer& t) const;
@@ -42,8 +48,13 @@ public:
 
 private:
     std::filesystem::path file_for(const proto::TransferId& id) const;
+    bool syncs() const { return sync_.load(std::memory_order_relaxed) == SyncMode::Data; }
+    // Makes the folder's entries durable; false (errno set) when the disk says no.
+    bool sync_folder() const;
 
     std::filesystem::path dir_;
+    UniqueFd dir_fd_;
+    std::atomic<SyncMode> sync_;
 };
 
 } // namespace streamd

@@ -169,6 +169,7 @@ void WebSession::end_frame() {
     if (frame_binary_) {
         if (!h.fin) return;
         if (auto answer = uploads_.end_message()) send_text(*answer);
+        sync_chunks();
         return;
     }
     auto result = assembler_.add(h, payload_);
@@ -216,7 +217,7 @@ void WebSession::on_text(std::string_view text) {
             using T = std::decay_t<decltype(m)>;
             if constexpr (std::is_same_v<T, web::Auth>) on_auth(m);
             if constexpr (std::is_same_v<T, web::StartUpload>) send_text(uploads_.start(m));
-            if constexpr (std::is_same_v<T, web::FinishUpload>) send_text(uploads_.finish(m));
+            if constexpr (std::is_same_v<T, web::FinishUpload>) on_finish_upload(m);
             if constexpr (std::is_same_v<T, web::CancelUpload>) send_text(uploads_.cancel(m));
             if constexpr (std::is_same_v<T, web::RequestDownload>) on_request_download(m);
             if constexpr (std::is_same_v<T, web::RequestChunk>) on_request_chunk(m);
@@ -255,6 +256,56 @@ void WebSession::on_file_write(int res) {
     if (auto* answer = std::get_if<std::string>(&next)) send_text(*answer);
     // The frame whose piece this was may have ended with it.
     process();
+}
+
+void WebSession::sync_chunks() {
+    if (chunk_sync_.busy()) return;
+    synced_chunks_ = uploads_.sync_due();
+    if (synced_chunks_)
+        chunk_sync_.start({synced_chunks_->upload->file(), synced_chunks_->chunks.journal.get()},
+                          true);
+}
+
+void WebSession::on_chunk_sync(int res) {
+    const auto all = chunk_sync_.on_complete(res);
+    if (!all) return;
+    auto batch = std::move(*synced_chunks_);
+    synced_chunks_.reset();
+    if (closing_handshake_) return;
+    if (auto answer = uploads_.synced(batch, *all)) send_text(*answer);
+    sync_chunks();
+}
+
+// ---- finishing uploads ----------------------------------------------------------------
+
+void WebSession::on_finish_upload(const web::FinishUpload& m) {
+    if (std::any_of(finishing_.begin(), finishing_.end(),
+                    [&](const WebUploads::Finishing& f) { return f.id == m.id; }))
+        return send_text(web::error(m.id, "bad_request", "the upload is being finished already"));
+    auto started = uploads_.finish(m);
+    if (auto* answer = std::get_if<std::string>(&started)) return send_text(*answer);
+    finishing_.push_back(std::move(std::get<WebUploads::Finishing>(started)));
+    if (finishing_.size() == 1) finish_step();
+}
+
+void WebSession::finish_step() {
+    while (!finishing_.empty()) {
+        if (int fd = finishing_.front().commit.pending_sync(); fd >= 0)
+            return commit_sync_.start({fd}, false);
+        send_text(uploads_.finished(finishing_.front()));
+        finishing_.pop_front();
+    }
+}
+
+void WebSession::on_commit_sync(int res) {
+    if (closing_handshake_) return;
+    try {
+        finishing_.front().commit.synced(*commit_sync_.on_complete(res));
+    } catch (const Refusal& r) {
+        send_text(uploads_.finish_failed(finishing_.front(), r));
+        finishing_.pop_front();
+    }
+    finish_step();
 }
 
 // ---- downloads ----------------------------------------------------------------------

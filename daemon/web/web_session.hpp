@@ -8,6 +8,7 @@
 #include "digest.hpp"
 #include "engine/connection.hpp"
 #include "engine/file_to_socket.hpp"
+#include "engine/sync_group.hpp"
 #include "port/admission.hpp"
 #include "transfer/transfers.hpp"
 #include "web/web_uploads.hpp"
@@ -66,6 +67,14 @@ private:
     // time, and nothing more is read from in_ while a piece is being written.
     void write(const WebUploads::Write& w);
     void on_file_write(int res) override;
+    // Written chunks wait for a sync of their file before the journal records them; one
+    // such sync at a time.
+    void sync_chunks();
+    void on_chunk_sync(int res) override;
+    // Files being put in place, one sync at a time, answered in the order they finished.
+    void on_finish_upload(const proto::web::FinishUpload& m);
+    void finish_step();
+    void on_commit_sync(int res) override;
 
     void send_text(const std::string& text);
     // A whole frame; held while a download chunk's frame is going out.
@@ -101,6 +110,10 @@ private:
     // A write of chunk data to the file is in flight; nothing in in_ may move.
     bool writing_ = false;
     WebUploads::Write write_;
+    std::optional<WebUploads::SyncBatch> synced_chunks_;
+    SyncGroup chunk_sync_{*this, Op::ChunkSync};
+    std::deque<WebUploads::Finishing> finishing_; // the first one's sync is in flight
+    SyncGroup commit_sync_{*this, Op::CommitSync};
 
     std::map<proto::web::Id, Download> downloads_;
     std::deque<proto::web::RequestChunk> chunk_requests_;

@@ -93,23 +93,55 @@ std::string WebUploads::start(const web::StartUpload& m) {
     return web::upload_ready(offer.id, offer.name, t->missing());
 }
 
-std::string WebUploads::finish(const web::FinishUpload& m) {
+std::variant<std::string, WebUploads::Finishing> WebUploads::finish(const web::FinishUpload& m) {
     auto it = uploads_.find(m.id);
     if (it == uploads_.end()) return web::error(m.id, "unknown_id", kNoSuchUpload);
-    auto t = it->second;
+    const auto& t = it->second;
     if (!t->all_chunks_done()) return web::error(m.id, "bad_request", "chunks are missing still");
+    std::optional<proto::FileDigest> digest;
+    if (t->offer().digest != proto::DigestAlgorithm::None) digest = m.digest;
     try {
-        std::string stored = t->commit(m.digest.value_or(proto::FileDigest{}));
-        t->succeed(stored);
-        log_transfer(spdlog::level::info, *t, "received {} ({}) from {}, stored as {}", t->name(),
-                     proto::format_size(t->size()), peer_, stored);
-        forget(m.id);
-        std::optional<proto::FileDigest> digest;
-        if (t->offer().digest != proto::DigestAlgorithm::None) digest = m.digest;
-        return web::upload_complete(m.id, stored, t->size(), digest);
+        return Finishing{m.id, digest, DurableCommit(t, m.digest.value_or(proto::FileDigest{}))};
     } catch (const Refusal& r) {
         return failed(m.id, code_of(r.code), r.message);
     }
+}
+
+std::string WebUploads::finished(const Finishing& f) {
+    const auto& t = f.commit.transfer();
+    const std::string& stored = f.commit.stored();
+    t->succeed(stored);
+    log_transfer(spdlog::level::info, *t, "received {} ({}) from {}, stored as {}", t->name(),
+                 proto::format_size(t->size()), peer_, stored);
+    forget(f.id);
+    return web::upload_complete(f.id, stored, t->size(), f.digest);
+}
+
+std::string WebUploads::finish_failed(const Finishing& f, const Refusal& r) {
+    if (r.code == proto::ErrorCode::IoError)
+        log_transfer(spdlog::level::err, *f.commit.transfer(), "cannot put {} in place: {}",
+                     f.commit.transfer()->name(), r.message);
+    return failed(f.id, code_of(r.code), r.message);
+}
+
+std::optional<WebUploads::SyncBatch> WebUploads::sync_due() {
+    for (const auto& [id, upload] : uploads_)
+        if (auto chunks = upload->take_sync_batch())
+            return SyncBatch{id, upload, std::move(chunks)};
+    return std::nullopt;
+}
+
+std::optional<std::string> WebUploads::synced(const SyncBatch& batch, int res) {
+    if (res >= 0) {
+        batch.upload->chunks_synced(batch.chunks);
+        return std::nullopt;
+    }
+    // Past its finish the file's own sync decides.
+    if (batch.upload->state() != TransferState::Running) return std::nullopt;
+    log_transfer(spdlog::level::err, *batch.upload, "cannot write {}: {}", batch.upload->name(),
+                 std::strerror(-res));
+    return failed(batch.id, "io_error",
+                  std::string("cannot write the file: ") + std::strerror(-res));
 }
 
 std::string WebUploads::cancel(const web::CancelUpload& m) {

@@ -1,10 +1,11 @@
 // The uploads that one WebSocket session carries (docs/WEBSOCKET.md): starting, finishing
 // and canceling them, and the chunk message coming in, whose data is checked and hashed
 // on its way to the partial file. It does no I/O: the session sends the messages it
-// returns and writes the data it hands out.
+// returns, writes the data it hands out and runs the syncs it asks for.
 #pragma once
 
 #include "digest.hpp"
+#include "transfer/durable_commit.hpp"
 #include "transfer/incoming_transfer.hpp"
 #include "transfer/transfers.hpp"
 #include "web_messages.hpp"
@@ -46,10 +47,33 @@ public:
     WebUploads(const WebUploads&) = delete;
     WebUploads& operator=(const WebUploads&) = delete;
 
-    // The control messages; each returns the answer.
+    // An upload whose file is being put in place: the session runs the syncs its commit
+    // asks for, then hands it back to finished(), or to finish_failed() with what a step
+    // threw.
+    struct Finishing {
+        proto::web::Id id{};
+        std::optional<proto::FileDigest> digest;
+        DurableCommit commit;
+    };
+    // Chunks of an upload that wait for a sync of its file before its journal records
+    // them; the session syncs the file and hands the batch back to synced().
+    struct SyncBatch {
+        proto::web::Id id{};
+        std::shared_ptr<IncomingTransfer> upload;
+        JournalBatch chunks;
+    };
+
+    // The control messages; each returns the answer, except a finish that is under way.
     std::string start(const proto::web::StartUpload& m);
-    std::string finish(const proto::web::FinishUpload& m);
+    std::variant<std::string, Finishing> finish(const proto::web::FinishUpload& m);
+    std::string finished(const Finishing& f);
+    std::string finish_failed(const Finishing& f, const Refusal& r);
     std::string cancel(const proto::web::CancelUpload& m);
+
+    // A batch that is due, if any upload has one.
+    std::optional<SyncBatch> sync_due();
+    // The sync of `batch` came back with `res`: the answer when it failed.
+    std::optional<std::string> synced(const SyncBatch& batch, int res);
 
     // A binary message, one chunk, from its first frame (begin_message) through each
     // frame's length and payload to its end. Each throws Violation.

@@ -4,6 +4,7 @@
 
 #include "process.hpp"
 #include "streamctl.hpp"
+#include "transfer_states.hpp"
 
 #include <gtest/gtest.h>
 #include <initializer_list>
@@ -33,6 +34,14 @@ inline void expect_streamctl_failure(const RunResult& result,
 inline ::testing::AssertionResult succeeded(const RunResult& result) {
     if (result.status.success() && !result.timed_out) return ::testing::AssertionSuccess();
     return ::testing::AssertionFailure() << result.describe();
+}
+
+// A transfer of `name` ended on `bus`, under whichever id, and ended done.
+inline ::testing::AssertionResult ended_done(StreamdBus& bus, const std::string& name) {
+    const auto end = wait_until_finished(bus, name);
+    if (!end.row) return ::testing::AssertionFailure() << end.report;
+    if (end.row->state != "done") return ::testing::AssertionFailure() << end.row->describe();
+    return ::testing::AssertionSuccess();
 }
 
 } // namespace streamd::it

@@ -1,6 +1,7 @@
 // A disk that fills up in the middle of a transfer: the transfer fails on both ends, the
 // receiver says why, keeps its partial file for a resume and goes on serving; with room again,
-// sending the file once more resumes it.
+// sending the file once more resumes it. A disk that fails (EIO) fails the transfer with the
+// error named on both ends.
 
 #include "control_expectations.hpp"
 #include "raw_peer.hpp"
@@ -86,6 +87,35 @@ TEST(DiskFull, TransferFailsAndTheReceiverKeepsServing) {
     EXPECT_EQ(sha256_of(pair.receiver.incoming() / "big.bin"), sha256_of(files / "big.bin"));
     EXPECT_LT(pair.relay.counts().to_server - before, std::uint64_t{12} << 20) << pair.logs();
     EXPECT_EQ(entries_in(pair.receiver.incoming()), std::vector<std::string>{"big.bin"});
+}
+
+TEST(DiskFails, TheTransferFailsWithTheErrorNamedOnBothEnds) {
+    RelayedPair pair(StreamdOptions{},
+                     StreamdOptions{.reserve = "0", .disk_image_bytes = 256 << 20});
+    pair.relay.hold_after(2 << 20);
+    fixtures::TempDir files("streamd-it-disk-fails");
+    write_random_file(files / "doomed.bin", 24 << 20, 8);
+    auto sending = start_streamctl(pair.sender.bus_address(),
+                                   {"send", "--streams", "1", "--chunk-size", "256K",
+                                    (files / "doomed.bin").string(), pair.relay.endpoint()});
+    ASSERT_TRUE(wait_until([&] {
+        auto rows = pair.receiver_bus.list_transfers();
+        return rows.size() == 1 && rows[0].state == "running" && rows[0].bytes_done > 0;
+    })) << pair.logs();
+
+    pair.receiver.fail_disk();
+    pair.relay.release();
+    const auto status = sending.wait_for(std::chrono::minutes(1));
+    ASSERT_TRUE(status) << pair.logs();
+    EXPECT_FALSE(status->success());
+    EXPECT_NE(sending.stderr_text().find("Input/output error"), std::string::npos)
+        << sending.stderr_text() << pair.logs();
+    auto in = pair.receiver_bus.list_transfers();
+    ASSERT_EQ(in.size(), 1u);
+    EXPECT_EQ(in[0].state, "failed");
+    EXPECT_NE(in[0].error.find("Input/output error"), std::string::npos) << in[0].error;
+    EXPECT_FALSE(fs::exists(pair.receiver.incoming() / "doomed.bin"));
+    EXPECT_TRUE(welcomed(pair.receiver.port())) << pair.logs();
 }
 
 } // namespace

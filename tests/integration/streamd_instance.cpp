@@ -38,6 +38,7 @@ std::string config_for(const std::filesystem::path& incoming, const StreamdOptio
         << "on_conflict = \"" << options.on_conflict << "\"\n";
     if (options.reserve) out << "reserve = " << *options.reserve << "\n";
     if (options.partial_ttl) out << "partial_ttl = " << *options.partial_ttl << "\n";
+    if (options.sync) out << "sync = " << *options.sync << "\n";
     out << "\n[transfer]\n"
         << "verify = " << (options.verify ? "true" : "false") << "\n"
         << "max_active = " << options.max_active << "\n";
@@ -78,6 +79,11 @@ StreamdInstance::StreamdInstance(const std::filesystem::path& binary, StreamdOpt
       config_path_(dir_ / "streamd.toml"),
       bus_(DbusBusOptions{.allow_any_user = options.bus_allows_any_user}), notify_(dir_ / "notify"),
       address_(options.address) {
+    if (options.disk_image_bytes) {
+        disk_.emplace(options.disk_image_folder.empty() ? dir_.path() : options.disk_image_folder,
+                      dir_ / "disk", *options.disk_image_bytes);
+        incoming_ = dir_ / "disk" / "incoming";
+    }
     std::filesystem::create_directory(incoming_);
     if (options.incoming_tmpfs_size)
         incoming_mount_.emplace(incoming_, *options.incoming_tmpfs_size);
@@ -127,6 +133,17 @@ void StreamdInstance::knock(std::uint16_t port) {
 
 void StreamdInstance::kill() {
     if (daemon_) daemon_->stop(SIGKILL, stop_grace);
+}
+
+void StreamdInstance::power_cut() {
+    if (!disk_) throw std::logic_error("power_cut() needs disk_image_bytes");
+    kill();
+    disk_->power_cut();
+}
+
+void StreamdInstance::fail_disk() {
+    if (!disk_) throw std::logic_error("fail_disk() needs disk_image_bytes");
+    disk_->shut_down();
 }
 
 void StreamdInstance::restart() {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "dbus_bus.hpp"
+#include "ext4_image.hpp"
 #include "notify_socket.hpp"
 #include "process.hpp"
 #include "temp_dir.hpp"
@@ -32,6 +33,13 @@ struct StreamdOptions {
     std::optional<std::string> reserve{};
     // Mounts a tmpfs of this size (e.g. "8m") on the incoming folder: a disk that fills up.
     std::optional<std::string> incoming_tmpfs_size{};
+    // The incoming and state folders on an ext4 file system of this many bytes in an image
+    // file, so that a test can cut its power (power_cut()).
+    std::optional<std::uint64_t> disk_image_bytes{};
+    // Where that image is kept; the daemon's own temporary folder if empty.
+    std::filesystem::path disk_image_folder{};
+    // [storage] sync, a TOML value; the daemon's default if unset.
+    std::optional<std::string> sync{};
     // [transfer] reconnect_attempts and reconnect_delay (a TOML value); the daemon's defaults
     // if unset.
     std::optional<unsigned> reconnect_attempts{};
@@ -101,12 +109,18 @@ public:
     void kill();
     // Starts it again after stop() or kill(), on the same port, folders and bus.
     void restart();
+    // With disk_image_bytes: SIGKILL, then a power cut of the file system holding the
+    // incoming and state folders (Ext4Image::power_cut). Start it again with restart().
+    void power_cut();
+    // With disk_image_bytes: the disk fails under the running daemon (Ext4Image::shut_down).
+    void fail_disk();
 
 private:
     StreamdOptions options_;
     fixtures::TempDir dir_;
     std::filesystem::path incoming_;
     std::optional<TmpfsMount> incoming_mount_;
+    std::optional<Ext4Image> disk_;
     std::filesystem::path config_path_;
     DbusBus bus_;
     NotifySocket notify_;

@@ -37,6 +37,11 @@ TransferWait wait_for_state(StreamdBus& bus, std::uint32_t id, const std::string
 TransferWait wait_until_finished(StreamdBus& bus, std::uint32_t id,
                                  std::chrono::milliseconds timeout = generous_deadline);
 
+// Until a transfer named `name` has ended, under whichever id: a restarted sender gives the
+// transfers it picks up new ones.
+TransferWait wait_until_finished(StreamdBus& bus, const std::string& name,
+                                 std::chrono::milliseconds timeout = generous_deadline);
+
 // The rows for `ids`, in the order of `ids`; missing ones are left out.
 std::vector<TransferRow> rows_for(const std::vector<TransferRow>& rows,
                                   const std::vector<std::uint32_t>& ids);

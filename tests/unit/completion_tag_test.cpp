@@ -47,7 +47,7 @@ TEST(CompletionTag, AWorkersOwnOpIsNotAConnectionOp) {
         const bool connection = op == Op::Connect || op == Op::Recv || op == Op::Send ||
                                 op == Op::FileRead || op == Op::SocketWrite ||
                                 op == Op::SocketRead || op == Op::FileWrite || op == Op::Tee ||
-                                op == Op::Drain;
+                                op == Op::Drain || op == Op::ChunkSync || op == Op::CommitSync;
         EXPECT_EQ(CompletionTag{op}.is_connection_op(), connection) << int(op);
         EXPECT_EQ(CompletionTag::decode(CompletionTag{op, 5, 9}.encode()).is_connection_op(),
                   connection)

@@ -43,6 +43,7 @@ void expect_same(const Config& a, const Config& b) {
     EXPECT_EQ(a.storage.on_conflict, b.storage.on_conflict);
     EXPECT_EQ(a.storage.reserve, b.storage.reserve);
     EXPECT_EQ(a.storage.partial_ttl, b.storage.partial_ttl);
+    EXPECT_EQ(a.storage.sync, b.storage.sync);
     EXPECT_EQ(a.storage.state, b.storage.state);
     EXPECT_EQ(a.limits.handshake_timeout, b.limits.handshake_timeout);
     EXPECT_EQ(a.limits.idle_timeout, b.limits.idle_timeout);
@@ -99,7 +100,7 @@ TEST(ConfigShipped, SetsEveryKey) {
     const std::map<std::string, std::set<std::string>> expected = {
         {"listen", {"address", "port"}},
         {"storage",
-         {"incoming", "max_file_size", "on_conflict", "reserve", "partial_ttl", "state"}},
+         {"incoming", "max_file_size", "on_conflict", "reserve", "partial_ttl", "state", "sync"}},
         {"limits",
          {"handshake_timeout", "idle_timeout", "max_incoming", "max_connections_per_address"}},
         {"transfer",
@@ -256,6 +257,8 @@ TEST(ConfigValues, EveryOnConflictChoice) {
     EXPECT_EQ(parse("[storage]\non_conflict = \"overwrite\"").storage.on_conflict,
               OnConflict::Overwrite);
     EXPECT_EQ(parse("[storage]\non_conflict = \"fail\"").storage.on_conflict, OnConflict::Fail);
+    EXPECT_EQ(parse("[storage]\nsync = \"none\"").storage.sync, SyncMode::None);
+    EXPECT_EQ(parse("[storage]\nsync = \"data\"").storage.sync, SyncMode::Data);
     EXPECT_EQ(parse("[control]\nbus = \"system\"").control.bus, BusKind::System);
 }
 
@@ -413,6 +416,8 @@ TEST(ConfigErrors, BadSizeStringUsesParseSizeReason) {
 }
 
 TEST(ConfigErrors, BadChoice) {
+    EXPECT_EQ(error_of("[storage]\nsync = \"full\"\n"),
+              "test.toml:2:8: [storage] sync must be one of data, none, got \"full\"");
     EXPECT_EQ(error_of("[storage]\non_conflict = \"x\"\n"),
               "test.toml:2:15: [storage] on_conflict must be one of rename, overwrite, fail, got "
               "\"x\"");

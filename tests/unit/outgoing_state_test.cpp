@@ -58,7 +58,7 @@ TEST(OutgoingState, AnyDamageIsRecognised) {
 
 TEST(OutgoingState, SavedRemovedAndDamagedFilesInTheFolder) {
     fixtures::TempDir dir("streamd-state-test");
-    OutgoingState state(dir / "state");
+    OutgoingState state(dir / "state", SyncMode::Data);
     struct stat st {};
     ASSERT_EQ(::stat((dir / "state").c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0700u);

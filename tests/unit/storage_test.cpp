@@ -64,6 +64,12 @@ template <typename F> Refusal refusal_of(F&& f) {
     return {proto::ErrorCode::Internal, "(no refusal)"};
 }
 
+// What a transfer does once its file is complete: mode and mtime, then the rename.
+std::string commit(const Storage& s, int fd, const std::string& partial, const proto::Offer& f) {
+    s.stamp(fd, f);
+    return s.place(partial, f);
+}
+
 std::string repeat(std::string_view piece, size_t times) {
     std::string s;
     for (size_t i = 0; i < times; ++i)
@@ -355,7 +361,7 @@ TEST_F(StorageFolder, CommitMovesThePartialIntoPlace) {
     proto::Offer f = offer("a.txt", 3);
     const std::string partial = Storage::partial_name(f.id);
     UniqueFd fd = partial_with(s, partial, "new");
-    EXPECT_EQ(s.commit(fd.get(), partial, f), "a.txt");
+    EXPECT_EQ(commit(s, fd.get(), partial, f), "a.txt");
     EXPECT_EQ(read_file(incoming() / "a.txt"), "new");
     EXPECT_EQ(names_in(incoming()), std::set<std::string>{"a.txt"});
 }
@@ -368,12 +374,12 @@ TEST_F(StorageFolder, CommitRenamesOnAClash) {
     proto::Offer f = offer("a.txt", 3);
     const std::string partial = Storage::partial_name(f.id);
     UniqueFd fd = partial_with(s, partial, "new");
-    EXPECT_EQ(s.commit(fd.get(), partial, f), "a (1).txt");
+    EXPECT_EQ(commit(s, fd.get(), partial, f), "a (1).txt");
     EXPECT_EQ(read_file(incoming() / "a.txt"), "old");
     EXPECT_EQ(read_file(incoming() / "a (1).txt"), "new");
 
     UniqueFd again = partial_with(s, partial, "newer");
-    EXPECT_EQ(s.commit(again.get(), partial, f), "a (2).txt");
+    EXPECT_EQ(commit(s, again.get(), partial, f), "a (2).txt");
     EXPECT_EQ(read_file(incoming() / "a (2).txt"), "newer");
     EXPECT_EQ(names_in(incoming()), (std::set<std::string>{"a.txt", "a (1).txt", "a (2).txt"}));
 }
@@ -386,7 +392,7 @@ TEST_F(StorageFolder, CommitOverwrites) {
     proto::Offer f = offer("a.txt", 3);
     const std::string partial = Storage::partial_name(f.id);
     UniqueFd fd = partial_with(s, partial, "new");
-    EXPECT_EQ(s.commit(fd.get(), partial, f), "a.txt");
+    EXPECT_EQ(commit(s, fd.get(), partial, f), "a.txt");
     EXPECT_EQ(read_file(incoming() / "a.txt"), "new");
     EXPECT_EQ(names_in(incoming()), std::set<std::string>{"a.txt"});
 }
@@ -400,7 +406,7 @@ TEST_F(StorageFolder, CommitRefusesAClashWhenFailingAndKeepsThePartial) {
 
     // The name was taken while the data moved.
     write_file(incoming() / "a.txt", "old");
-    Refusal r = refusal_of([&] { s.commit(fd.get(), partial, f); });
+    Refusal r = refusal_of([&] { commit(s, fd.get(), partial, f); });
     EXPECT_EQ(r.code, proto::ErrorCode::Exists);
     EXPECT_NE(r.message.find("already exists"), std::string::npos) << r.message;
     EXPECT_EQ(read_file(incoming() / "a.txt"), "old");
@@ -416,7 +422,7 @@ TEST_F(StorageFolder, CommitSetsModeAndMtime) {
     f.mtime_nsec = 987'654'321;
     const std::string partial = Storage::partial_name(f.id);
     UniqueFd fd = partial_with(s, partial, "#!/b");
-    ASSERT_EQ(s.commit(fd.get(), partial, f), "script.sh");
+    ASSERT_EQ(commit(s, fd.get(), partial, f), "script.sh");
 
     struct stat st = stat_of(incoming() / "script.sh");
     EXPECT_EQ(st.st_mode & 07777, 0750u);
@@ -430,7 +436,7 @@ TEST_F(StorageFolder, CommitIgnoresModeBitsOutside0777) {
     f.mode = 06755; // set-user-id and set-group-id must not arrive from the network
     const std::string partial = Storage::partial_name(f.id);
     UniqueFd fd = partial_with(s, partial, "x");
-    ASSERT_EQ(s.commit(fd.get(), partial, f), "tool");
+    ASSERT_EQ(commit(s, fd.get(), partial, f), "tool");
     EXPECT_EQ(stat_of(incoming() / "tool").st_mode & 07777, 0755u);
 }
 
