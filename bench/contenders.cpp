@@ -119,6 +119,7 @@ public:
             std::to_string(run_.streams) + " stream" + (run_.streams == 1 ? "" : "s");
         if (!run_.chunk_size.empty()) setting += ", " + run_.chunk_size + " chunks";
         if (!run_.verified) setting += ", unverified";
+        if (!run_.where.empty()) setting += ", " + run_.where;
         name_ = run_.build + ", " + setting;
         std::string file = setting;
         std::replace_if(
@@ -182,6 +183,27 @@ public:
         Sample s{seconds_since(start), cpu1 - cpu0, reaped_children_cpu_seconds() - cpu1};
         if (!status || !status->success()) throw std::runtime_error("socat receiver failed");
         return s;
+    }
+
+private:
+    Route route_;
+};
+
+// The disk's own limit: the file written into a folder and synced, one process, no network.
+class DurableWrite : public CommandContender {
+public:
+    DurableWrite(const fs::path& folder, const Route& route) : route_(route) {
+        dest_ = folder / "dd.out";
+    }
+    std::string name() const override { return "dd conv=fdatasync, ext4 on disk"; }
+    Sample run(const fs::path& source) override {
+        fs::remove(dest_);
+        double cpu0 = reaped_children_cpu_seconds();
+        auto start = Clock::now();
+        run_checked(
+            at(route_.receiver_prefix, {"dd", "if=" + source.string(), "of=" + dest_.string(),
+                                        "bs=4M", "conv=fdatasync", "status=none"}));
+        return {seconds_since(start), 0, reaped_children_cpu_seconds() - cpu0};
     }
 
 private:
@@ -371,6 +393,9 @@ std::unique_ptr<Contender> nginx_curl(const Tools& t, const fs::path& served) {
 }
 std::unique_ptr<Contender> nginx_aria2(const Tools& t, const fs::path& served) {
     return std::make_unique<NginxClient>(t, served, true);
+}
+std::unique_ptr<Contender> durable_write(const fs::path& folder, const Route& route) {
+    return std::make_unique<DurableWrite>(folder, route);
 }
 std::unique_ptr<Contender> rsync_daemon(const Tools& t) {
     return std::make_unique<RsyncDaemon>(t);

@@ -61,6 +61,8 @@ struct StreamdRun {
     bool verified = true;     // says which daemon sends: one has `verify = false`
     // Heads the row's name: which build the two daemons run, when two are compared.
     std::string build = "streamd";
+    // Ends it: what is special about the receiver, if anything.
+    std::string where{};
 };
 std::unique_ptr<Contender> streamd_native(it::StreamdInstance& sender,
                                           it::StreamdInstance& receiver, StreamdRun run);
@@ -69,6 +71,9 @@ std::unique_ptr<Contender> socat_pipe(const Tools& t);
 std::unique_ptr<Contender> nginx_curl(const Tools& t, const fs::path& served);
 std::unique_ptr<Contender> nginx_aria2(const Tools& t, const fs::path& served);
 std::unique_ptr<Contender> rsync_daemon(const Tools& t);
+// What durability costs at least: dd writing the file into `folder` and syncing it, on the
+// receiving end's core.
+std::unique_ptr<Contender> durable_write(const fs::path& folder, const Route& route);
 
 // A browser's transfer, played by a Node process (bench/ws_client.mjs) with the page's own
 // client module over `ws`, on the sending end's core, against `daemon`'s /ws: it uploads

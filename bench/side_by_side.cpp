@@ -4,7 +4,7 @@
 //   side_by_side [--size MIB] [--rounds N] [--streams N,...] [--chunk-sizes SIZE,...]
 //                [--unverified N,...] [--only streamd] [--no-websocket] [--json PATH]
 //                [--wan RTT[/LOSS],...] [--wan-size MIB] [--wan-rounds N]
-//                [--reference STREAMD]
+//                [--reference STREAMD] [--disk DIR]
 //
 // --streams: stream counts to run at the daemon's default chunk size; --chunk-sizes:
 // other chunk sizes, at 8 streams; --unverified: stream counts to run once more from a
@@ -17,6 +17,10 @@
 // row on loopback gets a twin, "streamd (reference), ...", that makes the same transfer
 // between two daemons of that build, driven by the same streamctl; the twin runs right
 // after its row in every round, and the table ends with each row's speed over its twin's.
+// --disk: a folder on the machine's disk (default /var/tmp; "" for none) for two more
+// receivers, each on an ext4 image there, one with `[storage] sync = "data"` and one with
+// "none": what durability costs, as the ratio of their times; and dd writing the file
+// into the first one's image and syncing it, the disk's own limit.
 //
 // Starts two real daemons on loopback, each with its own bus, and the peers' real
 // programs, then moves the same file with each of them in turn, round after round.
@@ -69,6 +73,7 @@ struct Options {
     uint64_t wan_size_mib = 128;
     unsigned wan_rounds = 3;
     fs::path reference;
+    fs::path disk = "/var/tmp";
 };
 
 // "a,b,c" → {a, b, c}; "" → {}.
@@ -128,6 +133,8 @@ Options parse(int argc, char** argv) {
             o.wan_rounds = static_cast<unsigned>(std::stoul(value()));
         } else if (a == "--reference") {
             o.reference = value();
+        } else if (a == "--disk") {
+            o.disk = value();
         } else {
             throw std::invalid_argument("unknown option " + a);
         }
@@ -285,6 +292,26 @@ struct Daemons {
     it::StreamdInstance sender, unverified, receiver;
 };
 
+// Receivers whose incoming folders are ext4 images in a folder on the machine's disk, with
+// and without syncing what they receive.
+struct DiskReceivers {
+    DiskReceivers(const fs::path& folder, uint64_t size_mib, const Route& route)
+        : data(on_disk(folder, size_mib, route, "\"data\"")),
+          none(on_disk(folder, size_mib, route, "\"none\"")) {}
+
+    static it::StreamdOptions on_disk(const fs::path& folder, uint64_t size_mib, const Route& route,
+                                      std::string sync) {
+        // Room for the file twice over (the copy being checked while the next one comes)
+        // and for ext4's own.
+        return {.reserve = "0",
+                .disk_image_bytes = (2 * size_mib + 64) << 20,
+                .disk_image_folder = folder,
+                .sync = std::move(sync),
+                .command_prefix = route.receiver_prefix};
+    }
+    it::StreamdInstance data, none;
+};
+
 // The loopback runs: the ceilings, streamd in every configuration asked for, the peers.
 std::string loopback(const Options& opt, const Tools& loop, const fs::path& source,
                      const fs::path& served, std::string& tsv) {
@@ -327,6 +354,18 @@ std::string loopback(const Options& opt, const Tools& loop, const fs::path& sour
         add_native({8, size, true});
     for (unsigned s : opt.unverified)
         add_native({s, "", false});
+    // Side by side, so that the disk's moods hit both alike.
+    std::optional<DiskReceivers> disk;
+    size_t synced_row = 0;
+    if (!opt.disk.empty()) {
+        disk.emplace(opt.disk, opt.size_mib, tools.route);
+        contenders.push_back(durable_write(disk->data.incoming(), tools.route));
+        synced_row = contenders.size();
+        contenders.push_back(
+            streamd_native(daemons.sender, disk->data, {.where = "ext4 on disk, sync = data"}));
+        contenders.push_back(
+            streamd_native(daemons.sender, disk->none, {.where = "ext4 on disk, sync = none"}));
+    }
     if (!tools.ws_client.empty()) {
         contenders.push_back(streamd_websocket(tools, daemons.receiver, {.upload = true}));
         contenders.push_back(
@@ -361,6 +400,19 @@ std::string loopback(const Options& opt, const Tools& loop, const fs::path& sour
         }
         versus << ']';
     }
+    std::string durability = "null";
+    if (disk) {
+        const double cost = rows[synced_row].median_of(&Sample::seconds) /
+                            rows[synced_row + 1].median_of(&Sample::seconds);
+        const double over_disk = rows[synced_row].median_of(&Sample::seconds) /
+                                 rows[synced_row - 1].median_of(&Sample::seconds);
+        std::printf("\ndurability on %s: sync = data takes %.2fx the time of sync = none, "
+                    "%.2fx that of dd conv=fdatasync\n",
+                    opt.disk.c_str(), cost, over_disk);
+        durability = "{\"disk\":\"" + opt.disk.string() +
+                     "\",\"data_over_none\":" + std::to_string(cost) +
+                     ",\"data_over_dd\":" + std::to_string(over_disk) + "}";
+    }
     double ceiling = rows[0].median_of(&Sample::seconds);
     std::ostringstream table;
     // The chart's title takes the file's size from this comment line.
@@ -386,7 +438,8 @@ std::string loopback(const Options& opt, const Tools& loop, const fs::path& sour
     std::ostringstream json;
     json << "{\"size_mib\":" << opt.size_mib << ",\"rounds\":" << opt.rounds
          << ",\"results\":" << results
-         << ",\"streamd_peak_rss_mib\":" << peak_rss(daemons, "streamd");
+         << ",\"streamd_peak_rss_mib\":" << peak_rss(daemons, "streamd")
+         << ",\"durability\":" << durability;
     if (reference)
         json << ",\"reference\":{\"binary\":\"" << opt.reference.string()
              << "\",\"peak_rss_mib\":" << peak_rss(*reference, "streamd (reference)")
