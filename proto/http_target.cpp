@@ -57,6 +57,25 @@ TargetParts split_target(std::string_view target) {
     return {path, query};
 }
 
+std::string percent_encode(std::string_view component) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (char ch : component) {
+        const auto c = static_cast<unsigned char>(ch);
+        const bool unreserved = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                                (c >= 'A' && c <= 'Z') || c == '-' || c == '.' || c == '_' ||
+                                c == '~';
+        if (unreserved) {
+            out += ch;
+        } else {
+            out += '%';
+            out += kHex[c >> 4];
+            out += kHex[c & 0xF];
+        }
+    }
+    return out;
+}
+
 std::optional<std::string> percent_decode(std::string_view component) {
     return decode(component, false);
 }

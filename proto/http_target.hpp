@@ -24,6 +24,9 @@ TargetParts split_target(std::string_view target);
 // Decodes %XX escapes. Nothing for a "%" without two hex digits after it, and nothing for a
 // NUL, as %00 or as it is, which would cut the text short wherever it reaches a C string.
 std::optional<std::string> percent_decode(std::string_view component);
+// Escapes every byte but the unreserved ones (RFC 3986 2.3), so that the result is one path
+// segment whatever `component` holds.
+std::string percent_encode(std::string_view component);
 
 struct QueryParameter {
     std::string name;

@@ -300,31 +300,16 @@ void ReceiveStream::chunk_arrived() {
                                              chunk_.digest, found, chunk_.length);
     send_frame(
         proto::ChunkAck{chunk_.offset, ok ? proto::AckStatus::Ok : proto::AckStatus::BadDigest});
-    sync_chunks();
-}
-
-void ReceiveStream::sync_chunks() {
-    if (chunk_sync_.busy()) return;
-    synced_chunks_ = transfer_->take_sync_batch();
-    if (!synced_chunks_) return;
-    chunk_sync_.start({transfer_->file(), synced_chunks_.journal.get()}, true);
+    chunk_syncer_.chunk_done(transfer_);
 }
 
 void ReceiveStream::on_chunk_sync(int res) {
-    const auto all = chunk_sync_.on_complete(res);
-    if (!all) return;
-    const JournalBatch batch = std::exchange(synced_chunks_, {});
+    auto failed = chunk_syncer_.on_complete(res);
     if (close_after_send_) return;
-    if (const int error = *all; error < 0) {
-        // Past FINISH the file's own sync decides; one that fails says so.
-        if (transfer_->state() != TransferState::Running) return;
-        log_transfer(spdlog::level::err, *transfer_, "cannot write {}: {}", transfer_->name(),
-                     std::strerror(-error));
-        return refuse(proto::ErrorCode::IoError,
-                      std::string("cannot write the file: ") + std::strerror(-error));
-    }
-    transfer_->chunks_synced(batch);
-    sync_chunks();
+    if (!failed) return chunk_syncer_.chunk_done(transfer_);
+    const std::string why = std::strerror(-failed->error);
+    log_transfer(spdlog::level::err, *transfer_, "cannot write {}: {}", transfer_->name(), why);
+    refuse(proto::ErrorCode::IoError, "cannot write the file: " + why);
 }
 
 // ---- sending ----------------------------------------------------------------------

@@ -8,6 +8,7 @@
 #include "engine/sync_group.hpp"
 #include "native_frames.hpp"
 #include "port/arrival.hpp"
+#include "transfer/chunk_syncer.hpp"
 #include "transfer/durable_commit.hpp"
 #include "transfer/incoming_transfer.hpp"
 #include "transfer/transfers.hpp"
@@ -53,9 +54,6 @@ private:
     void data_step(Step step);
     bool verifying() const;
     void chunk_arrived();
-    // Syncs the file's data once enough verified chunks wait for it, so that the
-    // journal may record them.
-    void sync_chunks();
     void on_chunk_sync(int res) override;
     // The steps after FINISH (durable_commit.hpp), then DONE.
     void commit_step();
@@ -82,9 +80,8 @@ private:
     proto::FrameHeader header_{};
 
     proto::Chunk chunk_{};
-    SocketToFile data_{*this};   // the data of the chunk whose header came last
-    JournalBatch synced_chunks_; // what the chunk sync in flight covers
-    SyncGroup chunk_sync_{*this, Op::ChunkSync};
+    SocketToFile data_{*this}; // the data of the chunk whose header came last
+    ChunkSyncer chunk_syncer_{*this};
     std::optional<DurableCommit> commit_;
     SyncGroup commit_sync_{*this, Op::CommitSync};
 

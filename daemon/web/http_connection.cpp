@@ -6,7 +6,9 @@
 #include "http_host.hpp"
 #include "http_range.hpp"
 #include "http_target.hpp"
+#include "size_units.hpp"
 #include "storage/received_files.hpp"
+#include "transfer/transfer_log.hpp"
 #include "version.hpp"
 #include "web/web_api.hpp"
 #include "web/web_assets.hpp"
@@ -141,22 +143,32 @@ void HttpConnection::handle(const http::Request& request) {
         peer_on_loopback_ && host && !http::is_local_authority(*host))
         return refuse(403, "the web interface answers only requests for localhost or an IP address",
                       true);
-    if (request.content_length.value_or(0) > 0)
-        return refuse(413, "this daemon takes no request bodies over HTTP", true);
-
     std::string_view path = http::split_target(request.target).path;
+    const bool private_path = path == "/api/files" || path.starts_with(kFilesPrefix);
+    if (request.method == http::Method::Put && path.starts_with(kFilesPrefix)) {
+        // Refused before the body, the connection closes: the body would follow.
+        if (!peer_on_loopback_ && !has_token(request, *key))
+            return refuse(403, "the key is needed: enter it on the page first", true);
+        return take_file(request, path.substr(kFilesPrefix.size()));
+    }
+    if (request.content_length.value_or(0) > 0)
+        return refuse(413, "only a PUT of /files/NAME takes a request body", true);
+
     bool known = path == "/" || path == "/streamd.js" || path == "/ws" || path == "/api/files" ||
                  path == "/api/info" || path.starts_with(kFilesPrefix);
     if (!known) return refuse(404, "not found", false);
     if (request.method != http::Method::Get && request.method != http::Method::Head) {
         ResponseHead head(405);
-        head.add("Allow", path == "/ws" ? "GET" : "GET, HEAD");
-        return refuse(head, "only GET and HEAD are allowed here", false);
+        const bool files = path.starts_with(kFilesPrefix);
+        head.add("Allow", path == "/ws" ? "GET" : files ? "GET, HEAD, PUT" : "GET, HEAD");
+        return refuse(head,
+                      files ? "only GET, HEAD and PUT are allowed here"
+                            : "only GET and HEAD are allowed here",
+                      false);
     }
     if (path == "/") return serve_asset("index.html");
     if (path == "/streamd.js") return serve_asset("streamd.js");
     if (path == "/ws") return upgrade(request, !peer_on_loopback_);
-    const bool private_path = path == "/api/files" || path.starts_with(kFilesPrefix);
     if (private_path && !peer_on_loopback_ && !has_token(request, *key))
         return refuse(403, "the key is needed: enter it on the page first", false);
     if (path.starts_with(kFilesPrefix))
@@ -277,6 +289,119 @@ void HttpConnection::serve_file(const http::Request& request, std::string_view e
     send_bytes(bytes_of(text), MSG_MORE);
 }
 
+// ---- uploads ------------------------------------------------------------------------
+
+void HttpConnection::take_file(const http::Request& request, std::string_view encoded_name) {
+    auto name = http::percent_decode(encoded_name);
+    if (!name) return refuse(400, "the name is not a valid percent-encoded path segment", true);
+    if (!request.content_length) return refuse(411, "a PUT needs a Content-Length", true);
+    try {
+        upload_ = std::make_unique<HttpUpload>(transfers_, *name, *request.content_length, peer_);
+    } catch (const Refusal& r) {
+        spdlog::info("http {}: upload of {} refused: {}", peer_, *name, r.message);
+        return refuse(status_of(r), r.message, true);
+    }
+    phase_ = Phase::Body;
+    if (request.has_token("Expect", "100-continue"))
+        send_bytes(bytes_of("HTTP/1.1 100 Continue\r\n\r\n"));
+    // What came with the head, a few KiB at most, is written as it is.
+    const auto early =
+        static_cast<size_t>(std::min<uint64_t>(have_ - request_size_, *request.content_length));
+    if (early > 0) {
+        const auto piece = *upload_->next();
+        if (::pwrite(piece.file, in_.data() + request_size_, early, 0) !=
+            static_cast<ssize_t>(early))
+            return upload_failed(507,
+                                 std::string("cannot write the file: ") + std::strerror(errno));
+        request_size_ += early;
+        if (upload_->written(early)) chunk_syncer_.chunk_done(upload_->transfer());
+    }
+    next_piece();
+}
+
+void HttpConnection::next_piece() {
+    piece_ = upload_->next();
+    if (piece_) return piece_data_.start(piece_->file, piece_->offset, piece_->length, false);
+    try {
+        commit_.emplace(upload_->transfer(), proto::FileDigest{});
+    } catch (const Refusal& r) {
+        return upload_failed(status_of(r), r.message);
+    }
+    commit_step();
+}
+
+void HttpConnection::on_socket_read(int res) {
+    piece_step(piece_data_.on_socket_read(res));
+}
+
+void HttpConnection::on_tee(int res) {
+    piece_data_.on_tee(res);
+}
+
+void HttpConnection::on_file_write(int res) {
+    piece_step(piece_data_.on_file_write(res));
+}
+
+void HttpConnection::piece_step(Step step) {
+    if (phase_ != Phase::Body || step == Step::Going) return;
+    if (step == Step::Failed) {
+        if (!piece_data_.file_failed()) return drop(piece_data_.failure());
+        return upload_failed(507, "cannot write the file: " + piece_data_.failure());
+    }
+    if (upload_->written(piece_->length)) chunk_syncer_.chunk_done(upload_->transfer());
+    next_piece();
+}
+
+void HttpConnection::on_chunk_sync(int res) {
+    auto failed = chunk_syncer_.on_complete(res);
+    if (phase_ != Phase::Body) return;
+    if (!failed) return chunk_syncer_.chunk_done(upload_->transfer());
+    upload_failed(507, std::string("cannot write the file: ") + std::strerror(-failed->error));
+}
+
+void HttpConnection::commit_step() {
+    if (int fd = commit_->pending_sync(); fd >= 0) return commit_sync_.start({fd}, false);
+    const std::string stored = commit_->stored();
+    commit_.reset();
+    const auto t = upload_->transfer();
+    t->succeed(stored);
+    transfers_.registry().forget_incoming(t->offer().id);
+    log_transfer(spdlog::level::info, *t, "received {} ({}) from {} over HTTP, stored as {}",
+                 t->name(), proto::format_size(t->size()), peer_, stored);
+    upload_.reset();
+    phase_ = Phase::Responding;
+    ResponseHead head(201);
+    head.add("Location", std::string(kFilesPrefix) + http::percent_encode(stored))
+        .add("Content-Type", "text/plain; charset=utf-8");
+    respond(head, "stored as " + stored + "\n");
+}
+
+void HttpConnection::on_commit_sync(int res) {
+    if (phase_ != Phase::Body) return;
+    try {
+        commit_->synced(*commit_sync_.on_complete(res));
+    } catch (const Refusal& r) {
+        return upload_failed(status_of(r), r.message);
+    }
+    commit_step();
+}
+
+void HttpConnection::upload_failed(int status, const std::string& why) {
+    if (status >= 500)
+        log_transfer(spdlog::level::err, *upload_->transfer(), "cannot receive {}: {}",
+                     upload_->transfer()->name(), why);
+    // Answering now: closing the transfer's streams must not close this one first.
+    phase_ = Phase::Responding;
+    upload_->fail(why);
+    refuse(status, why, true);
+}
+
+void HttpConnection::cancel() {
+    // A connection telling its client why the upload failed says it first.
+    if (phase_ != Phase::Body) return;
+    close();
+}
+
 // ---- responses ----------------------------------------------------------------------
 
 void HttpConnection::respond(const ResponseHead& head, std::string_view body, bool close) {
@@ -298,7 +423,8 @@ void HttpConnection::refuse(ResponseHead head, std::string_view why, bool close)
 
 void HttpConnection::on_send(int res) {
     if (res < 0) return drop(std::string("connection lost: ") + std::strerror(-res));
-    if (!sent(res)) return;
+    // A 100 Continue went out ahead of the body.
+    if (!sent(res) || phase_ == Phase::Body) return;
     if (std::exchange(body_pending_, false))
         return body_.start(file_.get(), body_offset_, body_length_);
     response_done();
@@ -358,6 +484,14 @@ void HttpConnection::check_time(Clock::time_point now) {
     const Config::Limits limits = transfers_.settings().limits();
     switch (phase_) {
     case Phase::Ending:
+        return;
+    case Phase::Body:
+        if (upload_->transfer()->stalled(now, active_at_, limits.idle_timeout)) {
+            const std::string why =
+                "nothing arrived from the client for " + std::to_string(limits.idle_timeout) + " s";
+            upload_->fail(why);
+            drop(why);
+        }
         return;
     case Phase::Head:
         if (have_ == 0 && !first_request_) {

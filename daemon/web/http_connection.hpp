@@ -1,17 +1,25 @@
 // A browser's connection on the daemon's port (docs/HTTP.md): request heads parsed as they
 // arrive, one request at a time, answered with the page, the JSON API or a received file,
-// which travels from the page cache to the socket through a pipe, as chunks do.
+// which travels from the page cache to the socket through a pipe, as chunks do; or taking
+// a file PUT, whose body travels from the socket through a pipe into the partial file.
 #pragma once
 
 #include "config/secret_key.hpp"
 #include "engine/connection.hpp"
 #include "engine/file_to_socket.hpp"
+#include "engine/socket_to_file.hpp"
+#include "engine/sync_group.hpp"
 #include "http_request.hpp"
 #include "port/arrival.hpp"
+#include "transfer/chunk_syncer.hpp"
+#include "transfer/durable_commit.hpp"
 #include "transfer/transfers.hpp"
 #include "web/http_response.hpp"
+#include "web/http_upload.hpp"
 
 #include <array>
+#include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,11 +33,12 @@ public:
 
     void start() override;
     void internal_error(const std::string& what) override;
-    uint32_t transfer_id() const override { return 0; }
+    uint32_t transfer_id() const override { return upload_ ? upload_->transfer()->id() : 0; }
+    void cancel() override;
     void check_time(Clock::time_point now) override;
 
 private:
-    enum class Phase { Head, Responding, Ending };
+    enum class Phase { Head, Body, Responding, Ending };
 
     void read_more();
     void on_recv(int res) override;
@@ -41,6 +50,20 @@ private:
     // Whether the request carries the cookie that proves the key (docs/WEBSOCKET.md).
     static bool has_token(const proto::http::Request& request, const SecretKey& key);
     void serve_file(const proto::http::Request& request, std::string_view encoded_name);
+
+    // A PUT of /files/NAME: the body goes into a partial file, which is put in place once
+    // it has all arrived.
+    void take_file(const proto::http::Request& request, std::string_view encoded_name);
+    void next_piece();
+    void on_socket_read(int res) override;
+    void on_tee(int res) override;
+    void on_file_write(int res) override;
+    void piece_step(Step step);
+    void on_chunk_sync(int res) override;
+    void commit_step();
+    void on_commit_sync(int res) override;
+    // The upload failed here: answers `status` with `why` and closes.
+    void upload_failed(int status, const std::string& why);
 
     // A response whose body, if any, goes out with its head. `close` ends the connection
     // after it; a HEAD request gets the head alone.
@@ -84,6 +107,14 @@ private:
     uint64_t body_length_ = 0;
     bool body_pending_ = false;
     FileToSocket body_{*this};
+
+    // A PUT's body: where it goes, the piece being moved, and the steps after it.
+    std::unique_ptr<HttpUpload> upload_;
+    std::optional<HttpUpload::Piece> piece_;
+    SocketToFile piece_data_{*this};
+    ChunkSyncer chunk_syncer_{*this};
+    std::optional<DurableCommit> commit_;
+    SyncGroup commit_sync_{*this, Op::CommitSync};
 };
 
 } // namespace streamd

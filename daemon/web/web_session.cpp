@@ -169,7 +169,7 @@ void WebSession::end_frame() {
     if (frame_binary_) {
         if (!h.fin) return;
         if (auto answer = uploads_.end_message()) send_text(*answer);
-        sync_chunks();
+        if (auto upload = uploads_.last_written()) chunk_syncer_.chunk_done(upload);
         return;
     }
     auto result = assembler_.add(h, payload_);
@@ -258,22 +258,10 @@ void WebSession::on_file_write(int res) {
     process();
 }
 
-void WebSession::sync_chunks() {
-    if (chunk_sync_.busy()) return;
-    synced_chunks_ = uploads_.sync_due();
-    if (synced_chunks_)
-        chunk_sync_.start({synced_chunks_->upload->file(), synced_chunks_->chunks.journal.get()},
-                          true);
-}
-
 void WebSession::on_chunk_sync(int res) {
-    const auto all = chunk_sync_.on_complete(res);
-    if (!all) return;
-    auto batch = std::move(*synced_chunks_);
-    synced_chunks_.reset();
-    if (closing_handshake_) return;
-    if (auto answer = uploads_.synced(batch, *all)) send_text(*answer);
-    sync_chunks();
+    auto failed = chunk_syncer_.on_complete(res);
+    if (closing_handshake_ || !failed) return;
+    if (auto answer = uploads_.sync_failed(*failed->transfer, failed->error)) send_text(*answer);
 }
 
 // ---- finishing uploads ----------------------------------------------------------------

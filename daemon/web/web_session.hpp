@@ -10,6 +10,7 @@
 #include "engine/file_to_socket.hpp"
 #include "engine/sync_group.hpp"
 #include "port/admission.hpp"
+#include "transfer/chunk_syncer.hpp"
 #include "transfer/transfers.hpp"
 #include "web/web_uploads.hpp"
 #include "web_messages.hpp"
@@ -67,9 +68,6 @@ private:
     // time, and nothing more is read from in_ while a piece is being written.
     void write(const WebUploads::Write& w);
     void on_file_write(int res) override;
-    // Written chunks wait for a sync of their file before the journal records them; one
-    // such sync at a time.
-    void sync_chunks();
     void on_chunk_sync(int res) override;
     // Files being put in place, one sync at a time, answered in the order they finished.
     void on_finish_upload(const proto::web::FinishUpload& m);
@@ -110,8 +108,7 @@ private:
     // A write of chunk data to the file is in flight; nothing in in_ may move.
     bool writing_ = false;
     WebUploads::Write write_;
-    std::optional<WebUploads::SyncBatch> synced_chunks_;
-    SyncGroup chunk_sync_{*this, Op::ChunkSync};
+    ChunkSyncer chunk_syncer_{*this};
     std::deque<WebUploads::Finishing> finishing_; // the first one's sync is in flight
     SyncGroup commit_sync_{*this, Op::CommitSync};
 

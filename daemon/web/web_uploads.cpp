@@ -124,24 +124,18 @@ std::string WebUploads::finish_failed(const Finishing& f, const Refusal& r) {
     return failed(f.id, code_of(r.code), r.message);
 }
 
-std::optional<WebUploads::SyncBatch> WebUploads::sync_due() {
-    for (const auto& [id, upload] : uploads_)
-        if (auto chunks = upload->take_sync_batch())
-            return SyncBatch{id, upload, std::move(chunks)};
-    return std::nullopt;
+std::shared_ptr<IncomingTransfer> WebUploads::last_written() const {
+    auto it = uploads_.find(message_.chunk.id);
+    return it == uploads_.end() ? nullptr : it->second;
 }
 
-std::optional<std::string> WebUploads::synced(const SyncBatch& batch, int res) {
-    if (res >= 0) {
-        batch.upload->chunks_synced(batch.chunks);
-        return std::nullopt;
-    }
-    // Past its finish the file's own sync decides.
-    if (batch.upload->state() != TransferState::Running) return std::nullopt;
-    log_transfer(spdlog::level::err, *batch.upload, "cannot write {}: {}", batch.upload->name(),
-                 std::strerror(-res));
-    return failed(batch.id, "io_error",
-                  std::string("cannot write the file: ") + std::strerror(-res));
+std::optional<std::string> WebUploads::sync_failed(const IncomingTransfer& t, int error) {
+    auto it = std::find_if(uploads_.begin(), uploads_.end(),
+                           [&](const auto& u) { return u.second.get() == &t; });
+    if (it == uploads_.end()) return std::nullopt;
+    const std::string why = std::strerror(-error);
+    log_transfer(spdlog::level::err, t, "cannot write {}: {}", t.name(), why);
+    return failed(it->first, "io_error", "cannot write the file: " + why);
 }
 
 std::string WebUploads::cancel(const web::CancelUpload& m) {

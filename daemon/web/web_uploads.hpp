@@ -55,14 +55,6 @@ public:
         std::optional<proto::FileDigest> digest;
         DurableCommit commit;
     };
-    // Chunks of an upload that wait for a sync of its file before its journal records
-    // them; the session syncs the file and hands the batch back to synced().
-    struct SyncBatch {
-        proto::web::Id id{};
-        std::shared_ptr<IncomingTransfer> upload;
-        JournalBatch chunks;
-    };
-
     // The control messages; each returns the answer, except a finish that is under way.
     std::string start(const proto::web::StartUpload& m);
     std::variant<std::string, Finishing> finish(const proto::web::FinishUpload& m);
@@ -70,10 +62,11 @@ public:
     std::string finish_failed(const Finishing& f, const Refusal& r);
     std::string cancel(const proto::web::CancelUpload& m);
 
-    // A batch that is due, if any upload has one.
-    std::optional<SyncBatch> sync_due();
-    // The sync of `batch` came back with `res`: the answer when it failed.
-    std::optional<std::string> synced(const SyncBatch& batch, int res);
+    // The upload whose chunk the last binary message carried, if it goes on.
+    std::shared_ptr<IncomingTransfer> last_written() const;
+    // A sync of `t`'s chunks failed with `error` (-errno): the answer, if `t` is still
+    // one of this session's uploads.
+    std::optional<std::string> sync_failed(const IncomingTransfer& t, int error);
 
     // A binary message, one chunk, from its first frame (begin_message) through each
     // frame's length and payload to its end. Each throws Violation.

@@ -45,9 +45,10 @@ TEST(DiskFull, TransferFailsAndTheReceiverKeepsServing) {
     ASSERT_TRUE(succeeded(sent)) << sent.describe();
     auto ids = queued_ids(sent);
     ASSERT_TRUE(ids && ids->size() == 1) << sent.describe();
+    // Some chunks in before the disk fills, so that there is something to resume from.
     ASSERT_TRUE(wait_until([&] {
         auto rows = pair.receiver_bus.list_transfers();
-        return rows.size() == 1 && rows[0].state == "running";
+        return rows.size() == 1 && rows[0].state == "running" && rows[0].bytes_done > 0;
     })) << pair.logs();
 
     fill_up(pair.receiver.incoming() / "filler");

@@ -50,6 +50,15 @@ TEST(HttpTarget, PercentDecodeRefusesBadEscapes) {
     EXPECT_FALSE(parse_query("a=\0"sv));
 }
 
+TEST(HttpTarget, PercentEncodeKeepsOnlyUnreservedBytes) {
+    EXPECT_EQ(percent_encode("big.iso"), "big.iso");
+    EXPECT_EQ(percent_encode("note (1).txt"), "note%20%281%29.txt");
+    EXPECT_EQ(percent_encode("a/b?c#d%"), "a%2Fb%3Fc%23d%25");
+    EXPECT_EQ(percent_encode("\xC3\xA9t\xC3\xA9~_-"), "%C3%A9t%C3%A9~_-");
+    for (std::string name : {"x y", "%41", "caf\xC3\xA9", "a/../b"})
+        EXPECT_EQ(percent_decode(percent_encode(name)), name) << name;
+}
+
 TEST(HttpTarget, ParseQuery) {
     EXPECT_EQ(parse_query(""), Params{});
     EXPECT_EQ(parse_query("a=1"), (Params{{"a", "1"}}));
