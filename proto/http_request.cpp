@@ -9,8 +9,9 @@ namespace streamd::proto::http {
 namespace {
 
 constexpr std::pair<std::string_view, Method> kMethods[] = {
-    {"GET", Method::Get}, {"HEAD", Method::Head},     {"POST", Method::Post},
-    {"PUT", Method::Put}, {"DELETE", Method::Delete}, {"OPTIONS", Method::Options},
+    {"GET", Method::Get},         {"HEAD", Method::Head},   {"POST", Method::Post},
+    {"PUT", Method::Put},         {"PATCH", Method::Patch}, {"DELETE", Method::Delete},
+    {"OPTIONS", Method::Options},
 };
 // A longer token can be refused before its end arrives.
 constexpr size_t kLongestMethod = 7;

@@ -20,7 +20,7 @@ inline constexpr size_t kMaxHead = 16 * 1024;
 inline constexpr size_t kMaxHeaders = 64;
 inline constexpr size_t kMaxTarget = 4 * 1024;
 
-enum class Method : uint8_t { Get, Head, Post, Put, Delete, Options };
+enum class Method : uint8_t { Get, Head, Post, Put, Patch, Delete, Options };
 enum class Version : uint8_t { Http10, Http11 };
 
 // The statuses a request can be refused with before any handler sees it.
