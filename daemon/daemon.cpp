@@ -163,6 +163,7 @@ void Daemon::tick(Clock::time_point now) {
         next_expiry_ = now + std::chrono::seconds(std::clamp<uint64_t>(ttl / 4, 1, 600));
     }
     scheduler_.tick(now);
+    tus_.expire(now, settings_.limits().idle_timeout);
     const Totals totals = registry_.totals();
     const auto [rate_in, rate_out] = dbus_->rates();
     Clock::time_point oldest_sweep = now;
@@ -179,7 +180,7 @@ void Daemon::native(Worker& w, Arrival arrival) {
 }
 
 void Daemon::http(Worker& w, Arrival arrival) {
-    w.adopt(std::make_unique<HttpConnection>(w, *this, std::move(arrival)));
+    w.adopt(std::make_unique<HttpConnection>(w, *this, tus_, std::move(arrival)));
 }
 
 // ---- transfers ------------------------------------------------------------------------

@@ -16,6 +16,7 @@
 #include "transfer/transfer_registry.hpp"
 #include "transfer/transfers.hpp"
 #include "unique_fd.hpp"
+#include "web/tus_uploads.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -85,6 +86,9 @@ private:
     Storage storage_;
     Listener listener_;
     TransferRegistry registry_;
+    // Between the registry and the workers: its uploads' requests give their leases back as
+    // the workers go, and it hands their transfers back to the registry as it goes.
+    TusUploads tus_{*this};
     AdmissionCounter admissions_{settings_};
     ServiceManager service_manager_{listener_.address};
     Clock::time_point next_expiry_{}; // control thread only

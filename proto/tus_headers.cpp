@@ -1,5 +1,6 @@
 #include "tus_headers.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace streamd::proto::tus {
@@ -43,6 +44,22 @@ std::optional<uint64_t> parse_size(std::string_view field) {
     }
     if (value > kMaxSize) return std::nullopt;
     return value;
+}
+
+std::string base64_encode(std::string_view bytes) {
+    constexpr std::string_view kAlphabet =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    for (size_t i = 0; i < bytes.size(); i += 3) {
+        const size_t n = std::min<size_t>(3, bytes.size() - i);
+        uint32_t bits = 0;
+        for (size_t j = 0; j < 3; ++j)
+            bits = bits << 8 | (j < n ? static_cast<uint8_t>(bytes[i + j]) : 0u);
+        for (size_t j = 0; j < 4; ++j)
+            out.push_back(j <= n ? kAlphabet[bits >> (18 - 6 * j) & 0x3F] : '=');
+    }
+    return out;
 }
 
 std::optional<std::vector<uint8_t>> base64_decode(std::string_view text) {

@@ -38,6 +38,8 @@ struct Concat {
 };
 std::optional<Concat> parse_concat(std::string_view field);
 
+// Base64 with padding (RFC 4648 4).
+std::string base64_encode(std::string_view bytes);
 // Base64 with padding (RFC 4648 4): nothing for other characters, missing padding or
 // bits left over.
 std::optional<std::vector<uint8_t>> base64_decode(std::string_view text);

@@ -103,7 +103,10 @@ PartialFile find_partial(const Storage& storage, const proto::Offer& offer) {
         own.origin = "resumed";
         return own;
     }
-    // A kept partial of the same file under another id: the file sent again.
+    // A kept partial of the same file under another id: the file sent again. Only a file
+    // known by its mtime is taken for the same: two uploads of the same name and size from
+    // browsers may hold anything.
+    if (offer.mtime_sec == proto::kMtimeUnknown) return {};
     UniqueFd dir_copy(::openat(storage.dir(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     DIR* dir = dir_copy ? ::fdopendir(dir_copy.get()) : nullptr;
     if (!dir) return {};
@@ -134,6 +137,21 @@ PartialFile find_partial(const Storage& storage, const proto::Offer& offer) {
         return kept;
     }
     return {};
+}
+
+std::optional<proto::Offer> kept_offer(const Storage& storage, const proto::TransferId& id) {
+    UniqueFd fd = open_in(storage, Storage::journal_name(id));
+    if (!fd) return std::nullopt;
+    try {
+        JournalContents contents;
+        TransferJournal::open(std::move(fd), contents);
+        if (contents.offer.id != id) return std::nullopt;
+        return contents.offer;
+    } catch (const JournalError&) {
+        return std::nullopt;
+    } catch (const std::system_error&) {
+        return std::nullopt;
+    }
 }
 
 PartialFile create_partial(const Storage& storage, const proto::Offer& offer) {

@@ -10,6 +10,7 @@
 #include "unique_fd.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,8 @@ struct PartialFile {
 // whose journal is damaged or belongs to another file is removed, with a warning that
 // says why, and the offer starts over. Call with the storage's partials lock held.
 PartialFile find_partial(const Storage& storage, const proto::Offer& offer);
+// The offer whose partial the journal of `id` keeps, if that journal is there and sound.
+std::optional<proto::Offer> kept_offer(const Storage& storage, const proto::TransferId& id);
 // A new partial file and journal; throws Refusal.
 PartialFile create_partial(const Storage& storage, const proto::Offer& offer);
 

@@ -51,7 +51,8 @@ std::string conflict_name(const std::string& name, unsigned n) {
 
 Storage::Storage(const Config::Storage& config)
     : path_(config.incoming), max_file_size_(config.max_file_size),
-      on_conflict_(config.on_conflict), reserve_(config.reserve), sync_(config.sync) {
+      on_conflict_(config.on_conflict), reserve_(config.reserve), sync_(config.sync),
+      partial_ttl_(config.partial_ttl) {
     std::error_code ec;
     std::filesystem::create_directories(path_, ec);
     if (ec) throw std::system_error(ec, "cannot create incoming folder " + path_.string());
@@ -69,6 +70,7 @@ void Storage::set_limits(const Config::Storage& config) {
     on_conflict_.store(config.on_conflict, std::memory_order_relaxed);
     reserve_.store(config.reserve, std::memory_order_relaxed);
     sync_.store(config.sync, std::memory_order_relaxed);
+    partial_ttl_.store(config.partial_ttl, std::memory_order_relaxed);
 }
 
 std::string Storage::partial_name(const proto::TransferId& id) {

@@ -46,6 +46,8 @@ public:
     // Any thread: whether received data waits for the disk ([storage] sync = "data"), as
     // decided for transfers that start from now on.
     bool syncs() const { return sync_.load(std::memory_order_relaxed) == SyncMode::Data; }
+    // Any thread: seconds a partial file nothing writes to is kept, 0 for ever.
+    uint64_t partial_ttl() const { return partial_ttl_.load(std::memory_order_relaxed); }
     // Gives the partial file the offer's mode and mtime; throws Refusal.
     void stamp(int fd, const proto::Offer& offer) const;
     // Renames the partial into place following on_conflict and returns the name it got;
@@ -84,6 +86,7 @@ private:
     std::atomic<OnConflict> on_conflict_;
     std::atomic<uint64_t> reserve_;
     std::atomic<SyncMode> sync_;
+    std::atomic<uint64_t> partial_ttl_;
     mutable std::mutex partials_mutex_;
     mutable std::multiset<proto::TransferId> held_;
     mutable std::set<proto::TransferId> doomed_;

@@ -10,6 +10,7 @@
 #include "storage/received_files.hpp"
 #include "transfer/transfer_log.hpp"
 #include "version.hpp"
+#include "web/range_sha1.hpp"
 #include "web/web_api.hpp"
 #include "web/web_assets.hpp"
 #include "web/web_session.hpp"
@@ -71,8 +72,9 @@ std::string_view as_text(std::span<const unsigned char> bytes) {
 
 } // namespace
 
-HttpConnection::HttpConnection(Worker& worker, Transfers& transfers, Arrival arrival)
-    : Connection(worker, std::move(arrival.socket)), transfers_(transfers),
+HttpConnection::HttpConnection(Worker& worker, Transfers& transfers, TusUploads& tus,
+                               Arrival arrival)
+    : Connection(worker, std::move(arrival.socket)), transfers_(transfers), tus_(tus),
       peer_(std::move(arrival.peer)), admission_(std::move(arrival.admission)),
       peer_on_loopback_(arrival.peer_on_loopback), waiting_since_(arrival.accepted_at) {
     have_ = std::min(arrival.received.size(), in_.size());
@@ -145,14 +147,22 @@ void HttpConnection::handle(const http::Request& request) {
                       true);
     std::string_view path = http::split_target(request.target).path;
     const bool private_path = path == "/api/files" || path.starts_with(kFilesPrefix);
-    if (request.method == http::Method::Put && path.starts_with(kFilesPrefix)) {
+    const bool has_body = request.content_length.value_or(0) > 0;
+    const bool uploads =
+        path == kUploadsPath.substr(0, kUploadsPath.size() - 1) || path.starts_with(kUploadsPath);
+    if (uploads || (request.method == http::Method::Put && path.starts_with(kFilesPrefix))) {
         // Refused before the body, the connection closes: the body would follow.
         if (!peer_on_loopback_ && !has_token(request, *key))
-            return refuse(403, "the key is needed: enter it on the page first", true);
+            return refuse(403, "the key is needed: enter it on the page first", has_body);
+        if (uploads)
+            return tus_request(request, path.size() < kUploadsPath.size()
+                                            ? std::string_view()
+                                            : path.substr(kUploadsPath.size()));
         return take_file(request, path.substr(kFilesPrefix.size()));
     }
-    if (request.content_length.value_or(0) > 0)
-        return refuse(413, "only a PUT of /files/NAME takes a request body", true);
+    if (has_body)
+        return refuse(413, "only uploads (PUT of /files/NAME, tus under /uploads/) take a body",
+                      true);
 
     bool known = path == "/" || path == "/streamd.js" || path == "/ws" || path == "/api/files" ||
                  path == "/api/info" || path.starts_with(kFilesPrefix);
@@ -301,33 +311,39 @@ void HttpConnection::take_file(const http::Request& request, std::string_view en
         spdlog::info("http {}: upload of {} refused: {}", peer_, *name, r.message);
         return refuse(status_of(r), r.message, true);
     }
+    body_of_ = BodyOf::Put;
+    checksum_.reset();
+    take_body(upload_->cursor(), *request.content_length, request);
+}
+
+void HttpConnection::take_body(UploadCursor& cursor, uint64_t length,
+                               const http::Request& request) {
+    cursor_ = &cursor;
+    body_left_ = length;
     phase_ = Phase::Body;
-    if (request.has_token("Expect", "100-continue"))
+    if (length > 0 && request.has_token("Expect", "100-continue"))
         send_bytes(bytes_of("HTTP/1.1 100 Continue\r\n\r\n"));
     // What came with the head, a few KiB at most, is written as it is.
-    const auto early =
-        static_cast<size_t>(std::min<uint64_t>(have_ - request_size_, *request.content_length));
-    if (early > 0) {
-        const auto piece = *upload_->next();
-        if (::pwrite(piece.file, in_.data() + request_size_, early, 0) !=
-            static_cast<ssize_t>(early))
+    auto early = std::min<uint64_t>(have_ - request_size_, length);
+    while (early > 0) {
+        const auto piece = cursor.next(early);
+        if (::pwrite(piece.file, in_.data() + request_size_, piece.length,
+                     static_cast<off_t>(piece.offset)) != static_cast<ssize_t>(piece.length))
             return upload_failed(507,
                                  std::string("cannot write the file: ") + std::strerror(errno));
-        request_size_ += early;
-        if (upload_->written(early)) chunk_syncer_.chunk_done(upload_->transfer());
+        request_size_ += piece.length;
+        early -= piece.length;
+        body_left_ -= piece.length;
+        cursor.wrote(piece.length);
+        if (!checksum_) accept_written();
     }
     next_piece();
 }
 
 void HttpConnection::next_piece() {
-    piece_ = upload_->next();
-    if (piece_) return piece_data_.start(piece_->file, piece_->offset, piece_->length, false);
-    try {
-        commit_.emplace(upload_->transfer(), proto::FileDigest{});
-    } catch (const Refusal& r) {
-        return upload_failed(status_of(r), r.message);
-    }
-    commit_step();
+    if (body_left_ == 0) return body_done();
+    piece_ = cursor_->next(body_left_);
+    piece_data_.start(piece_->file, piece_->offset, piece_->length, false);
 }
 
 void HttpConnection::on_socket_read(int res) {
@@ -348,14 +364,52 @@ void HttpConnection::piece_step(Step step) {
         if (!piece_data_.file_failed()) return drop(piece_data_.failure());
         return upload_failed(507, "cannot write the file: " + piece_data_.failure());
     }
-    if (upload_->written(piece_->length)) chunk_syncer_.chunk_done(upload_->transfer());
+    body_left_ -= piece_->length;
+    cursor_->wrote(piece_->length);
+    // With a checksum to match, nothing counts before the whole body is in.
+    if (!checksum_) accept_written();
     next_piece();
+}
+
+void HttpConnection::accept_written() {
+    if (cursor_->accept()) chunk_syncer_.chunk_done(cursor_->transfer());
+}
+
+void HttpConnection::body_done() {
+    if (checksum_) {
+        const uint64_t from = cursor_->offset();
+        auto digest = range_sha1(cursor_->transfer()->file(), from, cursor_->written_end() - from);
+        if (!digest)
+            return upload_failed(507,
+                                 std::string("cannot read the file back: ") + std::strerror(errno));
+        if (*digest != *checksum_) {
+            cursor_->reject();
+            spdlog::info("http {}: {}: the body does not match its Upload-Checksum", peer_,
+                         log_line_);
+            ResponseHead head = tus_head_of(460);
+            if (body_of_ == BodyOf::TusCreation)
+                head.add("Location", std::string(kUploadsPath) + lease_->id());
+            head.add("Upload-Offset", std::to_string(cursor_->offset()));
+            cursor_ = nullptr;
+            lease_.reset();
+            phase_ = Phase::Responding;
+            return refuse(head, "the body does not match its Upload-Checksum", false);
+        }
+        accept_written();
+    }
+    if (!cursor_->complete() || (lease_ && lease_->partial())) return uploaded({});
+    try {
+        commit_.emplace(cursor_->transfer(), proto::FileDigest{});
+    } catch (const Refusal& r) {
+        return upload_failed(status_of(r), r.message);
+    }
+    commit_step();
 }
 
 void HttpConnection::on_chunk_sync(int res) {
     auto failed = chunk_syncer_.on_complete(res);
     if (phase_ != Phase::Body) return;
-    if (!failed) return chunk_syncer_.chunk_done(upload_->transfer());
+    if (!failed) return chunk_syncer_.chunk_done(cursor_->transfer());
     upload_failed(507, std::string("cannot write the file: ") + std::strerror(-failed->error));
 }
 
@@ -363,17 +417,13 @@ void HttpConnection::commit_step() {
     if (int fd = commit_->pending_sync(); fd >= 0) return commit_sync_.start({fd}, false);
     const std::string stored = commit_->stored();
     commit_.reset();
-    const auto t = upload_->transfer();
+    const auto t = cursor_->transfer();
     t->succeed(stored);
     transfers_.registry().forget_incoming(t->offer().id);
     log_transfer(spdlog::level::info, *t, "received {} ({}) from {} over HTTP, stored as {}",
                  t->name(), proto::format_size(t->size()), peer_, stored);
-    upload_.reset();
-    phase_ = Phase::Responding;
-    ResponseHead head(201);
-    head.add("Location", std::string(kFilesPrefix) + http::percent_encode(stored))
-        .add("Content-Type", "text/plain; charset=utf-8");
-    respond(head, "stored as " + stored + "\n");
+    if (lease_) lease_->stored(stored);
+    uploaded(stored);
 }
 
 void HttpConnection::on_commit_sync(int res) {
@@ -386,14 +436,41 @@ void HttpConnection::on_commit_sync(int res) {
     commit_step();
 }
 
+void HttpConnection::uploaded(const std::string& stored) {
+    phase_ = Phase::Responding;
+    const uint64_t offset = cursor_->offset();
+    cursor_ = nullptr;
+    if (body_of_ == BodyOf::Put) {
+        upload_.reset();
+        ResponseHead head(201);
+        head.add("Location", std::string(kFilesPrefix) + http::percent_encode(stored))
+            .add("Content-Type", "text/plain; charset=utf-8");
+        return respond(head, "stored as " + stored + "\n");
+    }
+    ResponseHead head = tus_head_of(body_of_ == BodyOf::TusCreation ? 201 : 204);
+    if (body_of_ == BodyOf::TusCreation)
+        head.add("Location", std::string(kUploadsPath) + lease_->id());
+    head.add("Upload-Offset", std::to_string(offset));
+    if (stored.empty()) add_expiry(head);
+    lease_.reset();
+    respond(head, {});
+}
+
 void HttpConnection::upload_failed(int status, const std::string& why) {
+    const auto t = cursor_->transfer();
     if (status >= 500)
-        log_transfer(spdlog::level::err, *upload_->transfer(), "cannot receive {}: {}",
-                     upload_->transfer()->name(), why);
+        log_transfer(spdlog::level::err, *t, "cannot receive {}: {}", t->name(), why);
     // Answering now: closing the transfer's streams must not close this one first.
     phase_ = Phase::Responding;
-    upload_->fail(why);
-    refuse(status, why, true);
+    cursor_ = nullptr;
+    if (upload_) {
+        upload_->fail(why);
+        return refuse(status, why, true);
+    }
+    // A tus upload keeps its partial file for a resume.
+    transfers_.fail_incoming(*t, peer_, why);
+    lease_.reset();
+    refuse(tus_head_of(status), why, true);
 }
 
 void HttpConnection::cancel() {
@@ -407,7 +484,9 @@ void HttpConnection::cancel() {
 void HttpConnection::respond(const ResponseHead& head, std::string_view body, bool close) {
     close_after_ = close_after_ || close;
     spdlog::debug("http {}: {} -> {} ({} bytes)", peer_, log_line_, head.status(), body.size());
-    std::string out = head.text(body.size(), close_after_);
+    // A 204 has no body, and so no Content-Length either (RFC 9110 8.6).
+    std::string out = head.text(
+        head.status() == 204 ? std::nullopt : std::optional<uint64_t>(body.size()), close_after_);
     if (!head_only_) out.append(body);
     send_bytes(bytes_of(out));
 }
@@ -486,10 +565,11 @@ void HttpConnection::check_time(Clock::time_point now) {
     case Phase::Ending:
         return;
     case Phase::Body:
-        if (upload_->transfer()->stalled(now, active_at_, limits.idle_timeout)) {
+        if (cursor_->transfer()->stalled(now, active_at_, limits.idle_timeout)) {
             const std::string why =
                 "nothing arrived from the client for " + std::to_string(limits.idle_timeout) + " s";
-            upload_->fail(why);
+            // A PUT cannot be resumed; a tus upload waits for its client with what it has.
+            if (upload_) upload_->fail(why);
             drop(why);
         }
         return;

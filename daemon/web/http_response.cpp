@@ -10,6 +10,10 @@ const char* reason_phrase(int status) {
     switch (status) {
     case 200:
         return "OK";
+    case 201:
+        return "Created";
+    case 204:
+        return "No Content";
     case 206:
         return "Partial Content";
     case 304:
@@ -22,22 +26,40 @@ const char* reason_phrase(int status) {
         return "Not Found";
     case 405:
         return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 410:
+        return "Gone";
+    case 411:
+        return "Length Required";
+    case 412:
+        return "Precondition Failed";
     case 413:
         return "Content Too Large";
     case 414:
         return "URI Too Long";
+    case 415:
+        return "Unsupported Media Type";
     case 416:
         return "Range Not Satisfiable";
+    case 423:
+        return "Locked";
     case 426:
         return "Upgrade Required";
     case 431:
         return "Request Header Fields Too Large";
+    case 460:
+        return "Checksum Mismatch";
     case 500:
         return "Internal Server Error";
     case 501:
         return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
     case 505:
         return "HTTP Version Not Supported";
+    case 507:
+        return "Insufficient Storage";
     }
     return "Unknown";
 }

@@ -15,9 +15,7 @@ constexpr uint32_t kChunkSize = 4 << 20;
 
 } // namespace
 
-HttpUpload::HttpUpload(Transfers& transfers, const std::string& name, uint64_t size,
-                       const std::string& peer)
-    : transfers_(transfers), peer_(peer + " (http)") {
+proto::Offer http_offer(const std::string& name, uint64_t size) {
     proto::Offer offer;
     random_bytes(offer.id);
     offer.stream_count = 1;
@@ -30,38 +28,23 @@ HttpUpload::HttpUpload(Transfers& transfers, const std::string& name, uint64_t s
     offer.name = name;
     if (auto problem = proto::name_problem(offer.name))
         throw Refusal{proto::ErrorCode::BadName, *problem};
-    transfer_ = transfers_.accept_offer(offer, peer_);
+    return offer;
 }
+
+HttpUpload::HttpUpload(Transfers& transfers, const std::string& name, uint64_t size,
+                       const std::string& peer)
+    : transfers_(transfers), peer_(peer + " (http)"),
+      cursor_(transfers.accept_offer(http_offer(name, size), peer_), 0) {}
 
 HttpUpload::~HttpUpload() {
-    if (transfer_->state() != TransferState::Done)
+    if (transfer()->state() != TransferState::Done)
         fail("the connection closed before the whole body arrived");
-    transfers_.stream_left(*transfer_, peer_);
-}
-
-std::optional<HttpUpload::Piece> HttpUpload::next() const {
-    const proto::Offer& offer = transfer_->offer();
-    if (received_ == offer.size) return std::nullopt;
-    const uint64_t chunk_end =
-        std::min<uint64_t>((received_ / offer.chunk_size + 1) * offer.chunk_size, offer.size);
-    return Piece{transfer_->file(), received_, chunk_end - received_};
-}
-
-bool HttpUpload::written(uint64_t n) {
-    const proto::Offer& offer = transfer_->offer();
-    const uint64_t index = received_ / offer.chunk_size;
-    const uint64_t start = index * offer.chunk_size;
-    if (received_ == start) transfer_->claim_chunk(index);
-    received_ += n;
-    const uint64_t end = std::min<uint64_t>(start + offer.chunk_size, offer.size);
-    if (received_ < end) return false;
-    transfer_->chunk_written(index, 0, std::nullopt, end - start);
-    return true;
+    transfers_.stream_left(*transfer(), peer_);
 }
 
 void HttpUpload::fail(const std::string& why) {
-    transfer_->discard();
-    transfers_.fail_incoming(*transfer_, peer_, why);
+    transfer()->discard();
+    transfers_.fail_incoming(*transfer(), peer_, why);
 }
 
 int status_of(const Refusal& r) {

@@ -11,20 +11,9 @@
 
 namespace {
 
-std::string base64_encode(const std::vector<uint8_t>& bytes) {
-    static constexpr char kAlphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    for (size_t i = 0; i < bytes.size(); i += 3) {
-        uint32_t bits = uint32_t{bytes[i]} << 16;
-        if (i + 1 < bytes.size()) bits |= uint32_t{bytes[i + 1]} << 8;
-        if (i + 2 < bytes.size()) bits |= bytes[i + 2];
-        out += kAlphabet[bits >> 18 & 63];
-        out += kAlphabet[bits >> 12 & 63];
-        out += i + 1 < bytes.size() ? kAlphabet[bits >> 6 & 63] : '=';
-        out += i + 2 < bytes.size() ? kAlphabet[bits & 63] : '=';
-    }
-    return out;
+std::string encoded(const std::vector<uint8_t>& bytes) {
+    return streamd::proto::tus::base64_encode(
+        {reinterpret_cast<const char*>(bytes.data()), bytes.size()});
 }
 
 } // namespace
@@ -39,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             digits.remove_prefix(1);
         FUZZ_CHECK(std::to_string(*n) == digits);
     }
-    if (auto bytes = base64_decode(text)) FUZZ_CHECK(base64_encode(*bytes) == text);
+    if (auto bytes = base64_decode(text)) FUZZ_CHECK(encoded(*bytes) == text);
     if (auto pairs = parse_metadata(text)) {
         for (const auto& [key, value] : *pairs) {
             FUZZ_CHECK(!key.empty());
@@ -49,7 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     if (auto checksum = parse_checksum(text)) {
         FUZZ_CHECK(!checksum->algorithm.empty() && !checksum->digest.empty());
-        FUZZ_CHECK(text == checksum->algorithm + " " + base64_encode(checksum->digest));
+        FUZZ_CHECK(text == checksum->algorithm + " " + encoded(checksum->digest));
     }
     if (auto concat = parse_concat(text); concat && concat->final) {
         FUZZ_CHECK(!concat->parts.empty());

@@ -33,6 +33,14 @@ TEST(TusHeaders, Base64AsRfc4648Says) {
         EXPECT_FALSE(base64_decode(bad)) << bad;
 }
 
+TEST(TusHeaders, Base64Encodes) {
+    EXPECT_EQ(base64_encode(""), "");
+    EXPECT_EQ(base64_encode("f"), "Zg==");
+    EXPECT_EQ(base64_encode("fo"), "Zm8=");
+    EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
+    EXPECT_EQ(base64_encode("\xFB\xFF\xBF"), "+/+/");
+}
+
 TEST(TusHeaders, Metadata) {
     auto m = parse_metadata("filename d29ybGRfZG9taW5hdGlvbl9wbGFuLnBkZg==,is_confidential");
     ASSERT_TRUE(m);

@@ -182,3 +182,65 @@ export class CuttingProxy {
         return new Promise((resolve) => this.server.close(() => resolve()));
     }
 }
+
+// A plain TCP relay for HTTP clients that counts the bytes each connection carries from the
+// client, and cuts the first connection that reaches `cutAt` of them, both sides at once.
+export class ByteCuttingRelay {
+    static start(targetPort, { cutAt = Infinity } = {}) {
+        const relay = new ByteCuttingRelay(targetPort, cutAt);
+        return new Promise((resolve, reject) => {
+            relay.server.once('error', reject);
+            relay.server.listen(0, '127.0.0.1', () => {
+                relay.port = relay.server.address().port;
+                resolve(relay);
+            });
+        });
+    }
+
+    constructor(targetPort, cutAt) {
+        this.cutAt = cutAt;
+        this.cuts = 0;
+        this.upBytes = 0; // from clients, over every connection
+        this.sockets = new Set();
+        this.server = net.createServer((client) => this.#relay(client, targetPort));
+    }
+
+    #relay(client, targetPort) {
+        const daemon = net.connect(targetPort, '127.0.0.1');
+        let carried = 0;
+        for (const s of [client, daemon]) {
+            this.sockets.add(s);
+            s.on('close', () => this.sockets.delete(s));
+            s.on('error', () => {});
+        }
+        client.on('data', (chunk) => {
+            if (this.cuts === 0 && carried + chunk.length >= this.cutAt) {
+                this.cuts += 1;
+                client.destroy();
+                daemon.destroy();
+                return;
+            }
+            carried += chunk.length;
+            this.upBytes += chunk.length;
+            if (!daemon.write(chunk)) {
+                client.pause();
+                daemon.once('drain', () => client.resume());
+            }
+        });
+        daemon.on('data', (chunk) => {
+            if (!client.write(chunk)) {
+                daemon.pause();
+                client.once('drain', () => daemon.resume());
+            }
+        });
+        client.on('end', () => daemon.end());
+        daemon.on('end', () => client.end());
+        client.on('close', () => daemon.destroy());
+        daemon.on('close', () => client.destroy());
+    }
+
+    close() {
+        for (const s of this.sockets) s.destroy();
+        return new Promise((resolve) => this.server.close(() => resolve()));
+    }
+}
