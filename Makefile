@@ -177,12 +177,17 @@ sanitize: deps-test deps-web
 # BENCH_ARGS, e.g. "--size 256 --rounds 3 --streams 1,8" or "--only streamd"; to measure
 # this build against another, "--only streamd --reference OTHER/build/daemon/streamd".
 # The WebSocket contenders run the page's client on Node, with the web tests' packages.
+# Then browser uploads in headless Chromium and tus clients on Node (bench/browser_uploads.mjs),
+# BROWSER_BENCH_ARGS e.g. "--size 256 --rounds 5".
 bench: build deps-web
 	$(call install_missing,$(BENCH_DEPS))
 	TMPDIR=/dev/shm STREAMD_BIN=$(BUILD)/daemon/streamd STREAMCTL_BIN=$(BUILD)/ctl/streamctl \
 		SPLICE_COPY_BIN=$(BUILD)/bench/splice_copy DELAY_LINE_BIN=$(BUILD)/bench/delay_line \
 		WS_CLIENT=bench/ws_client.mjs $(BUILD)/bench/side_by_side \
 		--json $(BENCH_RESULT).json $(BENCH_ARGS)
+	$(call install_missing,$(WEB_BROWSER))
+	STREAMD_BIN=$(BUILD)/daemon/streamd node bench/browser_uploads.mjs \
+		--json $(BENCH_RESULT)-browser.json $(BROWSER_BENCH_ARGS)
 	gnuplot -e "data='$(BENCH_RESULT).tsv'; out='docs/benchmarks.png'" bench/chart.gp
 	@if [ -f $(BENCH_RESULT).wan.tsv ]; then \
 		gnuplot -e "data='$(BENCH_RESULT).wan.tsv'; out='docs/benchmarks-wan.png'" bench/chart_wan.gp; \

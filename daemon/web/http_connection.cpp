@@ -451,7 +451,10 @@ void HttpConnection::uploaded(const std::string& stored) {
     if (body_of_ == BodyOf::TusCreation)
         head.add("Location", std::string(kUploadsPath) + lease_->id());
     head.add("Upload-Offset", std::to_string(offset));
-    if (stored.empty()) add_expiry(head);
+    if (stored.empty())
+        add_expiry(head);
+    else
+        head.add("Streamd-Stored", http::percent_encode(stored));
     lease_.reset();
     respond(head, {});
 }

@@ -1,6 +1,8 @@
-// The browser's side of streamd's WebSocket protocol (docs/WEBSOCKET.md): uploads and
-// downloads over /ws, with the digests and the key proof in plain JavaScript, because a
-// page served over plain HTTP from another machine gets no crypto.subtle.
+// The browser's side of streamd: uploads as resumable HTTP uploads (tus 1.0.0 under
+// /uploads/, docs/HTTP.md), whose bodies the browser sends straight from the file, or over
+// the WebSocket protocol (docs/WEBSOCKET.md), which also carries downloads and the key
+// proof; digests and the proof in plain JavaScript, because a page served over plain HTTP
+// from another machine gets no crypto.subtle.
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -476,20 +478,34 @@ function chunkMessage(idBytes, index, digest, data) {
 /**
  * Uploads `file` (a File or Blob) and resolves to {id, name, size, digest} once the
  * daemon has it in place; `name` is the name stored. Options:
+ *   transport   'http' (default): resumable HTTP uploads, several parts at once, resumed
+ *               after a lost connection and, from the same browser, after a reload;
+ *               'websocket': the WebSocket protocol (implied by a ws:// or wss:// url)
  *   name        the name to store under (default: file.name)
- *   url         ws(s)://HOST/ws (default: this page's host)
- *   key         the daemon's key file content, needed only where hello asks for it
+ *   url         http(s)://HOST:PORT, or ws(s)://HOST/ws (default: this page's host)
+ *   key         the daemon's key file content, needed only where the daemon asks for it
+ *   retries     tries after a lost connection, 0.5 s apart and doubling (default 5)
+ *   signal      an AbortSignal: cancels the upload at the daemon, rejects with AbortError
+ *   onProgress(p), onAuthenticated(token)
+ * Over HTTP also:
+ *   parts       parts sent at once, joined once all are in (default 1)
+ * Over the WebSocket also:
  *   chunkSize   bytes per chunk (default 4 MiB, within what hello allows)
  *   inFlight    chunks sent and not yet acknowledged (default 8)
  *   resumeId    the id of an earlier upload of this file, to send only what it misses
- *   retries     reconnections after a lost connection, 0.5 s apart and doubling (default 5)
  *   digest      'xxh32' (default) or 'none'
- *   signal      an AbortSignal: cancels the upload at the daemon, rejects with AbortError
- *   onReady({id, missing}), onProgress(p), onAuthenticated(token), WebSocket
+ *   onReady({id, missing}), WebSocket
  * Rejects with a StreamdError: the daemon's message, and its code (a string from an
- * `error` message, or the close code as a number).
+ * `error` message, the close code as a number, or the HTTP status as a number).
  */
 export async function uploadFile(file, options = {}) {
+  const transport = options.transport ?? (/^wss?:/.test(options.url ?? '') ? 'websocket' : 'http');
+  if (transport === 'http') return uploadOverHttp(file, options);
+  if (transport !== 'websocket') throw new TypeError(`no transport called ${transport}`);
+  return uploadOverWebSocket(file, options);
+}
+
+async function uploadOverWebSocket(file, options) {
   const name = options.name ?? file.name;
   if (typeof name !== 'string' || name === '') throw new TypeError('the upload needs a name');
   const job = {
@@ -701,6 +717,229 @@ async function uploadOnce(job) {
     if (ticker) clearInterval(ticker);
     options.signal?.removeEventListener('abort', onAbort);
     conn.close();
+  }
+}
+
+// ---------------------------------------------------------------- upload over HTTP
+
+// Parts of a file sent at once, each its own request and connection. One: Chromium sends
+// a whole File as a request body straight from the file, and any slice of it through a
+// slower pipe; and parts cost a copy to join them ("Browser uploads" in
+// docs/BENCHMARKS.md).
+const HTTP_PARTS = 1;
+// Parts smaller than this are not worth a request of their own.
+const MIN_PART = 16 * MiB;
+const TUS_VERSION = '1.0.0';
+const RESUME_PREFIX = 'streamd-upload ';
+
+function httpBase(options) {
+  if (options.url) {
+    const url = new URL(options.url);
+    if (url.protocol === 'ws:') url.protocol = 'http:';
+    if (url.protocol === 'wss:') url.protocol = 'https:';
+    return url.origin;
+  }
+  if (typeof location === 'undefined') throw new TypeError('options.url is needed here');
+  return location.origin;
+}
+
+function base64(text) {
+  const bytes = new TextEncoder().encode(text);
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary);
+}
+
+// One request. Resolves to {status, header(name), text}; a lost connection rejects with a
+// StreamdError that may be retried. `onSent(bytes)` hears how much of the body is out.
+function httpRequest(method, url, { headers = {}, body = null, onSent, signal } = {}) {
+  if (signal?.aborted) return Promise.reject(abortError());
+  const lost = () => new StreamdError('the connection to the daemon was lost', 'network', true);
+  if (typeof XMLHttpRequest === 'undefined') {
+    // Node: fetch, which tells nothing of the body's progress.
+    return fetch(url, { method, headers, body, signal }).then(
+      async (r) => ({ status: r.status, header: (n) => r.headers.get(n), text: await r.text() }),
+      (error) => { throw signal?.aborted ? abortError() : Object.assign(lost(), { cause: error }); });
+  }
+  // XMLHttpRequest, unlike fetch, reports how much of the body went out.
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(method, url);
+    for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
+    if (onSent) xhr.upload.onprogress = (event) => onSent(event.loaded);
+    const onAbort = () => xhr.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const done = (settle) => { signal?.removeEventListener('abort', onAbort); settle(); };
+    xhr.onload = () => done(() => resolve({
+      status: xhr.status, header: (n) => xhr.getResponseHeader(n), text: xhr.responseText,
+    }));
+    xhr.onerror = () => done(() => reject(lost()));
+    xhr.onabort = () => done(() => reject(abortError()));
+    xhr.send(body);
+  });
+}
+
+function httpError(response, what) {
+  const why = response.text.trim() || `HTTP ${response.status}`;
+  // 423: another request still holds the upload, which the daemon is ending.
+  const retryable = response.status === 423 || response.status >= 500 && response.status !== 507;
+  return new StreamdError(`${what}: ${why}`, response.status, retryable);
+}
+
+// Where an upload in progress is remembered, so that the same file picked again after a
+// reload goes on where it stopped; nothing where the page may not store anything.
+function resumeStore() {
+  try { return globalThis.localStorage ?? null; } catch { return null; }
+}
+
+async function uploadOverHttp(file, options) {
+  const name = options.name ?? file.name;
+  if (typeof name !== 'string' || name === '') throw new TypeError('the upload needs a name');
+  const size = file.size;
+  const base = httpBase(options);
+  const uploads = `${base}/uploads/`;
+  const store = resumeStore();
+  const fingerprint = RESUME_PREFIX + JSON.stringify([uploads, name, size, file.lastModified ?? null]);
+  const meter = new Meter(size, options.onProgress);
+  const signal = options.signal;
+
+  // The parts: their place in the file, their URL once created, and their offset there.
+  let parts = null;
+  try { parts = JSON.parse(store?.getItem(fingerprint) ?? 'null'); } catch { parts = null; }
+  if (!Array.isArray(parts) || parts.some((p) => typeof p?.start !== 'number')) {
+    const count = Math.max(1, Math.min(options.parts ?? HTTP_PARTS, Math.floor(size / MIN_PART)));
+    const step = Math.ceil(size / count / (4 * MiB)) * 4 * MiB;
+    parts = [];
+    for (let start = 0; start < size || parts.length === 0; start += step) {
+      parts.push({ start, length: Math.min(step, size - start), url: null });
+    }
+  }
+  const single = parts.length === 1;
+  const remember = () => {
+    try { store?.setItem(fingerprint, JSON.stringify(parts.map(({ start, length, url }) => ({ start, length, url })))); } catch { /* full */ }
+  };
+  const forget = () => { try { store?.removeItem(fingerprint); } catch { /* disabled */ } };
+
+  const report = () => {
+    let bytes = 0;
+    for (const p of parts) bytes += (p.offset ?? 0) + (p.sending ?? 0);
+    meter.update(Math.min(bytes, size));
+  };
+  const tick = setInterval(report, 100);
+
+  let authenticated = false;
+  let token = null;
+  // One request, with the key proved first where the daemon asks for it: over the
+  // WebSocket, whose token opens the HTTP side as a cookie.
+  const ask = async (method, url, fields, more = {}) => {
+    for (;;) {
+      const headers = { 'Tus-Resumable': TUS_VERSION, ...fields };
+      // A browser sends the cookie itself, and may not be told to.
+      if (token && typeof document === 'undefined') headers.Cookie = `streamd_token=${token}`;
+      const r = await httpRequest(method, url, { headers, signal, ...more });
+      if (r.status !== 403 || authenticated || !/key is needed/.test(r.text)) return r;
+      authenticated = true;
+      ({ token } = await authenticate({ ...options, url: base.replace(/^http/, 'ws') + '/ws' }));
+      if (token && typeof document !== 'undefined') {
+        document.cookie = `streamd_token=${token}; path=/; SameSite=Strict`;
+      }
+    }
+  };
+
+  let stored = null;
+  const sendPart = async (part, signal) => {
+    if (part.url && part.offset === undefined) {
+      const r = await ask('HEAD', part.url, {}, { signal });
+      if (r.status === 200) {
+        part.offset = Number(r.header('Upload-Offset'));
+      } else if (r.status === 404 || r.status === 410) {
+        part.url = null; // gone: sent again from the start
+      } else {
+        throw httpError(r, 'cannot resume the upload');
+      }
+    }
+    if (!part.url) {
+      const fields = { 'Upload-Length': String(part.length) };
+      if (single) fields['Upload-Metadata'] = `filename ${base64(name)}`;
+      else fields['Upload-Concat'] = 'partial';
+      const r = await ask('POST', uploads, fields, { signal });
+      if (r.status !== 201) throw httpError(r, 'the daemon did not take the upload');
+      part.url = new URL(r.header('Location'), uploads).href;
+      part.offset = 0;
+      stored = r.header('Streamd-Stored');
+      remember();
+    }
+    while (part.offset < part.length) {
+      const from = part.offset;
+      const r = await ask('PATCH', part.url,
+        { 'Upload-Offset': String(from), 'Content-Type': 'application/offset+octet-stream' },
+        { body: from === 0 && part.length === size ? file : file.slice(part.start + from, part.start + part.length), signal,
+          onSent: (n) => { part.sending = n; } });
+      part.sending = 0;
+      if (r.status === 409) {
+        part.offset = Number(r.header('Upload-Offset'));
+        continue;
+      }
+      if (r.status !== 204) throw httpError(r, 'the daemon did not take the data');
+      part.offset = Number(r.header('Upload-Offset'));
+      stored = r.header('Streamd-Stored') ?? stored;
+    }
+  };
+
+  const retries = options.retries ?? 5;
+  let failures = 0;
+  try {
+    for (;;) {
+      const before = parts.reduce((sum, p) => sum + (p.offset ?? 0), 0);
+      try {
+        // A part that fails stops the others, so that the next try starts from a rest.
+        const attempt = new AbortController();
+        const stop = () => attempt.abort();
+        signal?.addEventListener('abort', stop, { once: true });
+        const results = await Promise.allSettled(parts.map((p) => sendPart(p, attempt.signal).catch((error) => {
+          attempt.abort();
+          throw error;
+        })));
+        signal?.removeEventListener('abort', stop);
+        const failed = results.filter((r) => r.status === 'rejected').map((r) => r.reason);
+        if (failed.length === 0) break;
+        throw failed.find((e) => e?.name !== 'AbortError') ?? failed[0];
+      } catch (error) {
+        if (signal?.aborted || error?.name === 'AbortError') throw abortError();
+        if (!(error instanceof StreamdError) || !error.retryable) throw error;
+        // Only failures in a row count: a long upload may outlive many short outages.
+        if (parts.reduce((sum, p) => sum + (p.offset ?? 0), 0) > before) failures = 0;
+        if (failures >= retries) throw error;
+        await sleep(500 * 2 ** failures, signal);
+        failures++;
+        // Where each part stands is asked anew: the lost request may have brought more.
+        for (const p of parts) { p.sending = 0; if (p.offset < p.length) p.offset = undefined; }
+      }
+    }
+    let id = new URL(parts[0].url).pathname.split('/').pop();
+    if (!single) {
+      const r = await ask('POST', uploads, {
+        'Upload-Concat': `final;${parts.map((p) => new URL(p.url).pathname).join(' ')}`,
+        'Upload-Metadata': `filename ${base64(name)}`,
+      });
+      if (r.status !== 201) throw httpError(r, 'the daemon could not join the parts');
+      id = new URL(r.header('Location'), uploads).pathname.split('/').pop();
+      stored = r.header('Streamd-Stored');
+    }
+    forget();
+    meter.finish();
+    return { id, name: stored ? decodeURIComponent(stored) : name, size, digest: '' };
+  } catch (error) {
+    if (error?.name === 'AbortError') {
+      // Nothing of a canceled upload waits for partial_ttl.
+      forget();
+      for (const p of parts) {
+        if (p.url) httpRequest('DELETE', p.url, { headers: { 'Tus-Resumable': TUS_VERSION } }).catch(() => {});
+      }
+    }
+    throw error;
+  } finally {
+    clearInterval(tick);
   }
 }
 

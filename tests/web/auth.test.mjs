@@ -95,4 +95,22 @@ describe('a daemon with a key, seen from off loopback', {
         assert.equal(file.status, 200);
         assert.deepEqual(Buffer.from(await file.arrayBuffer()), bytes);
     }));
+
+    it('takes an HTTP upload from the page\'s client once it proves the key', () => withLog(async () => {
+        const bytes = randomBytes(300_000);
+        const refused = await fetch(daemon.url('/uploads/'), {
+            method: 'POST', headers: { 'Tus-Resumable': '1.0.0', 'Upload-Length': '1' },
+        });
+        assert.equal(refused.status, 403);
+        let token = null;
+        const done = await uploadFile(new Blob([bytes]), {
+            name: 'http-with-key.bin', url: daemon.url('/'), transport: 'http', WebSocket, key: KEY,
+            onAuthenticated: (t) => { token = t; },
+        });
+        assert.match(token ?? '', /^[0-9a-f]{64}$/);
+        assert.deepEqual(await readFile(path.join(daemon.incoming, done.name)), bytes);
+        await assert.rejects(
+            uploadFile(new Blob([bytes]), { name: 'http-no-key.bin', url: daemon.url('/'), WebSocket }),
+            (e) => e.code === 'key_required');
+    }));
 });

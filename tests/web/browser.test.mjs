@@ -1,7 +1,8 @@
 // The page as a person uses it: a real headless Chromium loads it from a real daemon, sends a
-// 100 MiB file through its file input, and downloads it back through the page's own link.
-// SHA-256 is compared at every stop. A screenshot of the page once the upload is done is kept
-// in STREAMD_ARTIFACTS (default build/artifacts/) as browser-upload.png, for a person to look at.
+// 100 MiB file through its file input, over HTTP and then over the WebSocket, and downloads
+// it back through the page's own link. SHA-256 is compared at every stop. A screenshot of the
+// page once each upload is done is kept in STREAMD_ARTIFACTS (default build/artifacts/) as
+// browser-upload-TRANSPORT.png, for a person to look at.
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -11,14 +12,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { chromium } from 'playwright-core';
-
+import { launchChromium, watchPageErrors, withPageLog } from './chromium.mjs';
 import { Streamd, sourceRoot, writeRandomFile } from './harness.mjs';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-const chromiumPath = process.env.STREAMD_CHROMIUM ?? '/usr/bin/chromium';
 const artifacts = process.env.STREAMD_ARTIFACTS ?? path.join(sourceRoot, 'build', 'artifacts');
 // tmpfs where there is one: the file is large and the disk is not under test.
 const tmpRoot = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
@@ -29,7 +28,6 @@ const transferTimeoutMs = 480_000;
 const testTimeoutMs = 900_000;
 
 const size = 100 * MiB;
-const name = 'browser-upload-100MiB.bin';
 
 
 async function sha256OfFile(file) {
@@ -52,20 +50,12 @@ describe('the page in Chromium', () => {
     before(async () => {
         daemon = await Streamd.start({ tmpRoot });
         work = await mkdtemp(path.join(tmpRoot, 'streamd-browser-'));
-        if (!existsSync(chromiumPath))
-            throw new Error(`no Chromium at ${chromiumPath}: install Debian's chromium or set STREAMD_CHROMIUM`);
-        // As root Chromium will not start its sandbox.
-        browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
+        browser = await launchChromium();
         const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1024, height: 768 } });
         page = await context.newPage();
         page.setDefaultTimeout(pageTimeoutMs);
         page.setDefaultNavigationTimeout(pageTimeoutMs);
-        page.on('console', (message) => {
-            if (message.type() !== 'error') return;
-            const { url, lineNumber } = message.location();
-            pageErrors.push(`console.error: ${message.text()}${url ? ` (${url}:${lineNumber})` : ''}`);
-        });
-        page.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.stack ?? error.message}`));
+        watchPageErrors(page, pageErrors);
     });
 
     after(async () => {
@@ -80,72 +70,65 @@ describe('the page in Chromium', () => {
         }
     });
 
-    async function withLog(body) {
-        try {
-            await body();
-        } catch (e) {
-            let context = `\n${daemon.log(30)}`;
-            if (pageErrors.length > 0) context += `\n--- the page reported ---\n${pageErrors.join('\n')}`;
-            e.message += context;
-            // The runner prints the stack, which was written before the message grew.
-            if (typeof e.stack === 'string') e.stack += context;
-            throw e;
-        }
+    const withLog = (body) => withPageLog(daemon, pageErrors, body);
+
+    // The page uploads over HTTP unless its address asks for the WebSocket.
+    for (const transport of ['http', 'websocket']) {
+        const name = `browser-upload-100MiB-${transport}.bin`;
+        it(`uploads 100 MiB through the file input over ${transport} and downloads it back through its link`, { timeout: testTimeoutMs }, () => withLog(async () => {
+            const source = path.join(work, name);
+            const sourceSha = await writeRandomFile(source, size);
+
+            await page.goto(daemon.url(transport === 'http' ? '/' : '/?transport=websocket'));
+            // The first listing shows that the page's module ran and reached the daemon's API;
+            // only then is the file input's handler in place.
+            await page.waitForFunction(() => document.querySelector('#received-status')?.textContent !== 'Loading…');
+
+            await page.setInputFiles('#file-input', source);
+            const row = page.locator(`#uploads [data-upload-name=${quoted(name)}]`);
+            await row.waitFor();
+            const ended = page.locator(`#uploads [data-upload-name=${quoted(name)}]:not([data-state="uploading"])`);
+            await ended.waitFor({ timeout: transferTimeoutMs });
+            const state = await row.getAttribute('data-state');
+            const rowText = (await row.innerText()).replace(/\s+/g, ' ').trim();
+            assert.equal(state, 'done', `the upload ended ${state}: ${rowText}`);
+            assert.equal(await row.locator('.progress').evaluate((bar) => bar.value), 100, rowText);
+
+            // The page lists the received files again once an upload is done; waiting for that
+            // keeps the screenshot from catching the list half way.
+            const item = page.locator(`#received [data-file-name=${quoted(name)}]`);
+            await item.waitFor();
+
+            await mkdir(artifacts, { recursive: true });
+            const screenshot = path.join(artifacts, `browser-upload-${transport}.png`);
+            await rm(screenshot, { force: true });
+            await page.screenshot({ path: screenshot, fullPage: true });
+            const png = await readFile(screenshot);
+            assert.ok(png.length > 0, `${screenshot} is empty`);
+            assert.deepEqual(png.subarray(0, 8), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+                `${screenshot} is not a PNG`);
+
+            const stored = path.join(daemon.incoming, name);
+            assert.equal((await stat(stored)).size, size, 'the stored file has another size');
+            assert.equal(await sha256OfFile(stored), sourceSha, 'the stored file differs from the source');
+
+            const link = item.locator('a');
+            assert.equal(await link.getAttribute('href'), `/files/${encodeURIComponent(name)}`);
+            assert.equal((await link.innerText()).trim(), name);
+
+            const downloaded = path.join(work, 'downloaded.bin');
+            const [download] = await Promise.all([
+                page.waitForEvent('download', { timeout: pageTimeoutMs }),
+                link.click(),
+            ]);
+            assert.equal(download.suggestedFilename(), name);
+            // saveAs waits for the whole body; failure() then says whether it all arrived.
+            await download.saveAs(downloaded);
+            assert.equal(await download.failure(), null, 'the download failed');
+            assert.equal((await stat(downloaded)).size, size, 'the downloaded file has another size');
+            assert.equal(await sha256OfFile(downloaded), sourceSha, 'the downloaded file differs from the source');
+
+            assert.deepEqual(pageErrors, [], 'the page reported errors');
+        }));
     }
-
-    it('uploads 100 MiB through the file input and downloads it back through its link', { timeout: testTimeoutMs }, () => withLog(async () => {
-        const source = path.join(work, name);
-        const sourceSha = await writeRandomFile(source, size);
-
-        await page.goto(daemon.url('/'));
-        // The first listing shows that the page's module ran and reached the daemon's API;
-        // only then is the file input's handler in place.
-        await page.locator('#received-status', { hasText: 'No files yet.' }).waitFor();
-
-        await page.setInputFiles('#file-input', source);
-        const row = page.locator(`#uploads [data-upload-name=${quoted(name)}]`);
-        await row.waitFor();
-        const ended = page.locator(`#uploads [data-upload-name=${quoted(name)}]:not([data-state="uploading"])`);
-        await ended.waitFor({ timeout: transferTimeoutMs });
-        const state = await row.getAttribute('data-state');
-        const rowText = (await row.innerText()).replace(/\s+/g, ' ').trim();
-        assert.equal(state, 'done', `the upload ended ${state}: ${rowText}`);
-        assert.equal(await row.locator('.progress').evaluate((bar) => bar.value), 100, rowText);
-
-        // The page lists the received files again once an upload is done; waiting for that
-        // keeps the screenshot from catching the list half way.
-        const item = page.locator(`#received [data-file-name=${quoted(name)}]`);
-        await item.waitFor();
-
-        await mkdir(artifacts, { recursive: true });
-        const screenshot = path.join(artifacts, 'browser-upload.png');
-        await rm(screenshot, { force: true });
-        await page.screenshot({ path: screenshot, fullPage: true });
-        const png = await readFile(screenshot);
-        assert.ok(png.length > 0, `${screenshot} is empty`);
-        assert.deepEqual(png.subarray(0, 8), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-            `${screenshot} is not a PNG`);
-
-        const stored = path.join(daemon.incoming, name);
-        assert.equal((await stat(stored)).size, size, 'the stored file has another size');
-        assert.equal(await sha256OfFile(stored), sourceSha, 'the stored file differs from the source');
-
-        const link = item.locator('a');
-        assert.equal(await link.getAttribute('href'), `/files/${encodeURIComponent(name)}`);
-        assert.equal((await link.innerText()).trim(), name);
-
-        const downloaded = path.join(work, 'downloaded.bin');
-        const [download] = await Promise.all([
-            page.waitForEvent('download', { timeout: pageTimeoutMs }),
-            link.click(),
-        ]);
-        assert.equal(download.suggestedFilename(), name);
-        // saveAs waits for the whole body; failure() then says whether it all arrived.
-        await download.saveAs(downloaded);
-        assert.equal(await download.failure(), null, 'the download failed');
-        assert.equal((await stat(downloaded)).size, size, 'the downloaded file has another size');
-        assert.equal(await sha256OfFile(downloaded), sourceSha, 'the downloaded file differs from the source');
-
-        assert.deepEqual(pageErrors, [], 'the page reported errors');
-    }));
 });

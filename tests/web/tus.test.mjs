@@ -1,18 +1,20 @@
 // Resumable uploads (tus 1.0.0, docs/HTTP.md) from a client the daemon's authors did not
 // write: tus-js-client on Node, one request at a time and with parallel parts joined by
 // concatenation, files of 0 B to 300 MiB compared by SHA-256; and an upload whose
-// connection a relay cuts half way, which resumes where it stopped.
+// connection a relay cuts half way, which resumes where it stopped. Then the page's own
+// client over HTTP, in parts.
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import * as tus from 'tus-js-client';
 
+import { uploadFile } from '../../daemon/web/streamd.js';
 import { Streamd, withDaemonLog, writeRandomFile } from './harness.mjs';
 import { ByteCuttingRelay } from './proxy.mjs';
 
@@ -85,4 +87,27 @@ describe('tus-js-client', () => {
             }
             assert.equal(sha256(await readFile(path.join(daemon.incoming, name))), digest);
         }));
+});
+
+describe('the page\'s client over HTTP', () => {
+    for (const parts of [1, 3]) {
+        it(`uploads 100 MiB in ${parts} part${parts === 1 ? '' : 's'} and reports progress`, () =>
+            withDaemonLog(daemon, async () => {
+                const size = 100 * MiB;
+                const name = `client-${parts}.bin`;
+                const file = path.join(work, name);
+                const digest = await writeRandomFile(file, size);
+                const reports = [];
+                const result = await uploadFile(new Blob([await readFile(file)]), {
+                    name, url: daemon.url('/'), parts, onProgress: (p) => reports.push(p),
+                });
+                assert.deepEqual(result.name, name);
+                assert.equal(result.size, size);
+                assert.equal(reports.at(-1).progress, 100);
+                assert.equal(sha256(await readFile(path.join(daemon.incoming, name))), digest);
+                // The parts were joined and are gone.
+                const left = (await readdir(daemon.incoming)).filter((f) => f.startsWith('.streamd-'));
+                assert.deepEqual(left, []);
+            }));
+    }
 });
