@@ -89,8 +89,14 @@ std::string TusUploads::Lease::concat() const {
 }
 
 void TusUploads::Lease::stored(const std::string& name) {
-    auto t = upload_->cursor->transfer();
-    upload_->cursor.reset();
+    std::shared_ptr<IncomingTransfer> t;
+    {
+        // expire() looks at whether an upload is complete from the control thread.
+        std::lock_guard lock(uploads_->mutex_);
+        t = upload_->cursor->transfer();
+        upload_->cursor.reset();
+        upload_->busy = false;
+    }
     uploads_->transfers_.stream_left(*t, upload_->peer);
     spdlog::debug("tus upload {} stored as {}", id(), name);
 }
