@@ -1,8 +1,8 @@
-// Resumable HTTP uploads (tus 1.0.0) in a real headless Chromium: tus-js-client and Uppy
-// with @uppy/tus, loaded from node_modules into a test page of this suite's own, and the
+// Resumable HTTP uploads (tus 1.0.0) in a real headless Chromium: tus-js-client (also
+// through a relay that cuts its connection half way) and Uppy with @uppy/tus, loaded from
+// node_modules into a test page of this suite's own on the daemon's origin; and the
 // daemon's page itself, whose upload goes on after its connection is cut and after the
-// page is reloaded half way. The page and the test page are served on the daemon's own
-// origin, through a relay that counts what the browser sends.
+// page is reloaded half way, served through a relay that counts what the browser sends.
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -89,7 +89,7 @@ describe('resumable uploads in Chromium', () => {
 
     const withLog = (body) => withPageLog(daemon, pageErrors, body);
 
-    async function testPageWith(file) {
+    async function testPageWith(file, origin = `http://127.0.0.1:${daemon.port}`) {
         const page = await newPage();
         // The test page and its packages appear on the daemon's origin while it loads. Only
         // then: a request intercepted carries its whole body to this process.
@@ -98,7 +98,7 @@ describe('resumable uploads in Chromium', () => {
             if (!served) return route.continue();
             return route.fulfill({ contentType: served[0], body: await served[1]() });
         });
-        await page.goto(daemon.url('/test/page.html'));
+        await page.goto(`${origin}/test/page.html`);
         await page.locator('body[data-ready="yes"]').waitFor();
         await page.unrouteAll({ behavior: 'wait' });
         await page.setInputFiles('#file', file);
@@ -129,6 +129,30 @@ describe('resumable uploads in Chromium', () => {
             assert.deepEqual(pageErrors, []);
         }));
     }
+
+    it('tus-js-client resumes an upload whose connection is cut half way', { timeout: testTimeoutMs }, () => withLog(async () => {
+        const size = 300 * MiB;
+        const name = 'tus-browser-cut.bin';
+        const file = path.join(work, name);
+        const digest = await writeRandomFile(file, size);
+        const cutter = await ByteCuttingRelay.start(daemon.port, { cutAt: size / 2 });
+        try {
+            const page = await testPageWith(file, `http://127.0.0.1:${cutter.port}`);
+            await page.evaluate((name) => new Promise((resolve, reject) => {
+                new window.tus.Upload(document.querySelector('#file').files[0], {
+                    endpoint: '/uploads/', metadata: { filename: name }, retryDelays: [0, 200, 1000],
+                    onError: reject, onSuccess: resolve,
+                }).start();
+            }), name);
+            await page.close();
+            assert.equal(cutter.cuts, 1, 'the relay cut the upload');
+            // Resumed from the last whole chunk before the cut, not from the start.
+            assert.ok(cutter.upBytes < size + 8 * MiB, `${cutter.upBytes} bytes went up for ${size}`);
+        } finally {
+            await cutter.close();
+        }
+        await expectStored(name, digest);
+    }));
 
     it('Uppy with @uppy/tus uploads a file', { timeout: testTimeoutMs }, () => withLog(async () => {
         const name = 'uppy.bin';
