@@ -3,6 +3,8 @@
 // without I/O. Each returns nothing for a value the protocol does not allow.
 #pragma once
 
+#include "base64.hpp"
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -37,11 +39,5 @@ struct Concat {
     std::vector<std::string> parts; // with `final`
 };
 std::optional<Concat> parse_concat(std::string_view field);
-
-// Base64 with padding (RFC 4648 4).
-std::string base64_encode(std::string_view bytes);
-// Base64 with padding (RFC 4648 4): nothing for other characters, missing padding or
-// bits left over.
-std::optional<std::vector<uint8_t>> base64_decode(std::string_view text);
 
 } // namespace streamd::proto::tus

@@ -1,5 +1,7 @@
 #include "websocket_handshake.hpp"
 
+#include "base64.hpp"
+
 #include <array>
 #include <cstdint>
 #include <openssl/evp.h>
@@ -12,24 +14,10 @@ namespace {
 using http::RequestError;
 using http::Status;
 
-int base64_value(char c) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
-
-// RFC 6455 4.1: the key is 16 random bytes in base64, which is 22 characters and "==". The
-// last character carries 2 bits of data; its 4 padding bits must be zero (RFC 4648 3.5), so
-// that each key has exactly one spelling.
+// RFC 6455 4.1: the key is 16 random bytes in base64, each key with exactly one spelling.
 bool valid_key(std::string_view key) {
-    constexpr size_t kChars = 22;
-    if (key.size() != kChars + 2 || key.substr(kChars) != "==") return false;
-    for (size_t i = 0; i < kChars; ++i)
-        if (base64_value(key[i]) < 0) return false;
-    return (base64_value(key[kChars - 1]) & 0x0F) == 0;
+    auto bytes = base64_decode(key);
+    return bytes && bytes->size() == 16;
 }
 
 } // namespace
@@ -74,10 +62,7 @@ std::string accept_key(std::string_view key) {
     if (!EVP_Digest(input.data(), input.size(), digest.data(), &length, EVP_sha1(), nullptr) ||
         length != 20)
         throw std::runtime_error("SHA-1 failed");
-    // 20 bytes are 28 characters of base64; EVP_EncodeBlock adds a NUL.
-    std::array<unsigned char, 29> text{};
-    int written = EVP_EncodeBlock(text.data(), digest.data(), static_cast<int>(length));
-    return {reinterpret_cast<const char*>(text.data()), static_cast<size_t>(written)};
+    return base64_encode({reinterpret_cast<const char*>(digest.data()), length});
 }
 
 } // namespace streamd::proto::websocket

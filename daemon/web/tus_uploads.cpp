@@ -160,7 +160,7 @@ std::shared_ptr<TusUploads::Upload> TusUploads::reopen(const proto::TransferId& 
     upload->id = id;
     upload->length = offer->size;
     upload->partial = offer->name == part_name(id);
-    if (!upload->partial) upload->metadata = "filename " + proto::tus::base64_encode(offer->name);
+    if (!upload->partial) upload->metadata = "filename " + proto::base64_encode(offer->name);
     upload->peer = peer + " (tus)";
     auto t = transfers_.accept_offer(*offer, upload->peer);
     uint64_t offset = contiguous_bytes(*t);

@@ -12,13 +12,14 @@
 namespace {
 
 std::string encoded(const std::vector<uint8_t>& bytes) {
-    return streamd::proto::tus::base64_encode(
+    return streamd::proto::base64_encode(
         {reinterpret_cast<const char*>(bytes.data()), bytes.size()});
 }
 
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    using namespace streamd::proto;
     using namespace streamd::proto::tus;
     const std::string_view text(reinterpret_cast<const char*>(data), size);
 

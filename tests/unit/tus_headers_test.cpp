@@ -7,10 +7,6 @@
 namespace streamd::proto::tus {
 namespace {
 
-std::vector<uint8_t> bytes(std::string_view s) {
-    return {s.begin(), s.end()};
-}
-
 TEST(TusHeaders, Sizes) {
     EXPECT_EQ(parse_size("0"), 0u);
     EXPECT_EQ(parse_size("70"), 70u);
@@ -18,27 +14,6 @@ TEST(TusHeaders, Sizes) {
     for (std::string_view bad :
          {"", "-1", "+1", " 1", "1 ", "1.0", "0x10", "9223372036854775808", "99999999999999999999"})
         EXPECT_FALSE(parse_size(bad)) << bad;
-}
-
-TEST(TusHeaders, Base64AsRfc4648Says) {
-    EXPECT_EQ(base64_decode(""), bytes(""));
-    EXPECT_EQ(base64_decode("Zg=="), bytes("f"));
-    EXPECT_EQ(base64_decode("Zm8="), bytes("fo"));
-    EXPECT_EQ(base64_decode("Zm9v"), bytes("foo"));
-    EXPECT_EQ(base64_decode("Zm9vYmFy"), bytes("foobar"));
-    EXPECT_EQ(base64_decode("+/+/"), (std::vector<uint8_t>{0xFB, 0xFF, 0xBF}));
-    // Unpadded, padding inside, URL-safe characters, bits left over, whitespace.
-    for (std::string_view bad :
-         {"Zg", "Zg=", "Z===", "Zg==Zg==", "Zm9v-_", "Zh==", "Zm9=", "Zm 9v", "Zm9v\n"})
-        EXPECT_FALSE(base64_decode(bad)) << bad;
-}
-
-TEST(TusHeaders, Base64Encodes) {
-    EXPECT_EQ(base64_encode(""), "");
-    EXPECT_EQ(base64_encode("f"), "Zg==");
-    EXPECT_EQ(base64_encode("fo"), "Zm8=");
-    EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
-    EXPECT_EQ(base64_encode("\xFB\xFF\xBF"), "+/+/");
 }
 
 TEST(TusHeaders, Metadata) {
