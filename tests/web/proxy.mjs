@@ -90,27 +90,65 @@ class FrameScanner {
     }
 }
 
-export class CuttingProxy {
-    // `cutAfter(connection, message)` is asked about every text message from the daemon; true
-    // ends both sides of that connection at once, before the message reaches the client.
-    static start(targetPort, { cutAfter = () => false } = {}) {
-        const proxy = new CuttingProxy(targetPort, cutAfter);
+// What both relays share: a listener on a port of loopback, a connection to the daemon for
+// each client, data passed on with back pressure, ends and closes passed across.
+class TcpRelay {
+    constructor(targetPort) {
+        this.targetPort = targetPort;
+        this.sockets = new Set();
+        this.server = net.createServer((client) => {
+            const daemon = net.connect(targetPort, '127.0.0.1');
+            for (const s of [client, daemon]) {
+                this.sockets.add(s);
+                s.on('close', () => this.sockets.delete(s));
+                s.on('error', () => {});
+            }
+            client.on('end', () => daemon.end());
+            daemon.on('end', () => client.end());
+            client.on('close', () => daemon.destroy());
+            daemon.on('close', () => client.destroy());
+            this.relay(client, daemon);
+        });
+    }
+
+    listen() {
         return new Promise((resolve, reject) => {
-            proxy.server.once('error', reject);
-            proxy.server.listen(0, '127.0.0.1', () => {
-                proxy.port = proxy.server.address().port;
-                resolve(proxy);
+            this.server.once('error', reject);
+            this.server.listen(0, '127.0.0.1', () => {
+                this.port = this.server.address().port;
+                resolve(this);
             });
         });
     }
 
-    constructor(targetPort, cutAfter) {
-        this.connections = [];
-        this.sockets = new Set();
-        this.server = net.createServer((client) => this.#relay(client, targetPort, cutAfter));
+    // Writes `chunk` to `to`, holding `from` back until `to` has taken it.
+    static forward(from, to, chunk) {
+        if (!to.write(chunk)) {
+            from.pause();
+            to.once('drain', () => from.resume());
+        }
     }
 
-    #relay(client, targetPort, cutAfter) {
+    close() {
+        for (const s of this.sockets) s.destroy();
+        return new Promise((resolve) => this.server.close(() => resolve()));
+    }
+}
+
+export class CuttingProxy extends TcpRelay {
+    // `cutAfter(connection, message)` is asked about every text message from the daemon; true
+    // ends both sides of that connection at once, before the message reaches the client.
+    static start(targetPort, { cutAfter = () => false } = {}) {
+        return new CuttingProxy(targetPort, cutAfter).listen();
+    }
+
+    constructor(targetPort, cutAfter) {
+        super(targetPort);
+        this.cutAfter = cutAfter;
+        this.connections = [];
+    }
+
+    relay(client, daemon) {
         const conn = {
             index: this.connections.length,
             sentChunks: [], // indices of the binary messages from the client, in order
@@ -119,18 +157,12 @@ export class CuttingProxy {
             cut: false,
         };
         this.connections.push(conn);
-        const daemon = net.connect(targetPort, '127.0.0.1');
-        for (const s of [client, daemon]) {
-            this.sockets.add(s);
-            s.on('close', () => this.sockets.delete(s));
-            s.on('error', () => {});
-            s.setNoDelay(true);
-        }
         const cut = () => {
             conn.cut = true;
             client.destroy();
             daemon.destroy();
         };
+        for (const s of [client, daemon]) s.setNoDelay(true);
 
         let inBinary = false;
         const up = new FrameScanner((f) => {
@@ -152,67 +184,38 @@ export class CuttingProxy {
             const message = JSON.parse(pendingText.toString('utf8'));
             pendingText = null;
             if (message.type === 'chunk_received') conn.acked.add(message.index);
-            if (!conn.cut && cutAfter(conn, message)) cut();
+            if (!conn.cut && this.cutAfter(conn, message)) cut();
         }, (opcode, length) => (opcode === 0x1 || opcode === 0x0 ? length : 0));
 
         client.on('data', (chunk) => {
             up.push(chunk);
-            if (!conn.cut && !daemon.write(chunk)) {
-                client.pause();
-                daemon.once('drain', () => client.resume());
-            }
+            if (!conn.cut) TcpRelay.forward(client, daemon, chunk);
         });
         daemon.on('data', (chunk) => {
             // The scanner decides whether this chunk may still reach the client. A cut in the
             // middle of it drops the rest, as a network that fails would.
             down.push(chunk);
-            if (!conn.cut && !client.write(chunk)) {
-                daemon.pause();
-                client.once('drain', () => daemon.resume());
-            }
+            if (!conn.cut) TcpRelay.forward(daemon, client, chunk);
         });
-        client.on('end', () => daemon.end());
-        daemon.on('end', () => client.end());
-        client.on('close', () => daemon.destroy());
-        daemon.on('close', () => client.destroy());
-    }
-
-    close() {
-        for (const s of this.sockets) s.destroy();
-        return new Promise((resolve) => this.server.close(() => resolve()));
     }
 }
 
 // A plain TCP relay for HTTP clients that counts the bytes each connection carries from the
 // client, and cuts the first connection that reaches `cutAt` of them, both sides at once.
-export class ByteCuttingRelay {
+export class ByteCuttingRelay extends TcpRelay {
     static start(targetPort, { cutAt = Infinity } = {}) {
-        const relay = new ByteCuttingRelay(targetPort, cutAt);
-        return new Promise((resolve, reject) => {
-            relay.server.once('error', reject);
-            relay.server.listen(0, '127.0.0.1', () => {
-                relay.port = relay.server.address().port;
-                resolve(relay);
-            });
-        });
+        return new ByteCuttingRelay(targetPort, cutAt).listen();
     }
 
     constructor(targetPort, cutAt) {
+        super(targetPort);
         this.cutAt = cutAt;
         this.cuts = 0;
         this.upBytes = 0; // from clients, over every connection
-        this.sockets = new Set();
-        this.server = net.createServer((client) => this.#relay(client, targetPort));
     }
 
-    #relay(client, targetPort) {
-        const daemon = net.connect(targetPort, '127.0.0.1');
+    relay(client, daemon) {
         let carried = 0;
-        for (const s of [client, daemon]) {
-            this.sockets.add(s);
-            s.on('close', () => this.sockets.delete(s));
-            s.on('error', () => {});
-        }
         client.on('data', (chunk) => {
             if (this.cuts === 0 && carried + chunk.length >= this.cutAt) {
                 this.cuts += 1;
@@ -222,25 +225,8 @@ export class ByteCuttingRelay {
             }
             carried += chunk.length;
             this.upBytes += chunk.length;
-            if (!daemon.write(chunk)) {
-                client.pause();
-                daemon.once('drain', () => client.resume());
-            }
+            TcpRelay.forward(client, daemon, chunk);
         });
-        daemon.on('data', (chunk) => {
-            if (!client.write(chunk)) {
-                daemon.pause();
-                client.once('drain', () => daemon.resume());
-            }
-        });
-        client.on('end', () => daemon.end());
-        daemon.on('end', () => client.end());
-        client.on('close', () => daemon.destroy());
-        daemon.on('close', () => client.destroy());
-    }
-
-    close() {
-        for (const s of this.sockets) s.destroy();
-        return new Promise((resolve) => this.server.close(() => resolve()));
+        daemon.on('data', (chunk) => TcpRelay.forward(daemon, client, chunk));
     }
 }
