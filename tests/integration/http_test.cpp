@@ -11,6 +11,7 @@
 #include "raw_peer.hpp"
 #include "streamctl.hpp"
 #include "streamd_instance.hpp"
+#include "suite_daemon.hpp"
 #include "temp_dir.hpp"
 #include "test_files.hpp"
 #include "wait_until.hpp"
@@ -38,24 +39,11 @@ std::string contents_of(const fs::path& file) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-class Http : public ::testing::Test {
+class Http : public SuiteDaemon<Http> {
+public:
+    static StreamdOptions options() { return StreamdOptions{.max_file_size = "\"1M\""}; }
+
 protected:
-    // One daemon for the suite: every case must leave it serving the next.
-    static void SetUpTestSuite() {
-        daemon_ = std::make_unique<StreamdInstance>(StreamdOptions{.max_file_size = "\"1M\""});
-    }
-    static void TearDownTestSuite() { daemon_.reset(); }
-
-    void TearDown() override {
-        for (const auto& e : fs::directory_iterator(daemon().incoming()))
-            fs::remove_all(e.path());
-    }
-
-    static StreamdInstance& daemon() { return *daemon_; }
-    static std::string url(const std::string& path) {
-        return "http://127.0.0.1:" + std::to_string(daemon().port()) + path;
-    }
-
     // curl with `args`; its stdout, and the status code it saw as the last line of it.
     static RunResult curl(std::vector<std::string> args) {
         SpawnOptions spawn;
@@ -89,11 +77,8 @@ protected:
                    fields + "\r\n");
     }
 
-    static std::unique_ptr<StreamdInstance> daemon_;
     fixtures::TempDir scratch_{"streamd-it-http"};
 };
-
-std::unique_ptr<StreamdInstance> Http::daemon_;
 
 TEST_F(Http, ServesThePage) {
     HttpReply r = get("/");

@@ -6,6 +6,7 @@
 #include "raw_http.hpp"
 #include "streamd_bus.hpp"
 #include "streamd_instance.hpp"
+#include "suite_daemon.hpp"
 #include "temp_dir.hpp"
 #include "test_files.hpp"
 #include "wait_until.hpp"
@@ -22,24 +23,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class HttpUpload : public ::testing::Test {
+class HttpUpload : public SuiteDaemon<HttpUpload> {
+public:
+    static StreamdOptions options() {
+        return StreamdOptions{.max_file_size = "\"32M\"", .reserve = "0"};
+    }
+
 protected:
-    static void SetUpTestSuite() {
-        daemon_ = std::make_unique<StreamdInstance>(
-            StreamdOptions{.max_file_size = "\"32M\"", .reserve = "0"});
-    }
-    static void TearDownTestSuite() { daemon_.reset(); }
-
-    void TearDown() override {
-        for (const auto& e : fs::directory_iterator(daemon().incoming()))
-            fs::remove_all(e.path());
-    }
-
-    static StreamdInstance& daemon() { return *daemon_; }
-    static std::string url(const std::string& path) {
-        return "http://127.0.0.1:" + std::to_string(daemon().port()) + path;
-    }
-
     // `curl -T file URL`: its output, and the status it saw as the last line of it.
     struct Put {
         RunResult run;
@@ -66,11 +56,8 @@ protected:
         return out;
     }
 
-    static std::unique_ptr<StreamdInstance> daemon_;
     fixtures::TempDir scratch_{"streamd-it-http-upload"};
 };
-
-std::unique_ptr<StreamdInstance> HttpUpload::daemon_;
 
 TEST_F(HttpUpload, CurlPutStoresTheFileWhole) {
     // Empty, one byte, and on either side of a chunk's end.

@@ -6,6 +6,7 @@
 #include "raw_http.hpp"
 #include "streamd_bus.hpp"
 #include "streamd_instance.hpp"
+#include "suite_daemon.hpp"
 #include "temp_dir.hpp"
 #include "test_files.hpp"
 #include "wait_until.hpp"
@@ -52,21 +53,14 @@ std::string random_bytes(size_t n, unsigned seed) {
     return s;
 }
 
-class Tus : public ::testing::Test {
+class Tus : public SuiteDaemon<Tus> {
+public:
+    static StreamdOptions options() {
+        return StreamdOptions{
+            .max_file_size = "\"32M\"", .reserve = "0", .limits = "idle_timeout = 5\n"};
+    }
+
 protected:
-    static void SetUpTestSuite() {
-        daemon_ = std::make_unique<StreamdInstance>(StreamdOptions{
-            .max_file_size = "\"32M\"", .reserve = "0", .limits = "idle_timeout = 5\n"});
-    }
-    static void TearDownTestSuite() { daemon_.reset(); }
-
-    void TearDown() override {
-        for (const auto& e : fs::directory_iterator(daemon().incoming()))
-            fs::remove_all(e.path());
-    }
-
-    static StreamdInstance& daemon() { return *daemon_; }
-
     // One request on a connection of its own, `fields` each ending in CRLF.
     static HttpReply request(const std::string& method, const std::string& path,
                              const std::string& fields, const std::string& body = {},
@@ -117,11 +111,7 @@ protected:
             if (row.name == name) return row;
         return std::nullopt;
     }
-
-    static std::unique_ptr<StreamdInstance> daemon_;
 };
-
-std::unique_ptr<StreamdInstance> Tus::daemon_;
 
 TEST_F(Tus, OptionsTellsTheVersionExtensionsAndLimit) {
     auto r = request("OPTIONS", "/uploads/", {}, {}, false);
