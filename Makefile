@@ -8,9 +8,10 @@ BUILD_DEPS := meson ninja-build pkg-config g++ liburing-dev libsdbus-c++-dev lib
 	libtomlplusplus-dev libspdlog-dev libfmt-dev libgtest-dev libsystemd-dev libxxhash-dev \
 	libssl-dev nlohmann-json3-dev
 RUN_DEPS := dbus
-TEST_DEPS := dbus util-linux coreutils clang-format iproute2 systemd curl e2fsprogs
+TEST_DEPS := dbus util-linux coreutils clang-format iproute2 systemd curl e2fsprogs openssl testssl.sh
 BENCH_RESULT := bench/results/$(shell date +%Y-%m-%d)
-BENCH_DEPS := iperf3 nginx-light rsync socat curl aria2 gnuplot-nox iproute2 iputils-ping
+BENCH_DEPS := iperf3 nginx-light rsync socat curl aria2 gnuplot-nox iproute2 iputils-ping \
+	openssh-server openssh-client openssl
 # libFuzzer ships in clang's runtime package.
 FUZZ_DEPS := clang libclang-rt-dev
 # The web tests run on Node with packages from their lock file. Debian's nodejs and npm are
@@ -25,7 +26,7 @@ WEB_PACKAGES := $(WEB_TESTS)/node_modules/.package-lock.json
 
 # Fuzzers: clang, ASan + UBSan on everything in the build folder, libFuzzer on the fuzzers.
 FUZZ_BUILD ?= build-fuzz
-FUZZERS := native_frames_fuzz config_fuzz file_name_fuzz http_request_fuzz websocket_frame_fuzz web_messages_fuzz tus_headers_fuzz
+FUZZERS := native_frames_fuzz first_words_fuzz config_fuzz file_name_fuzz http_request_fuzz websocket_frame_fuzz web_messages_fuzz tus_headers_fuzz
 FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 10
 # The whole test suite built with ASan + UBSan (gcc). With the sanitizers gcc 12 warns

@@ -143,11 +143,22 @@ std::vector<TransferRow> BusClient::list_transfers() {
         for (const auto& t : manager_->ListTransfers()) {
             rows.push_back({std::get<0>(t), std::get<1>(t), std::get<2>(t), std::get<3>(t),
                             std::get<4>(t), std::get<5>(t), std::get<6>(t), std::get<7>(t),
-                            std::get<8>(t), std::get<9>(t)});
+                            std::get<8>(t), std::get<9>(t), ""});
         }
         return rows;
     } catch (const sdbus::Error& e) {
         throw failure(e);
+    }
+}
+
+void BusClient::read_encryption(std::vector<TransferRow>& rows) {
+    for (TransferRow& r : rows) {
+        try {
+            auto proxy = sdbus::createProxy(*connection_, kBusName, r.path);
+            r.encryption =
+                proxy->getProperty("Encryption").onInterface(kTransferInterface).get<std::string>();
+        } catch (const sdbus::Error&) {
+        }
     }
 }
 
@@ -190,6 +201,9 @@ DaemonStats BusClient::stats() {
     read_property(values, "KeepFinished", s.keep_finished);
     read_property(values, "StartedAt", s.started_at);
     read_property(values, "Version", s.version);
+    read_property(values, "Tls", s.tls);
+    read_property(values, "TlsCertificate", s.tls_certificate);
+    read_property(values, "TlsFingerprint", s.tls_fingerprint);
     return s;
 }
 
@@ -244,6 +258,7 @@ TransferSnapshot BusClient::transfer_snapshot(const TransferRef& transfer) {
     read_property(props, "ChunkSize", s.chunk_size);
     read_property(props, "StoredName", s.stored_name);
     read_property(props, "Error", s.error);
+    read_property(props, "Encryption", s.encryption);
     read_property(props, "CreatedAt", s.created_at);
     read_property(props, "StartedAt", s.started_at);
     read_property(props, "FinishedAt", s.finished_at);

@@ -49,6 +49,9 @@ public:
 
     // Manager.ListTransfers. Throws Failure.
     std::vector<TransferRow> list_transfers();
+    // Fills in each row's encryption from its Transfer object; a transfer gone meanwhile
+    // keeps it empty.
+    void read_encryption(std::vector<TransferRow>& rows);
 
     // Manager.CancelTransfer. Throws Failure with the daemon's message.
     void cancel_transfer(uint32_t id);

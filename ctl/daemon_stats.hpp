@@ -24,6 +24,9 @@ struct DaemonStats {
     std::optional<uint64_t> keep_finished; // seconds
     std::optional<uint64_t> started_at;    // microseconds since the Unix epoch
     std::optional<std::string> version;
+    std::optional<std::string> tls;             // [tls] mode
+    std::optional<std::string> tls_certificate; // the file browsers are shown
+    std::optional<std::string> tls_fingerprint; // its SHA-256, "AB:CD:…"
 };
 
 } // namespace streamd::ctl

@@ -12,7 +12,8 @@ namespace streamd::ctl {
 
 int run_list(const ListRequest& request, BusKind bus) {
     BusClient client(bus);
-    const std::vector<TransferRow> rows = client.list_transfers();
+    std::vector<TransferRow> rows = client.list_transfers();
+    if (request.json) client.read_encryption(rows);
     const std::string out = request.json
                                 ? format_transfer_json(rows, *request.json) + "\n"
                                 : format_transfer_table(rows, {.legend = request.legend,

@@ -11,6 +11,12 @@ void number(JsonWriter& json, std::string_view key, const std::optional<T>& v) {
     json.number(*v);
 }
 
+void text(JsonWriter& json, std::string_view key, const std::optional<std::string>& v) {
+    if (!v) return;
+    json.key(key);
+    json.string(*v);
+}
+
 } // namespace
 
 std::string format_stats_json(const DaemonStats& s, JsonStyle style) {
@@ -29,10 +35,10 @@ std::string format_stats_json(const DaemonStats& s, JsonStyle style) {
     number(json, "max_active", s.max_active);
     number(json, "keep_finished", s.keep_finished);
     number(json, "started_at", s.started_at);
-    if (s.version) {
-        json.key("version");
-        json.string(*s.version);
-    }
+    text(json, "version", s.version);
+    text(json, "tls", s.tls);
+    text(json, "tls_certificate", s.tls_certificate);
+    text(json, "tls_fingerprint", s.tls_fingerprint);
     json.end_object();
     return json.text();
 }

@@ -55,6 +55,11 @@ std::string format_stats_text(const DaemonStats& s) {
 
     if (s.started_at && *s.started_at > 0) lines.add("Up since", format_timestamp(*s.started_at));
     if (s.version) lines.add("Version", printable(*s.version));
+    if (s.tls) lines.add("TLS", printable(*s.tls));
+    if (s.tls_certificate && !s.tls_certificate->empty())
+        lines.add("Certificate", printable(*s.tls_certificate));
+    if (s.tls_fingerprint && !s.tls_fingerprint->empty())
+        lines.add("SHA-256", printable(*s.tls_fingerprint));
     return lines.text();
 }
 

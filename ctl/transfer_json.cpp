@@ -13,6 +13,8 @@ void write_transfer_row(JsonWriter& json, const TransferRow& r) {
     json.member("bytes_done", r.bytes_done);
     json.member("rate", r.rate);
     json.member("error", r.error);
+    // Read from the transfer's own object only where asked for (list, not watch).
+    if (!r.encryption.empty()) json.member("encryption", r.encryption);
     json.member("path", r.path);
     json.end_object();
 }

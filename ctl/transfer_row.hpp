@@ -17,6 +17,8 @@ struct TransferRow {
     uint64_t rate = 0; // bytes per second
     std::string error; // empty unless failed or canceled
     std::string path;  // the transfer's object path
+    // Not in the reply: the Transfer object's Encryption, where asked for.
+    std::string encryption;
 };
 
 } // namespace streamd::ctl

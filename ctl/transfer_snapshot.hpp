@@ -21,6 +21,7 @@ struct TransferSnapshot {
     uint32_t streams = 0;
     uint32_t chunk_size = 0;
     std::string stored_name;
+    std::string encryption; // "none", or how it is encrypted
     std::string error;
     uint64_t created_at = 0;  // microseconds since the Unix epoch
     uint64_t started_at = 0;  // 0 while queued
@@ -30,8 +31,8 @@ struct TransferSnapshot {
 
 // The snapshot as `list` shows it, so that output made from either reads the same.
 inline TransferRow to_row(const TransferSnapshot& s) {
-    return {s.id,   s.direction,  s.state, s.name,  s.peer,
-            s.size, s.bytes_done, s.rate,  s.error, s.path};
+    return {s.id,         s.direction, s.state, s.name, s.peer,      s.size,
+            s.bytes_done, s.rate,      s.error, s.path, s.encryption};
 }
 
 } // namespace streamd::ctl

@@ -13,7 +13,7 @@ namespace streamd::ctl {
 
 namespace {
 
-// The longest key, "Chunk size".
+// The longest key, "Encryption".
 constexpr size_t kKeyWidth = 10;
 
 } // namespace
@@ -37,6 +37,7 @@ std::string format_transfer_status(const TransferSnapshot& t, bool colour) {
     }
     if (t.streams > 0) lines.add("Streams", std::to_string(t.streams));
     if (t.chunk_size > 0) lines.add("Chunk size", proto::format_size(t.chunk_size));
+    if (!t.encryption.empty()) lines.add("Encryption", printable(t.encryption));
     if (!t.stored_name.empty()) lines.add("Stored as", printable(t.stored_name));
     if (t.created_at > 0) lines.add("Created", format_timestamp(t.created_at));
     if (t.started_at > 0) lines.add("Started", format_timestamp(t.started_at));

@@ -2,6 +2,7 @@
 
 #include "control/dbus_service.hpp"
 #include "engine/io_ring.hpp"
+#include "engine/kernel_tls.hpp"
 #include "native/receive_stream.hpp"
 #include "native/send_stream.hpp"
 #include "port/first_bytes.hpp"
@@ -32,6 +33,22 @@ void log_peer_policy(const SecretKey* key) {
         spdlog::info("peers must authenticate with the key from {}", key->path().string());
     else
         spdlog::info("no peer keys: transfers are accepted from loopback addresses only");
+}
+
+void log_tls(const TlsContexts& tls) {
+    if (tls.mode() == TlsMode::Off) {
+        spdlog::info("TLS is off ([tls] mode = \"off\"): every connection is in the clear");
+        return;
+    }
+    const std::string kernel = probe_kernel_tls();
+    spdlog::info("TLS {}: encrypting in user space (kernel TLS: {})",
+                 tls.mode() == TlsMode::Required ? "required" : "on (auto)", kernel);
+    spdlog::info("certificate for browsers: {}{}, SHA-256 fingerprint {}",
+                 tls.certificate().string(),
+                 tls.renewed()       ? " (self-signed, renewed: the old one was expiring)"
+                 : tls.self_signed() ? " (self-signed)"
+                                     : "",
+                 tls.fingerprint());
 }
 
 // The signals the daemon handles, blocked and read from a descriptor instead. Done
@@ -68,8 +85,9 @@ bool probe_splice() {
 
 Daemon::Daemon(Config config, std::filesystem::path config_path, BusKind bus)
     : config_(std::move(config)), config_path_(std::move(config_path)), started_at_(now_us()),
-      settings_(config_), storage_(config_.storage), listener_(open_listener(config_.listen)),
-      signal_fd_(take_signals()), scheduler_(*this, config_.transfer, config_.storage) {
+      settings_(config_), tls_(config_, settings_), storage_(config_.storage),
+      listener_(open_listener(config_.listen)), signal_fd_(take_signals()),
+      scheduler_(*this, config_.transfer, config_.storage) {
     const WorkerSettings engine{config_.engine.pipe_size, probe_splice()};
     dbus_ = std::make_unique<DbusService>(*this, bus);
     const unsigned n = worker_count(config_);
@@ -131,11 +149,12 @@ void Daemon::started(Worker& w) {
                  listener_.from_service_manager ? " (a socket from the service manager)" : "",
                  workers_.size(), workers_.size() == 1 ? "" : "s", storage_.path().string());
     log_peer_policy(settings_.secret_key().get());
+    log_tls(tls_);
     service_manager_.ready();
 }
 
 void Daemon::accepted(Worker& w, UniqueFd socket) {
-    accept_connection(w, std::move(socket), admissions_, *this, settings_);
+    accept_connection(w, std::move(socket), admissions_, *this, settings_, tls_);
 }
 
 void Daemon::swept(Worker& w, Clock::time_point now) {
@@ -293,6 +312,9 @@ std::vector<std::string> Daemon::reload() {
         fresh.engine.pipe_size != config_.engine.pipe_size)
         kept.push_back("[engine]");
     if (fresh.control.bus != config_.control.bus) kept.push_back("[control] bus");
+    if (fresh.tls.mode != config_.tls.mode || fresh.tls.certificate != config_.tls.certificate ||
+        fresh.tls.private_key != config_.tls.private_key)
+        kept.push_back("[tls]");
 
     config_.storage.max_file_size = fresh.storage.max_file_size;
     config_.storage.on_conflict = fresh.storage.on_conflict;

@@ -5,6 +5,7 @@
 
 #include "config/config.hpp"
 #include "config/live_settings.hpp"
+#include "config/tls_contexts.hpp"
 #include "control/daemon_control.hpp"
 #include "control/service_manager.hpp"
 #include "engine/worker.hpp"
@@ -55,6 +56,7 @@ private:
     TransferRegistry& registry() override { return registry_; }
     const Storage& storage() const override { return storage_; }
     const LiveSettings& settings() const override { return settings_; }
+    const TlsContexts& tls() const override { return tls_; }
     std::shared_ptr<IncomingTransfer> accept_offer(const proto::Offer& offer,
                                                    const std::string& peer) override;
     void close_transfer(uint32_t id) override;
@@ -83,6 +85,7 @@ private:
     const std::filesystem::path config_path_;
     const uint64_t started_at_;
     LiveSettings settings_;
+    TlsContexts tls_;
     Storage storage_;
     Listener listener_;
     TransferRegistry registry_;

@@ -409,6 +409,8 @@ const char* to_string(ErrorCode c) {
         return "INTERNAL";
     case ErrorCode::Canceled:
         return "CANCELED";
+    case ErrorCode::EncryptionRequired:
+        return "ENCRYPTION_REQUIRED";
     }
     return "UNKNOWN";
 }

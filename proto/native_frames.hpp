@@ -66,6 +66,7 @@ enum class ErrorCode : uint16_t {
     Busy = 10,
     Internal = 11,
     Canceled = 12,
+    EncryptionRequired = 13,
 };
 
 // Xxh32 is for browsers (docs/WEBSOCKET.md): XXH32 is fast in JavaScript, XXH3 is not.

@@ -94,6 +94,17 @@ public:
                 {"secret_file", [&](auto& v, auto& n) {
                     c.auth.secret_file = read_file_path(v, n, base_dir_); }},
             }},
+            {"tls", {
+                {"mode", [&](auto& v, auto& n) {
+                    c.tls.mode = read_choice<TlsMode>(v, n, {
+                        {"auto", TlsMode::Auto},
+                        {"required", TlsMode::Required},
+                        {"off", TlsMode::Off}}); }},
+                {"certificate", [&](auto& v, auto& n) {
+                    c.tls.certificate = read_file_path(v, n, base_dir_); }},
+                {"private_key", [&](auto& v, auto& n) {
+                    c.tls.private_key = read_file_path(v, n, base_dir_); }},
+            }},
             {"engine", {
                 {"workers", [&](auto& v, auto& n) {
                     c.engine.workers = static_cast<unsigned>(read_integer(v, n, 0, 256)); }},

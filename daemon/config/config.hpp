@@ -14,6 +14,8 @@ enum class OnConflict { Rename, Overwrite, Fail };
 // What a received file, its journal and the state folder wait for (docs/DURABILITY.md).
 enum class SyncMode { Data, None };
 enum class BusKind { System, Session };
+// When connections are encrypted (docs/SECURITY.md).
+enum class TlsMode { Auto, Required, Off };
 
 inline constexpr uint16_t kDefaultPort = 7740;
 
@@ -54,6 +56,14 @@ struct Config {
         // The key peers must prove they know; unset: no key, loopback peers only.
         std::optional<std::filesystem::path> secret_file;
     } auth;
+    struct Tls {
+        // auto: peers with the key always, plain only from loopback without a key and
+        // from browsers that ask for it; required: nothing plain; off: nothing encrypted.
+        TlsMode mode = TlsMode::Auto;
+        // PEM files for browsers; unset: a self-signed certificate in the state folder.
+        std::optional<std::filesystem::path> certificate;
+        std::optional<std::filesystem::path> private_key;
+    } tls;
     struct Engine {
         unsigned workers = 0; // 0 = one per core
         uint32_t pipe_size = 1024 * 1024;

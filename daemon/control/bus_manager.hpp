@@ -154,6 +154,7 @@ private:
         Totals t = daemon_.registry().totals();
         auto [in, out] = service_.rates();
         const auto& c = daemon_.config();
+        const TlsContexts& tls = daemon_.tls();
         return {
             {"BytesIn", sdbus::Variant(t.bytes_in)},
             {"BytesOut", sdbus::Variant(t.bytes_out)},
@@ -170,6 +171,9 @@ private:
             {"StartedAt", sdbus::Variant(daemon_.started_at())},
             {"Version", sdbus::Variant(std::string(STREAMD_VERSION))},
             {"ListenAddresses", sdbus::Variant(ListenAddresses())},
+            {"Tls", sdbus::Variant(std::string(to_string(tls.mode())))},
+            {"TlsCertificate", sdbus::Variant(tls.certificate().string())},
+            {"TlsFingerprint", sdbus::Variant(tls.fingerprint())},
         };
     }
 

@@ -41,8 +41,8 @@ public:
         std::vector<std::string> changed;
         if (bytes != last_bytes_) changed.push_back("BytesDone");
         if (state != last_state_)
-            changed.insert(changed.end(),
-                           {"State", "Error", "StoredName", "StartedAt", "FinishedAt"});
+            changed.insert(changed.end(), {"State", "Error", "StoredName", "StartedAt",
+                                           "FinishedAt", "Encryption"});
         changed.insert(changed.end(), {"Rate", "Eta"});
         last_bytes_ = bytes;
         last_state_ = state;
@@ -75,6 +75,7 @@ private:
     uint64_t StartedAt() override { return t_->started_at(); }
     uint64_t FinishedAt() override { return t_->finished_at(); }
     std::string Error() override { return t_->error(); }
+    std::string Encryption() override { return t_->encryption(); }
 
     std::shared_ptr<Transfer> t_;
     DbusService& service_;

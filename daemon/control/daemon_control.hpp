@@ -3,6 +3,7 @@
 #pragma once
 
 #include "config/config.hpp"
+#include "config/tls_contexts.hpp"
 #include "transfer/outgoing_scheduler.hpp"
 #include "transfer/transfer_registry.hpp"
 
@@ -19,6 +20,7 @@ public:
     virtual const Config& config() const = 0;
     virtual TransferRegistry& registry() = 0;
     virtual const std::string& listen_address() const = 0;
+    virtual const TlsContexts& tls() const = 0;
     // Microseconds since the Unix epoch.
     virtual uint64_t started_at() const = 0;
 

@@ -19,6 +19,7 @@ enum class Op : uint8_t {
 
     // A connection's.
     Connect,
+    Handshake,   // TLS records of the handshake, either way
     Recv,        // protocol bytes in
     Send,        // protocol bytes out
     FileRead,    // file to pipe (or buffer), on the way to the socket

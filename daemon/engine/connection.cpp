@@ -24,7 +24,7 @@ void Connection::close() {
 }
 
 void Connection::receive(std::span<uint8_t> into, int flags) {
-    transport_->prepare_recv(prepare(Op::Recv), into, flags);
+    transport_->recv(*this, Op::Recv, into, flags);
 }
 
 io_uring_sqe* Connection::prepare(Op op) {
@@ -36,6 +36,24 @@ io_uring_sqe* Connection::prepare(Op op) {
 
 void Connection::complete(Op op, int res) {
     switch (op) {
+    case Op::Handshake:
+    case Op::Recv:
+    case Op::Send:
+    case Op::SocketRead:
+    case Op::SocketWrite:
+    case Op::Drain:
+        // The transport may have more to do on the wire before the connection hears.
+        if (auto result = transport_->completed(*this, op, res))
+            res = *result;
+        else
+            return;
+        break;
+    default:
+        break;
+    }
+    switch (op) {
+    case Op::Handshake:
+        return on_handshake(res);
     case Op::Connect:
         return on_connect(res);
     case Op::Recv:
@@ -72,6 +90,9 @@ namespace {
 
 void Connection::on_connect(int) {
     unexpected("connect");
+}
+void Connection::on_handshake(int) {
+    unexpected("handshake");
 }
 void Connection::on_recv(int) {
     unexpected("recv");
@@ -110,24 +131,23 @@ void Connection::send_bytes(std::span<const uint8_t> bytes, int flags) {
     flush(flags);
 }
 
-UniqueFd Connection::give_up_socket() {
+std::unique_ptr<Transport> Connection::give_up_transport() {
     if (inflight_ != 0) throw std::logic_error("socket handed over with operations in flight");
     closing_ = true;
-    return transport_->release();
+    return std::move(transport_);
 }
 
 void Connection::flush(int flags) {
     if (!sending_.empty() || outbox_.empty()) return;
     sending_.swap(outbox_);
     sent_ = 0;
-    transport_->prepare_send(prepare(Op::Send), sending_, MSG_NOSIGNAL | flags);
+    transport_->send(*this, Op::Send, sending_, MSG_NOSIGNAL | flags);
 }
 
 bool Connection::sent(int res) {
     sent_ += static_cast<size_t>(res);
     if (sent_ < sending_.size()) {
-        transport_->prepare_send(prepare(Op::Send), std::span(sending_).subspan(sent_),
-                                 MSG_NOSIGNAL);
+        transport_->send(*this, Op::Send, std::span(sending_).subspan(sent_), MSG_NOSIGNAL);
         return false;
     }
     sending_.clear();
@@ -147,7 +167,7 @@ void Connection::linger() {
 }
 
 void Connection::drain() {
-    transport_->prepare_recv(prepare(Op::Drain), {drain_buffer_.get(), kDrainBuffer}, 0);
+    transport_->recv(*this, Op::Drain, {drain_buffer_.get(), kDrainBuffer}, 0);
 }
 
 } // namespace streamd

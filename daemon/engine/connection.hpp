@@ -25,8 +25,9 @@ public:
     using Clock = std::chrono::steady_clock;
 
     // A connection without a socket yet (one that will connect) gets one with
-    // set_socket().
-    Connection(Worker& worker, UniqueFd socket) : worker_(worker) { set_socket(std::move(socket)); }
+    // set_transport().
+    Connection(Worker& worker, std::unique_ptr<Transport> transport)
+        : worker_(worker), transport_(std::move(transport)) {}
     virtual ~Connection() = default;
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
@@ -53,6 +54,7 @@ protected:
     // One handler for each operation a connection may have in flight; a connection
     // overrides those it issues, and a completion it did not ask for is an internal error.
     virtual void on_connect(int res);
+    virtual void on_handshake(int res);
     virtual void on_recv(int res);
     virtual void on_send(int res);
     virtual void on_file_read(int res);
@@ -67,9 +69,8 @@ protected:
     io_uring_sqe* prepare(Op op);
     // Reads what comes from the wire into `into`; completes as Op::Recv.
     void receive(std::span<uint8_t> into, int flags = 0);
-    void set_socket(UniqueFd socket) {
-        transport_ = std::make_unique<PlainSocket>(std::move(socket));
-    }
+    // Only between operations: nothing may be in flight.
+    void set_transport(std::unique_ptr<Transport> transport) { transport_ = std::move(transport); }
     Transport& transport() { return *transport_; }
 
     // Small frames (handshakes, chunk headers, acknowledgements) leave in order, one
@@ -83,9 +84,9 @@ protected:
     void flush(int flags = 0);
     // Accounts for a completed Op::Send (res >= 0); true once everything queued is out.
     bool sent(int res);
-    // Ends this connection without touching its socket, which goes on in another one.
-    // Only between operations: nothing may be in flight.
-    UniqueFd give_up_socket();
+    // Ends this connection without touching its transport, which goes on in another
+    // one. Only between operations: nothing may be in flight.
+    std::unique_ptr<Transport> give_up_transport();
 
     // Half-closes, then reads and drops until the peer closes too, or for 5 s at most,
     // before closing: closing a socket with unread data resets the connection, and a
@@ -100,6 +101,7 @@ protected:
 
 private:
     friend class Worker;
+    friend class Transport;    // submits on the connection's behalf, too
     friend class FileToSocket; // issue their operations on the connection's behalf
     friend class SocketToFile;
     friend class SyncGroup;

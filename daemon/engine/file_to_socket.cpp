@@ -92,9 +92,9 @@ void FileToSocket::write() {
                              owner_.transport_->splice_fd(), -1, static_cast<unsigned>(buffered_),
                              SPLICE_F_MOVE | (more ? SPLICE_F_MORE : 0));
     } else {
-        owner_.transport_->prepare_send(owner_.prepare(Op::SocketWrite),
-                                        {copy_buffer_.get() + buffer_pos_, buffered_},
-                                        MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+        owner_.transport_->send(owner_, Op::SocketWrite,
+                                {copy_buffer_.get() + buffer_pos_, buffered_},
+                                MSG_NOSIGNAL | (more ? MSG_MORE : 0));
     }
 }
 

@@ -45,7 +45,7 @@ void SocketToFile::start(int file, uint64_t offset, uint64_t length, bool hash) 
 void SocketToFile::read() {
     if (!pipe_) {
         auto n = std::min<uint64_t>(left_, kCopyBuffer);
-        owner_.transport_->prepare_recv(owner_.prepare(Op::SocketRead), {copy_buffer_.get(), n}, 0);
+        owner_.transport_->recv(owner_, Op::SocketRead, {copy_buffer_.get(), n}, 0);
         return;
     }
     // Only ever into an empty pipe: a pipe's capacity counts page slots, and socket

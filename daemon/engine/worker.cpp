@@ -191,6 +191,7 @@ void Worker::dispatch(uint64_t user_data, int res, uint32_t flags) {
     case Op::Ignored:
         return;
     case Op::Connect:
+    case Op::Handshake:
     case Op::Recv:
     case Op::Send:
     case Op::FileRead:

@@ -27,9 +27,9 @@ bool canceled_here(const TransferRegistry& registry, const proto::TransferId& id
 } // namespace
 
 ReceiveStream::ReceiveStream(Worker& worker, Transfers& transfers, Arrival arrival)
-    : Connection(worker, std::move(arrival.socket)), transfers_(transfers),
+    : Connection(worker, std::move(arrival.wire)), transfers_(transfers),
       peer_(std::move(arrival.peer)), admission_(std::move(arrival.admission)),
-      peer_on_loopback_(arrival.peer_on_loopback) {
+      peer_on_loopback_(arrival.peer_on_loopback), plain_refused_(arrival.plain_refused) {
     // The handshake is timed from the accept, not from the hand-over.
     started_at_ = arrival.accepted_at;
     have_ = std::min(arrival.received.size(), proto::kPreambleSize);
@@ -103,6 +103,11 @@ void ReceiveStream::on_preamble() {
         return refuse(proto::ErrorCode::UnsupportedVersion,
                       "protocol version " + std::to_string(version) + " is not supported (this " +
                           "daemon speaks version " + std::to_string(proto::kVersion) + ")");
+    if (plain_refused_)
+        return refuse(proto::ErrorCode::EncryptionRequired,
+                      "this daemon accepts only encrypted connections ([tls] mode = "
+                      "\"required\"): give the sender the same key, and a [tls] mode other "
+                      "than \"off\"");
     auto key = transfers_.settings().secret_key();
     if (!key && !peer_on_loopback_)
         return refuse(proto::ErrorCode::AuthRequired,
@@ -181,6 +186,7 @@ void ReceiveStream::on_offer(std::span<const uint8_t> body) {
     if (canceled_here(transfers_.registry(), offer.id))
         return refuse(proto::ErrorCode::Canceled, "the transfer was canceled at the receiver");
     transfer_ = transfers_.accept_offer(offer, peer_);
+    transfer_->set_encryption(transport().encryption());
     send_frame(proto::Accept{offer.id, transfer_->missing()});
     read_exact(Reading::Header, proto::kHeaderSize);
 }
@@ -214,6 +220,7 @@ void ReceiveStream::on_join(std::span<const uint8_t> body) {
                           std::to_string(join.count) + " streams");
     t->attach_stream();
     transfer_ = std::move(t);
+    transfer_->set_encryption(transport().encryption());
     send_frame(proto::Accept{join.id, {}});
     read_exact(Reading::Header, proto::kHeaderSize);
 }

@@ -69,6 +69,7 @@ private:
     std::string peer_;
     Admission admission_;
     bool peer_on_loopback_;
+    bool plain_refused_;
     // What the peer's AUTH must hold, from WELCOME until it has come.
     std::optional<proto::AuthProof> expected_proof_;
     std::shared_ptr<IncomingTransfer> transfer_;

@@ -2,6 +2,7 @@
 
 #include "auth_proof.hpp"
 #include "digest.hpp"
+#include "engine/destination.hpp"
 #include "engine/mapped_region.hpp"
 #include "engine/worker.hpp"
 #include "size_units.hpp"
@@ -27,7 +28,7 @@ constexpr std::chrono::seconds kNoticeTimeout{10};
 
 SendStream::SendStream(Worker& worker, Transfers& transfers,
                        std::shared_ptr<OutgoingTransfer> transfer, uint16_t index)
-    : Connection(worker, UniqueFd()), transfers_(transfers), transfer_(std::move(transfer)),
+    : Connection(worker, nullptr), transfers_(transfers), transfer_(std::move(transfer)),
       index_(index) {}
 
 std::unique_ptr<SendStream> SendStream::cancel_notice(Worker& worker, Transfers& transfers,
@@ -51,7 +52,7 @@ void SendStream::connect() {
     const auto& peer = transfer_->addresses()[address_];
     UniqueFd socket(::socket(peer.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!socket) return fail(std::string("cannot create a socket: ") + std::strerror(errno));
-    set_socket(std::move(socket));
+    set_transport(std::make_unique<PlainSocket>(std::move(socket)));
     const int fd = transport().socket();
     // Chunk headers and acknowledgements are small and latency-bound; the data itself
     // goes out in pipe-sized pieces, so Nagle only ever delays.
@@ -68,6 +69,49 @@ void SendStream::on_connect(int res) {
     }
     if (res < 0) return lost("cannot connect to " + transfer_->peer() + ": " + std::strerror(-res));
     if (index_ == 0) transfer_->choose_address(address_);
+    const TlsContexts& tls = transfers_.tls();
+    if (SslPtr ssl = plain_ ? nullptr : tls.connect()) {
+        auto wire = std::make_unique<TlsTransport>(transport().take_socket(), std::move(ssl));
+        encrypted_ = wire.get();
+        set_transport(std::move(wire));
+        return encrypted_->handshake(*this);
+    }
+    if (tls.mode() == TlsMode::Required)
+        return fail("encryption is required here ([tls] mode = \"required\"), and that takes "
+                    "the key the peer holds: set [auth] secret_file");
+    start_protocol();
+}
+
+void SendStream::on_handshake(int res) {
+    if (res < 0) {
+        const std::string& reason = encrypted_->failure();
+        const auto& peer = transfer_->addresses()[address_];
+        switch (classify_connect_failure(reason)) {
+        case ConnectFailure::PeerWithoutKey:
+            // A peer without a key takes plain connections from loopback only: there
+            // the bytes never leave the machine.
+            if (transfers_.tls().mode() == TlsMode::Auto &&
+                is_loopback(reinterpret_cast<const sockaddr*>(&peer.addr))) {
+                plain_ = true;
+                encrypted_ = nullptr;
+                return connect();
+            }
+            [[fallthrough]];
+        case ConnectFailure::WrongKey:
+        case ConnectFailure::NotTls:
+            return fail(explain_connect_failure(reason));
+        case ConnectFailure::Closed:
+        case ConnectFailure::Other:
+            // A connection cut in the handshake is worth another try.
+            return lost("cannot connect to " + transfer_->peer() + ": " +
+                        explain_connect_failure(reason));
+        }
+    }
+    start_protocol();
+}
+
+void SendStream::start_protocol() {
+    transfer_->set_encryption(transport().encryption());
     send_bytes(proto::encode_preamble());
     phase_ = Phase::AwaitWelcome;
     read_more();

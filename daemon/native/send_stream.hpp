@@ -45,6 +45,9 @@ private:
 
     void connect();
     void on_connect(int res) override;
+    void on_handshake(int res) override;
+    // The preamble, once the connection is up (and encrypted, when it is).
+    void start_protocol();
     void read_more();
     void on_recv(int res) override;
     void on_frame(const proto::FrameHeader& h, std::span<const uint8_t> body);
@@ -78,7 +81,9 @@ private:
     const uint16_t index_;
     bool notice_ = false;
     Phase phase_ = Phase::Connecting;
-    size_t address_ = 0; // index into the transfer's addresses
+    size_t address_ = 0;                // index into the transfer's addresses
+    TlsTransport* encrypted_ = nullptr; // the transport, when it is TLS
+    bool plain_ = false;                // TLS is not for this peer
 
     std::array<uint8_t, 2 * (proto::kHeaderSize + proto::kMaxBody)> in_{};
     size_t in_len_ = 0;

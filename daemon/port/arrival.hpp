@@ -1,11 +1,12 @@
 // A connection as the port hands it to the protocol its first bytes name.
 #pragma once
 
+#include "engine/transport.hpp"
 #include "port/admission.hpp"
-#include "unique_fd.hpp"
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,13 +15,16 @@ namespace streamd {
 class Worker;
 
 struct Arrival {
-    UniqueFd socket;
+    std::unique_ptr<Transport> wire;
     std::string peer; // "address:port"
     Admission admission;
     bool peer_on_loopback = false;
     std::chrono::steady_clock::time_point accepted_at;
     // What the port read to tell the protocol; the protocol reads on from there.
     std::vector<uint8_t> received;
+    // In the clear where [tls] mode is "required": the protocol tells the peer why it
+    // ends.
+    bool plain_refused = false;
 };
 
 // The protocols served on the port, as the port sees them: who takes a connection.

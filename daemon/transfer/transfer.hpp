@@ -67,6 +67,16 @@ public:
         std::lock_guard lock(mutex_);
         return stored_name_;
     }
+    // How its bytes cross the wire: "none", or for example "TLS1.3 AES-256-GCM, user
+    // space"; set by its streams as they start.
+    std::string encryption() const {
+        std::lock_guard lock(mutex_);
+        return encryption_;
+    }
+    void set_encryption(std::string how) {
+        std::lock_guard lock(mutex_);
+        encryption_ = std::move(how);
+    }
     // Microseconds since the Unix epoch; started_at() is 0 while queued, finished_at()
     // until the transfer ends.
     uint64_t created_at() const { return created_at_; }
@@ -124,6 +134,7 @@ private:
     mutable std::mutex mutex_; // guards the strings below and finishing
     std::string error_;
     std::string stored_name_;
+    std::string encryption_ = "none";
 };
 
 } // namespace streamd

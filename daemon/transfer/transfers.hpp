@@ -4,6 +4,7 @@
 #pragma once
 
 #include "config/live_settings.hpp"
+#include "config/tls_contexts.hpp"
 #include "native_frames.hpp"
 #include "storage/storage.hpp"
 #include "transfer/incoming_transfer.hpp"
@@ -22,6 +23,7 @@ public:
     virtual TransferRegistry& registry() = 0;
     virtual const Storage& storage() const = 0;
     virtual const LiveSettings& settings() const = 0;
+    virtual const TlsContexts& tls() const = 0;
 
     // Takes an incoming transfer, from a peer or a browser, with one stream attached;
     // an earlier attempt still running is taken over. Throws Refusal.

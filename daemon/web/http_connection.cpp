@@ -40,6 +40,13 @@ constexpr std::string_view kDisabledReply = "HTTP/1.1 501 Not Implemented\r\n"
                                             "Connection: close\r\n"
                                             "\r\n"
                                             "streamd serves no web pages on this port\n";
+// Plain HTTP where [tls] mode is "required": the same port speaks HTTPS.
+constexpr std::string_view kPlainReply = "HTTP/1.1 403 Forbidden\r\n"
+                                         "Content-Type: text/plain; charset=utf-8\r\n"
+                                         "Content-Length: 40\r\n"
+                                         "Connection: close\r\n"
+                                         "\r\n"
+                                         "streamd answers only HTTPS on this port\n";
 constexpr std::string_view kFilesPrefix = "/files/";
 constexpr std::string_view kTokenCookie = "streamd_token=";
 
@@ -74,18 +81,20 @@ std::string_view as_text(std::span<const unsigned char> bytes) {
 
 HttpConnection::HttpConnection(Worker& worker, Transfers& transfers, TusUploads& tus,
                                Arrival arrival)
-    : Connection(worker, std::move(arrival.socket)), transfers_(transfers), tus_(tus),
+    : Connection(worker, std::move(arrival.wire)), transfers_(transfers), tus_(tus),
       peer_(std::move(arrival.peer)), admission_(std::move(arrival.admission)),
-      peer_on_loopback_(arrival.peer_on_loopback), waiting_since_(arrival.accepted_at) {
+      peer_on_loopback_(arrival.peer_on_loopback), plain_refused_(arrival.plain_refused),
+      waiting_since_(arrival.accepted_at) {
     have_ = std::min(arrival.received.size(), in_.size());
     std::copy_n(arrival.received.begin(), have_, in_.begin());
 }
 
 void HttpConnection::start() {
-    if (transfers_.settings().web_enabled()) return parse_head();
+    const bool enabled = transfers_.settings().web_enabled();
+    if (enabled && !plain_refused_) return parse_head();
     phase_ = Phase::Responding;
     close_after_ = true;
-    send_bytes(bytes_of(kDisabledReply));
+    send_bytes(bytes_of(enabled ? kPlainReply : kDisabledReply));
 }
 
 void HttpConnection::internal_error(const std::string& what) {
@@ -235,7 +244,7 @@ void HttpConnection::upgrade(const http::Request& request, bool needs_key) {
     spdlog::debug("http {}: {} -> 101", peer_, log_line_);
     std::span<const uint8_t> after(in_.data() + request_size_, have_ - request_size_);
     auto session =
-        std::make_unique<WebSession>(worker_, transfers_, give_up_socket(), std::move(peer_),
+        std::make_unique<WebSession>(worker_, transfers_, give_up_transport(), std::move(peer_),
                                      std::move(admission_), needs_key, std::move(response), after);
     worker_.adopt(std::move(session));
 }

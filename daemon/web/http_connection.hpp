@@ -118,6 +118,7 @@ private:
     std::string peer_;
     Admission admission_;
     bool peer_on_loopback_;
+    bool plain_refused_;
 
     Phase phase_ = Phase::Head;
     std::array<uint8_t, proto::http::kMaxHead> in_{};

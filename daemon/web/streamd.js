@@ -1,8 +1,8 @@
 // The browser's side of streamd: uploads as resumable HTTP uploads (tus 1.0.0 under
 // /uploads/, docs/HTTP.md), whose bodies the browser sends straight from the file, or over
 // the WebSocket protocol (docs/WEBSOCKET.md), which also carries downloads and the key
-// proof; digests and the proof in plain JavaScript, because a page served over plain HTTP
-// from another machine gets no crypto.subtle.
+// proof; digests in plain JavaScript, and the proof too where the page has no
+// crypto.subtle (served over plain HTTP from another machine).
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -210,13 +210,26 @@ function keyBytes(key) {
   return bytes.subarray(0, end);
 }
 
-/** The proof that answers a hello's nonce (hex) for `key` (the key file's content). */
-export function authProof(key, nonceHex) {
+function proofMessage(nonceHex) {
   const nonce = fromHex(nonceHex);
   const message = new Uint8Array(AUTH_LABEL.length + nonce.length);
   message.set(new TextEncoder().encode(AUTH_LABEL));
   message.set(nonce, AUTH_LABEL.length);
-  return toHex(hmacSha256(keyBytes(key), message));
+  return message;
+}
+
+/** The proof that answers a hello's nonce (hex) for `key` (the key file's content). */
+export function authProof(key, nonceHex) {
+  return toHex(hmacSha256(keyBytes(key), proofMessage(nonceHex)));
+}
+
+/** The same, by the browser's own crypto where the page has it (HTTPS, loopback). */
+async function proveKey(key, nonceHex) {
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) return authProof(key, nonceHex);
+  const hmac = { name: 'HMAC', hash: 'SHA-256' };
+  const k = await subtle.importKey('raw', keyBytes(key), hmac, false, ['sign']);
+  return toHex(new Uint8Array(await subtle.sign(hmac, k, proofMessage(nonceHex))));
 }
 
 // ---------------------------------------------------------------- errors
@@ -389,7 +402,7 @@ async function connect(options) {
       if (options.key == null || options.key === '') {
         throw new StreamdError('this daemon asks for its key', 'key_required');
       }
-      conn.send({ type: 'auth', proof: authProof(options.key, hello.auth.nonce) });
+      conn.send({ type: 'auth', proof: await proveKey(options.key, hello.auth.nonce) });
       const answer = await nextText(conn);
       if (answer.type !== 'authenticated') {
         throw new StreamdError('the daemon did not accept the key', 'bad_message');

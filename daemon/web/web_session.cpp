@@ -25,10 +25,10 @@ constexpr size_t kMaxDownloads = 16;
 
 } // namespace
 
-WebSession::WebSession(Worker& worker, Transfers& transfers, UniqueFd fd, std::string peer,
-                       Admission admission, bool needs_key, std::string response,
+WebSession::WebSession(Worker& worker, Transfers& transfers, std::unique_ptr<Transport> wire,
+                       std::string peer, Admission admission, bool needs_key, std::string response,
                        std::span<const uint8_t> received)
-    : Connection(worker, std::move(fd)), transfers_(transfers), peer_(std::move(peer)),
+    : Connection(worker, std::move(wire)), transfers_(transfers), peer_(std::move(peer)),
       admission_(std::move(admission)), response_(std::move(response)),
       in_(std::max(kReceiveBuffer, received.size())), assembler_(web::kMaxTextMessage) {
     rules_.max_payload = web::kMaxBinaryMessage;

@@ -30,8 +30,8 @@ class WebSession : public Connection {
 public:
     // `response`: the 101 that accepts the upgrade, sent first; `received`: what the client
     // sent after its request head.
-    WebSession(Worker& worker, Transfers& transfers, UniqueFd fd, std::string peer,
-               Admission admission, bool needs_key, std::string response,
+    WebSession(Worker& worker, Transfers& transfers, std::unique_ptr<Transport> wire,
+               std::string peer, Admission admission, bool needs_key, std::string response,
                std::span<const uint8_t> received);
     ~WebSession() override;
 

@@ -120,7 +120,7 @@ TEST_F(AuthTransfer, ADifferentKeyIsRefusedAndNothingArrives) {
         StreamdOptions{.secret_file = write_key_file(keys_ / "sender.key", kOtherKey)});
     fs::path file = file_to_send(100000, 2);
     auto r = run_streamctl(sender.bus_address(), {"send", file.string(), receiver.endpoint()});
-    expect_streamctl_failure(r, {"rejected by peer: authentication failed"},
+    expect_streamctl_failure(r, {"authentication failed: the peer holds another key"},
                              sender.log() + receiver.log());
     EXPECT_EQ(entries_in(receiver.incoming()), std::vector<std::string>{});
     // The operator learns who tried; nobody learns a key or a proof.

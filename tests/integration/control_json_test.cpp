@@ -22,16 +22,18 @@ namespace {
 namespace fs = std::filesystem;
 using proto::JsonValue;
 
-const std::vector<std::string> list_keys = {"id",   "direction",  "state", "name",  "peer",
-                                            "size", "bytes_done", "rate",  "error", "path"};
+const std::vector<std::string> list_keys = {"id",    "direction",  "state",      "name",
+                                            "peer",  "size",       "bytes_done", "rate",
+                                            "error", "encryption", "path"};
 const std::vector<std::string> status_keys = {
-    "id",         "direction",  "state",      "name",        "peer",       "size",
-    "bytes_done", "rate",       "eta",        "streams",     "chunk_size", "stored_name",
-    "error",      "created_at", "started_at", "finished_at", "path"};
+    "id",          "direction", "state",      "name",       "peer",        "size",
+    "bytes_done",  "rate",      "eta",        "streams",    "chunk_size",  "encryption",
+    "stored_name", "error",     "created_at", "started_at", "finished_at", "path"};
 const std::vector<std::string> stats_keys = {
-    "bytes_in",   "bytes_out",     "transfers_done", "transfers_failed", "transfers_canceled",
-    "active_in",  "active_out",    "queued",         "rate_in",          "rate_out",
-    "max_active", "keep_finished", "started_at",     "version"};
+    "bytes_in",        "bytes_out",      "transfers_done", "transfers_failed", "transfers_canceled",
+    "active_in",       "active_out",     "queued",         "rate_in",          "rate_out",
+    "max_active",      "keep_finished",  "started_at",     "version",          "tls",
+    "tls_certificate", "tls_fingerprint"};
 
 struct SentFile {
     std::string name;

@@ -73,10 +73,33 @@ BreakPoints draw_break_points(unsigned rounds) {
     return points;
 }
 
+// How the two daemons talk: in the clear, or TLS with the key they share.
+enum class Wire { Plain, Tls };
+
+// TLS adds a 22-byte header and tag to every record of up to 16 KiB.
+constexpr std::uint64_t tls_record = 16 * KiB;
+constexpr std::uint64_t tls_record_overhead = 22;
+
+StreamdOptions on(Wire wire, StreamdOptions options) {
+    if (wire == Wire::Tls) {
+        static const fixtures::TempDir keys("streamd-it-resume-keys");
+        options.secret_file = keys.path() / "shared.key"; // made by the first daemon
+    }
+    return options;
+}
+
 class Resume : public ::testing::Test {
 protected:
-    explicit Resume(StreamdOptions sender = eager_sender(), StreamdOptions receiver = {})
-        : pair_(std::move(sender), std::move(receiver)) {}
+    explicit Resume(StreamdOptions sender = eager_sender(), StreamdOptions receiver = {},
+                    Wire wire = Wire::Plain)
+        : wire_(wire), pair_(on(wire, std::move(sender)), on(wire, std::move(receiver))) {}
+
+    // What `bytes` of the connection's own take on the wire, at most.
+    std::uint64_t on_the_wire(std::uint64_t bytes) const {
+        if (wire_ == Wire::Plain) return bytes;
+        // Every send seals what it has into records of its own, the last one short.
+        return bytes + (bytes / tls_record + 2 * (bytes / chunk + 1)) * tls_record_overhead;
+    }
 
     // Queues `name` (random bytes from `seed`) through the relay; returns its id on the sender.
     std::uint32_t send(const std::string& name, std::uint64_t seed) {
@@ -95,8 +118,10 @@ protected:
     // written and verified every whole chunk those bytes carry: the transfer is stopped in the
     // middle, with nothing but one partial chunk per stream in flight.
     void wait_stopped_in_the_middle(const std::string& name, std::uint64_t budget) {
-        // A stream's first bytes are its preamble and OFFER or JOIN; each chunk has a header.
-        const std::uint64_t whole_chunks = (budget - 512) / (chunk + 32);
+        // A stream's first bytes are its preamble and OFFER or JOIN (after the TLS handshake);
+        // each chunk has a header.
+        const std::uint64_t start = wire_ == Wire::Plain ? 512 : 2048;
+        const std::uint64_t whole_chunks = (budget - start) / on_the_wire(chunk + 32);
         const std::uint64_t expected = streams * whole_chunks * chunk;
         ASSERT_TRUE(wait_until([&] {
             for (const auto& row : pair_.receiver_bus.list_transfers())
@@ -157,12 +182,24 @@ protected:
         return out;
     }
 
+    Wire wire_;
     RelayedPair pair_;
     fixtures::TempDir sources_{"streamd-it-resume"};
     std::vector<std::string> delivered_;
 };
 
-TEST_F(Resume, ConnectionsResetOnThePath) {
+// The same over both wires.
+class Resumes : public Resume, public ::testing::WithParamInterface<Wire> {
+protected:
+    Resumes() : Resume(eager_sender(), {}, GetParam()) {}
+};
+
+INSTANTIATE_TEST_SUITE_P(Wires, Resumes, ::testing::Values(Wire::Plain, Wire::Tls),
+                         [](const ::testing::TestParamInfo<Wire>& info) {
+                             return info.param == Wire::Plain ? "Plain" : "Tls";
+                         });
+
+TEST_P(Resumes, ConnectionsResetOnThePath) {
     const BreakPoints points = draw_break_points(3);
     SCOPED_TRACE(points.describe());
     for (std::size_t round = 0; round < points.budgets.size(); ++round) {
@@ -178,11 +215,11 @@ TEST_F(Resume, ConnectionsResetOnThePath) {
         pair_.relay.release();
         wait_sent(name);
         expect_arrived_whole(name);
-        EXPECT_LE(to_receiver() - before, file_size + resend_bound) << pair_.logs();
+        EXPECT_LE(to_receiver() - before, on_the_wire(file_size + resend_bound)) << pair_.logs();
     }
 }
 
-TEST_F(Resume, ReceiverKilledAndRestarted) {
+TEST_P(Resumes, ReceiverKilledAndRestarted) {
     const BreakPoints points = draw_break_points(3);
     SCOPED_TRACE(points.describe());
     for (std::size_t round = 0; round < points.budgets.size(); ++round) {
@@ -200,11 +237,12 @@ TEST_F(Resume, ReceiverKilledAndRestarted) {
         pair_.receiver.restart();
         wait_sent(name);
         expect_arrived_whole(name);
-        EXPECT_LE(to_receiver() - before, file_size + resend_bound + sync_batch) << pair_.logs();
+        EXPECT_LE(to_receiver() - before, on_the_wire(file_size + resend_bound + sync_batch))
+            << pair_.logs();
     }
 }
 
-TEST_F(Resume, SenderKilledAndRestartedPicksItsQueueUp) {
+TEST_P(Resumes, SenderKilledAndRestartedPicksItsQueueUp) {
     const BreakPoints points = draw_break_points(2);
     SCOPED_TRACE(points.describe());
     for (std::size_t round = 0; round < points.budgets.size(); ++round) {
@@ -227,12 +265,13 @@ TEST_F(Resume, SenderKilledAndRestartedPicksItsQueueUp) {
         pair_.sender.restart();
         wait_sent(name);
         expect_arrived_whole(name);
-        EXPECT_LE(to_receiver() - before_restart, file_size - kept + 64 * KiB) << pair_.logs();
+        EXPECT_LE(to_receiver() - before_restart, on_the_wire(file_size - kept + 64 * KiB))
+            << pair_.logs();
     }
 }
 
 // systemctl stop: SIGTERM pauses what runs, so that it resumes after the start.
-TEST_F(Resume, ReceiverStoppedBySigtermResumesAfterItsStart) {
+TEST_P(Resumes, ReceiverStoppedBySigtermResumesAfterItsStart) {
     const std::uint64_t budget = 2 * MiB;
     const std::string name = "receiver-stopped.bin";
     const std::uint64_t before = to_receiver();
@@ -249,10 +288,10 @@ TEST_F(Resume, ReceiverStoppedBySigtermResumesAfterItsStart) {
     pair_.receiver.restart();
     wait_sent(name);
     expect_arrived_whole(name);
-    EXPECT_LE(to_receiver() - before, file_size + resend_bound) << pair_.logs();
+    EXPECT_LE(to_receiver() - before, on_the_wire(file_size + resend_bound)) << pair_.logs();
 }
 
-TEST_F(Resume, SenderStoppedBySigtermGoesOnAfterItsStart) {
+TEST_P(Resumes, SenderStoppedBySigtermGoesOnAfterItsStart) {
     const std::uint64_t budget = 2 * MiB;
     const std::string name = "sender-stopped.bin";
     pair_.relay.hold_after(budget);
@@ -270,7 +309,8 @@ TEST_F(Resume, SenderStoppedBySigtermGoesOnAfterItsStart) {
     pair_.sender.restart();
     wait_sent(name);
     expect_arrived_whole(name);
-    EXPECT_LE(to_receiver() - before_start, file_size - kept + 64 * KiB) << pair_.logs();
+    EXPECT_LE(to_receiver() - before_start, on_the_wire(file_size - kept + 64 * KiB))
+        << pair_.logs();
 }
 
 // One transfer at a time: the next one waits in the sender's queue.

@@ -53,6 +53,7 @@ std::string config_for(const std::filesystem::path& incoming, const StreamdOptio
     out << "\n[engine]\n"
         << "workers = " << options.workers << "\n";
     if (!options.web_enabled) out << "\n[web]\nenabled = false\n";
+    if (!options.tls.empty()) out << "\n[tls]\n" << options.tls;
     if (options.control_group) out << "\n[control]\ngroup = \"" << *options.control_group << "\"\n";
     return out.str();
 }

@@ -51,6 +51,8 @@ struct StreamdOptions {
     // [auth] secret_file: the key this daemon's peers must prove they know, and which it proves
     // to the daemons it sends to; created by the daemon if missing.
     std::optional<std::filesystem::path> secret_file{};
+    // The body of a [tls] table, TOML lines ("mode = \"required\"\n").
+    std::string tls{};
     // [web] enabled: whether the port answers HTTP requests, or refuses them with 501.
     bool web_enabled = true;
     std::string address = "127.0.0.1";

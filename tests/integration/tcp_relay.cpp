@@ -114,7 +114,8 @@ struct TcpRelay::Pair {
     }
 
     // One round of forwarding after poll; false once the pair is finished.
-    bool step(short client_revents, short server_revents, std::uint64_t allowance, Counts& counts) {
+    bool step(short client_revents, short server_revents, std::uint64_t allowance, Counts& counts,
+              const std::function<void(char*, std::size_t, std::uint64_t)>& passing) {
         std::uint64_t ignored = 0;
         if ((client_revents | server_revents) & POLLERR) {
             // A reset: pass on what the other side said last, as far as it goes, and end.
@@ -125,6 +126,7 @@ struct TcpRelay::Pair {
         if (up.empty() && !up.eof && allowance > 0 &&
             (client_revents & (POLLIN | POLLHUP | POLLRDHUP))) {
             if (!up.fill(client.get(), allowance, from_client)) return false;
+            if (!up.empty()) passing(up.buffer.data(), up.end, from_client - up.end);
         } else if (client_revents & (POLLRDHUP | POLLHUP)) {
             // Gone while held, or hung up while there is no room to read what it sent last.
             return false;
@@ -201,7 +203,40 @@ void TcpRelay::wake() {
     [[maybe_unused]] ssize_t ignored = ::write(wake_fd_.get(), &one, sizeof one);
 }
 
+void TcpRelay::flip_once_at(std::uint64_t offset) {
+    std::lock_guard lock(mutex_);
+    flip_at_ = offset;
+}
+
+void TcpRelay::record() {
+    std::lock_guard lock(mutex_);
+    recording_ = true;
+}
+
+std::vector<char> TcpRelay::recorded() const {
+    std::lock_guard lock(mutex_);
+    return recorded_;
+}
+
+bool TcpRelay::flipped() const {
+    std::lock_guard lock(mutex_);
+    return flipped_;
+}
+
+void TcpRelay::passing(char* bytes, std::size_t n, std::uint64_t offset) {
+    std::lock_guard lock(mutex_);
+    if (recording_) recorded_.insert(recorded_.end(), bytes, bytes + n);
+    if (flip_at_ && *flip_at_ >= offset && *flip_at_ < offset + n) {
+        bytes[*flip_at_ - offset] ^= 0x01;
+        flip_at_.reset();
+        flipped_ = true;
+    }
+}
+
 void TcpRelay::run() {
+    const auto passing = [this](char* bytes, std::size_t n, std::uint64_t offset) {
+        this->passing(bytes, n, offset);
+    };
     std::vector<std::unique_ptr<Pair>> pairs;
     std::vector<pollfd> fds;
     Counts counts;
@@ -255,7 +290,8 @@ void TcpRelay::run() {
         for (std::size_t i = 0; i < pairs.size(); ++i) {
             const pollfd& client = fds[2 + 2 * i];
             const pollfd& server = fds[3 + 2 * i];
-            if (pairs[i]->step(client.revents, server.revents, pairs[i]->allowance(budget), counts))
+            if (pairs[i]->step(client.revents, server.revents, pairs[i]->allowance(budget), counts,
+                               passing))
                 kept.push_back(std::move(pairs[i]));
         }
         pairs = std::move(kept);

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace streamd::it {
 
@@ -47,6 +48,14 @@ public:
     void hold_after(std::uint64_t bytes);
     // Lifts the budget: everything held flows on.
     void release();
+    // Flips one bit of the byte at `offset` of the first connection whose client sends that
+    // far, once: what a corrupting path would do.
+    void flip_once_at(std::uint64_t offset);
+    // Keeps a copy of every byte any client sends from now on.
+    void record();
+    std::vector<char> recorded() const;
+    // Whether flip_once_at() has flipped its byte.
+    bool flipped() const;
     // Resets every open connection on both sides (TCP RST), as a failing path would, and
     // returns once they are gone. New connections are relayed as before.
     void cut();
@@ -60,6 +69,8 @@ private:
     struct Pair;
     void run();
     void wake();
+    // What the relay does to `n` bytes a client sent from `offset` of its connection on.
+    void passing(char* bytes, std::size_t n, std::uint64_t offset);
 
     std::uint16_t port_ = 0;
     std::uint16_t target_port_;
@@ -69,6 +80,10 @@ private:
     mutable std::mutex mutex_;
     mutable std::condition_variable changed_;
     std::optional<std::uint64_t> budget_;
+    std::optional<std::uint64_t> flip_at_;
+    bool flipped_ = false;
+    bool recording_ = false;
+    std::vector<char> recorded_;
     Counts counts_;
     bool stopping_ = false;
     std::uint64_t cuts_asked_ = 0;

@@ -44,8 +44,8 @@ TEST(CompletionTag, DifferentOpsSlotsAndGenerationsGiveDifferentUserData) {
 
 TEST(CompletionTag, AWorkersOwnOpIsNotAConnectionOp) {
     for (Op op : every_op()) {
-        const bool connection = op == Op::Connect || op == Op::Recv || op == Op::Send ||
-                                op == Op::FileRead || op == Op::SocketWrite ||
+        const bool connection = op == Op::Connect || op == Op::Handshake || op == Op::Recv ||
+                                op == Op::Send || op == Op::FileRead || op == Op::SocketWrite ||
                                 op == Op::SocketRead || op == Op::FileWrite || op == Op::Tee ||
                                 op == Op::Drain || op == Op::ChunkSync || op == Op::CommitSync;
         EXPECT_EQ(CompletionTag{op}.is_connection_op(), connection) << int(op);

@@ -59,6 +59,9 @@ void expect_same(const Config& a, const Config& b) {
     EXPECT_EQ(a.engine.workers, b.engine.workers);
     EXPECT_EQ(a.engine.pipe_size, b.engine.pipe_size);
     EXPECT_EQ(a.web.enabled, b.web.enabled);
+    EXPECT_EQ(a.tls.mode, b.tls.mode);
+    EXPECT_EQ(a.tls.certificate, b.tls.certificate);
+    EXPECT_EQ(a.tls.private_key, b.tls.private_key);
     EXPECT_EQ(a.control.bus, b.control.bus);
     EXPECT_EQ(a.control.group, b.control.group);
     EXPECT_EQ(a.auth.secret_file, b.auth.secret_file);
@@ -108,6 +111,7 @@ TEST(ConfigShipped, SetsEveryKey) {
           "reconnect_delay"}},
         {"engine", {"workers", "pipe_size"}},
         {"web", {"enabled"}},
+        {"tls", {"mode"}},
         {"control", {"bus", "group"}},
     };
     std::map<std::string, std::set<std::string>> found;
@@ -128,6 +132,11 @@ TEST(ConfigShipped, ShowsTheKeysThatHaveNoDefaultCommentedOut) {
     ASSERT_NE(table, std::string::npos) << "no [auth] table";
     EXPECT_NE(text.find("\n# secret_file = \"", table), std::string::npos)
         << "no commented-out secret_file in [auth]";
+    table = text.find("\n[tls]\n");
+    ASSERT_NE(table, std::string::npos) << "no [tls] table";
+    for (const char* key : {"certificate", "private_key"})
+        EXPECT_NE(text.find(std::string("\n# ") + key + " = \"", table), std::string::npos)
+            << "no commented-out " << key << " in [tls]";
 }
 
 TEST(ConfigValues, EveryKeyIsRead) {
@@ -172,6 +181,11 @@ group = "transfer-admins"
 
 [auth]
 secret_file = "/etc/streamd/peer.key"
+
+[tls]
+mode = "required"
+certificate = "/etc/streamd/site.pem"
+private_key = "/etc/streamd/site.key"
 )");
     EXPECT_EQ(c.listen.address, "192.0.2.7");
     EXPECT_EQ(c.listen.port, 9000);
@@ -198,6 +212,9 @@ secret_file = "/etc/streamd/peer.key"
     EXPECT_EQ(c.control.bus, BusKind::Session);
     EXPECT_EQ(c.control.group, "transfer-admins");
     EXPECT_EQ(c.auth.secret_file, fs::path("/etc/streamd/peer.key"));
+    EXPECT_EQ(c.tls.mode, TlsMode::Required);
+    EXPECT_EQ(c.tls.certificate, fs::path("/etc/streamd/site.pem"));
+    EXPECT_EQ(c.tls.private_key, fs::path("/etc/streamd/site.key"));
 }
 
 TEST(ConfigWeb, EnabledByDefaultAndSwitchable) {

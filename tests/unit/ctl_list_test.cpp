@@ -14,16 +14,16 @@ namespace {
 std::vector<TransferRow> sample_rows() {
     return {
         {1, "out", "running", "big.iso", "otherhost:7740", 3ull << 30, 1ull << 30, 512ull << 20, "",
-         "/org/streamd/Streamd1/transfer/1"},
+         "/org/streamd/Streamd1/transfer/1", "TLS1.3 AES-256-GCM, user space"},
         {12, "in", "done", "notes.txt", "10.0.0.5:51234", 1500, 1500, 0, "",
-         "/org/streamd/Streamd1/transfer/12"},
+         "/org/streamd/Streamd1/transfer/12", "none"},
         {13, "out", "failed", "x", "nowhere", 4096, 0, 0, "cannot resolve nowhere: unknown host",
-         "/org/streamd/Streamd1/transfer/13"},
+         "/org/streamd/Streamd1/transfer/13", ""},
     };
 }
 
 TransferRow row(uint32_t id, std::string state, std::string name) {
-    return {id, "in", std::move(state), std::move(name), "p", 0, 0, 0, "", "/x"};
+    return {id, "in", std::move(state), std::move(name), "p", 0, 0, 0, "", "/x", ""};
 }
 
 } // namespace
@@ -150,14 +150,16 @@ TEST(CtlTransferJson, EmptyList) {
     EXPECT_EQ(format_transfer_json({}, JsonStyle::Pretty), "[]");
 }
 
+// The encryption only where it was read.
 TEST(CtlTransferJson, CompactRowsWithEveryKey) {
     EXPECT_EQ(format_transfer_json(sample_rows()),
               R"([{"id":1,"direction":"out","state":"running","name":"big.iso",)"
               R"("peer":"otherhost:7740","size":3221225472,"bytes_done":1073741824,)"
-              R"("rate":536870912,"error":"","path":"/org/streamd/Streamd1/transfer/1"},)"
+              R"("rate":536870912,"error":"","encryption":"TLS1.3 AES-256-GCM, user space",)"
+              R"("path":"/org/streamd/Streamd1/transfer/1"},)"
               R"({"id":12,"direction":"in","state":"done","name":"notes.txt",)"
               R"("peer":"10.0.0.5:51234","size":1500,"bytes_done":1500,"rate":0,"error":"",)"
-              R"("path":"/org/streamd/Streamd1/transfer/12"},)"
+              R"("encryption":"none","path":"/org/streamd/Streamd1/transfer/12"},)"
               R"({"id":13,"direction":"out","state":"failed","name":"x","peer":"nowhere",)"
               R"("size":4096,"bytes_done":0,"rate":0,)"
               R"("error":"cannot resolve nowhere: unknown host",)"
@@ -178,6 +180,7 @@ TEST(CtlTransferJson, PrettyIndentsByTwoSpaces) {
     "bytes_done": 1073741824,
     "rate": 536870912,
     "error": "",
+    "encryption": "TLS1.3 AES-256-GCM, user space",
     "path": "/org/streamd/Streamd1/transfer/1"
   }
 ])");

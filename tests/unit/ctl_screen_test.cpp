@@ -97,7 +97,7 @@ TEST(CtlTerminalWidth, StyledTextCountsNoColumnsForEscapes) {
 namespace {
 
 TransferRow row(uint32_t id, std::string state, std::string name = "f") {
-    return {id, "out", std::move(state), std::move(name), "h", 0, 0, 0, "", "/x"};
+    return {id, "out", std::move(state), std::move(name), "h", 0, 0, 0, "", "/x", ""};
 }
 
 std::vector<uint32_t> ids(const std::vector<TransferRow>& rows) {

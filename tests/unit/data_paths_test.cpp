@@ -74,14 +74,14 @@ std::vector<uint8_t> file_content(int fd) {
 class Outcome {
 public:
     void finish(Step step, uint64_t digest, std::string failure, bool file_failed,
-                UniqueFd socket = {}) {
+                std::unique_ptr<Transport> wire = {}) {
         std::lock_guard lock(mutex_);
         if (step_) return; // the first end counts
         step_ = step;
         digest_ = digest;
         failure_ = std::move(failure);
         file_failed_ = file_failed;
-        socket_ = std::move(socket);
+        wire_ = std::move(wire);
         cv_.notify_all();
     }
     // False when the mover has not ended within kPatience.
@@ -94,7 +94,7 @@ public:
     uint64_t digest() const { return digest_; }
     const std::string& failure() const { return failure_; }
     bool file_failed() const { return file_failed_; }
-    int socket() const { return socket_.get(); }
+    int socket() const { return wire_->socket(); }
 
 private:
     std::mutex mutex_;
@@ -103,7 +103,7 @@ private:
     uint64_t digest_ = 0;
     std::string failure_;
     bool file_failed_ = false;
-    UniqueFd socket_;
+    std::unique_ptr<Transport> wire_;
 };
 
 struct Range {
@@ -117,7 +117,8 @@ struct Range {
 class IntoFile final : public Connection {
 public:
     IntoFile(Worker& w, UniqueFd socket, Range range, bool hash, Outcome& outcome)
-        : Connection(w, std::move(socket)), range_(range), hash_(hash), outcome_(outcome) {}
+        : Connection(w, std::make_unique<PlainSocket>(std::move(socket))), range_(range),
+          hash_(hash), outcome_(outcome) {}
 
     void start() override { mover_.start(range_.file, range_.offset, range_.length, hash_); }
     uint32_t transfer_id() const override { return 0; }
@@ -133,14 +134,14 @@ private:
 
     void settle(Step step) {
         if (step == Step::Going) return;
-        UniqueFd socket;
+        std::unique_ptr<Transport> wire;
         // Throws when the mover still has an operation in flight after its last step.
         if (step == Step::Done)
-            socket = give_up_socket();
+            wire = give_up_transport();
         else
             close();
         outcome_.finish(step, mover_.digest(), mover_.failure(), mover_.file_failed(),
-                        std::move(socket));
+                        std::move(wire));
     }
 
     Range range_;
@@ -153,7 +154,8 @@ private:
 class FromFile final : public Connection {
 public:
     FromFile(Worker& w, UniqueFd socket, Range range, Outcome& outcome)
-        : Connection(w, std::move(socket)), range_(range), outcome_(outcome) {}
+        : Connection(w, std::make_unique<PlainSocket>(std::move(socket))), range_(range),
+          outcome_(outcome) {}
 
     void start() override { mover_.start(range_.file, range_.offset, range_.length); }
     uint32_t transfer_id() const override { return 0; }

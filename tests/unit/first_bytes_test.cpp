@@ -74,6 +74,7 @@ Config config_with(uint64_t handshake_timeout, unsigned per_address) {
     Config c;
     c.limits.handshake_timeout = handshake_timeout;
     c.limits.max_connections_per_address = per_address;
+    c.tls.mode = TlsMode::Off;
     return c;
 }
 
@@ -81,25 +82,28 @@ Config config_with(uint64_t handshake_timeout, unsigned per_address) {
 struct Port {
     explicit Port(uint64_t handshake_timeout = 10, unsigned per_address = 128)
         : config(config_with(handshake_timeout, per_address)), settings(config),
-          admissions(settings), worker({}, [this](Worker& w, UniqueFd socket) {
-              accept_connection(w, std::move(socket), admissions, protocols, settings);
+          tls(config, settings), admissions(settings),
+          worker({}, [this](Worker& w, UniqueFd socket) {
+              accept_connection(w, std::move(socket), admissions, protocols, settings, tls);
           }) {}
 
     // As if the worker had just accepted `socket` from `peer`.
     void arrive(UniqueFd socket, std::string peer = "192.0.2.7:40000") {
-        auto arrival = std::make_shared<Arrival>(Arrival{std::move(socket),
-                                                         std::move(peer),
-                                                         Admission(),
-                                                         false,
-                                                         std::chrono::steady_clock::now(),
-                                                         {}});
+        auto arrival =
+            std::make_shared<Arrival>(Arrival{std::make_unique<PlainSocket>(std::move(socket)),
+                                              std::move(peer),
+                                              Admission(),
+                                              false,
+                                              std::chrono::steady_clock::now(),
+                                              {}});
         worker.post([this, arrival](Worker& w) {
-            w.adopt(std::make_unique<FirstBytes>(w, std::move(*arrival), protocols, settings));
+            w.adopt(std::make_unique<FirstBytes>(w, std::move(*arrival), protocols, settings, tls));
         });
     }
 
     Config config;
     LiveSettings settings;
+    TlsContexts tls;
     AdmissionCounter admissions;
     RecordingProtocols protocols; // holds admissions: after the counter, so gone before it
     RunningWorker worker;         // last: stopped and joined before the rest goes
@@ -130,8 +134,8 @@ TEST(FirstBytes, ANativePreambleGoesToTheNativeProtocolWithItsBytes) {
     EXPECT_EQ(h->arrival.received, preamble());
     EXPECT_EQ(h->arrival.peer, "192.0.2.7:40001");
     EXPECT_NE(h->thread, std::this_thread::get_id());
-    ASSERT_TRUE(h->arrival.socket);
-    expect_connected(h->arrival.socket.get(), ours.get());
+    ASSERT_TRUE(h->arrival.wire);
+    expect_connected(h->arrival.wire->socket(), ours.get());
     ASSERT_TRUE(port.worker.settle());
     EXPECT_EQ(port.protocols.count(), 1u);
 }
@@ -149,7 +153,7 @@ TEST(FirstBytes, WhatFollowsThePreambleIsLeftForTheProtocolToRead) {
     ASSERT_TRUE(h);
     EXPECT_EQ(h->protocol, Protocol::Native);
     EXPECT_EQ(h->arrival.received, first);
-    EXPECT_EQ(receive(h->arrival.socket.get(), 5), (std::vector<uint8_t>{1, 2, 3, 4, 5}));
+    EXPECT_EQ(receive(h->arrival.wire->socket(), 5), (std::vector<uint8_t>{1, 2, 3, 4, 5}));
 }
 
 TEST(FirstBytes, APreambleInPiecesGoesToTheNativeProtocolWhole) {
@@ -195,8 +199,8 @@ TEST(FirstBytes, AnHttpRequestGoesToHttpWithItsFirstEightBytes) {
     EXPECT_EQ(h->arrival.received, bytes_of("GET / HT"));
     EXPECT_EQ(h->arrival.peer, "192.0.2.8:50000");
     // The rest of the request is the HTTP side's to read, on the same socket.
-    EXPECT_EQ(receive(h->arrival.socket.get(), request.size() - 8), bytes_of(request.substr(8)));
-    expect_connected(h->arrival.socket.get(), ours.get());
+    EXPECT_EQ(receive(h->arrival.wire->socket(), request.size() - 8), bytes_of(request.substr(8)));
+    expect_connected(h->arrival.wire->socket(), ours.get());
 }
 
 TEST(FirstBytes, AnyUpperCaseMethodGoesToHttp) {
@@ -269,7 +273,7 @@ TEST(FirstBytes, ASilentPeerGoesToNativeAfterTheHandshakeTimeoutWithWhatItSent) 
     EXPECT_EQ(h->protocol, Protocol::Native);
     EXPECT_EQ(h->arrival.received, bytes_of("\xC5ST"));
     EXPECT_EQ(h->arrival.peer, "192.0.2.9:1234");
-    expect_connected(h->arrival.socket.get(), ours.get());
+    expect_connected(h->arrival.wire->socket(), ours.get());
 }
 
 TEST(FirstBytes, APeerSilentFromTheStartGoesToNativeWithNothing) {
@@ -281,7 +285,7 @@ TEST(FirstBytes, APeerSilentFromTheStartGoesToNativeWithNothing) {
     ASSERT_TRUE(h) << "the handshake timeout handed nothing over";
     EXPECT_EQ(h->protocol, Protocol::Native);
     EXPECT_TRUE(h->arrival.received.empty());
-    expect_connected(h->arrival.socket.get(), ours.get());
+    expect_connected(h->arrival.wire->socket(), ours.get());
 }
 
 TEST(FirstBytes, StoppingTheWorkerClosesAConnectionStillReading) {
@@ -311,7 +315,7 @@ TEST(FirstBytes, AnAcceptedConnectionIsCountedAndHandedOverWithItsAddress) {
     EXPECT_TRUE(h->arrival.peer_on_loopback);
     EXPECT_EQ(h->arrival.admission.host(), "127.0.0.1");
     EXPECT_LE(h->arrival.accepted_at, std::chrono::steady_clock::now());
-    expect_connected(h->arrival.socket.get(), first.get());
+    expect_connected(h->arrival.wire->socket(), first.get());
 
     // The address holds its one place: the next connection is closed unread.
     UniqueFd second = connect_to(port_number);

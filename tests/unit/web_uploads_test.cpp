@@ -26,11 +26,12 @@ namespace fs = std::filesystem;
 class TestTransfers final : public Transfers {
 public:
     explicit TestTransfers(const fs::path& incoming)
-        : settings_(Config{}), storage_(storage_config(incoming)) {}
+        : settings_(Config{}), tls_(plain(), settings_), storage_(storage_config(incoming)) {}
 
     TransferRegistry& registry() override { return registry_; }
     const Storage& storage() const override { return storage_; }
     const LiveSettings& settings() const override { return settings_; }
+    const TlsContexts& tls() const override { return tls_; }
     std::shared_ptr<IncomingTransfer> accept_offer(const proto::Offer& offer,
                                                    const std::string& peer) override {
         auto t = std::make_shared<IncomingTransfer>(registry_.next_id(), offer, peer, storage_);
@@ -47,6 +48,11 @@ public:
     std::vector<uint32_t> closed;
 
 private:
+    static Config plain() {
+        Config c;
+        c.tls.mode = TlsMode::Off;
+        return c;
+    }
     static Config::Storage storage_config(const fs::path& incoming) {
         Config::Storage c;
         c.incoming = incoming;
@@ -55,6 +61,7 @@ private:
     }
 
     LiveSettings settings_;
+    TlsContexts tls_;
     Storage storage_;
     TransferRegistry registry_;
 };

@@ -7,11 +7,12 @@ import { chromium } from 'playwright-core';
 
 export const chromiumPath = process.env.STREAMD_CHROMIUM ?? '/usr/bin/chromium';
 
-export async function launchChromium() {
+// `args` go on Chromium's command line after the test's own.
+export async function launchChromium(args = []) {
     if (!existsSync(chromiumPath))
         throw new Error(`no Chromium at ${chromiumPath}: install Debian's chromium or set STREAMD_CHROMIUM`);
     // As root Chromium will not start its sandbox.
-    return chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
+    return chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', ...args] });
 }
 
 // Collects into `errors` what `page` reports as going wrong: console errors, except those
