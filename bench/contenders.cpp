@@ -210,13 +210,30 @@ private:
     Route route_;
 };
 
-// One nginx serving a folder, kept for the whole run.
+// A self-signed P-256 certificate and its key in `dir`, for the encrypted servers.
+std::pair<fs::path, fs::path> self_signed(const fs::path& dir) {
+    fs::path cert = dir / "cert.pem", key = dir / "key.pem";
+    run_checked({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                 "-nodes", "-subj", "/CN=localhost", "-days", "2", "-keyout", key.string(), "-out",
+                 cert.string()});
+    return {cert, key};
+}
+
+// One nginx serving a folder, kept for the whole run; over HTTPS with `tls`.
 class Nginx {
 public:
-    Nginx(const fs::path& work, const fs::path& served, const Route& route)
-        : port_(it::unused_port()), host_(route.sender_host) {
-        fs::path dir = work / "nginx";
+    Nginx(const fs::path& work, const fs::path& served, const Route& route, bool tls = false)
+        : port_(it::unused_port()), host_(route.sender_host), tls_(tls) {
+        fs::path dir = work / (tls ? "nginx-tls" : "nginx");
         fs::create_directories(dir);
+        std::string listen = host_ + ":" + std::to_string(port_);
+        if (tls) {
+            auto [cert, key] = self_signed(dir);
+            // What a browser and curl negotiate with it: TLS 1.3, AES-256-GCM first.
+            listen += " ssl;\n    ssl_certificate " + cert.string() +
+                      ";\n    ssl_certificate_key " + key.string() +
+                      ";\n    ssl_protocols TLSv1.2 TLSv1.3";
+        }
         std::ofstream(dir / "nginx.conf")
             // As root, nginx's workers would become nobody, who cannot read our
             // private scratch folder.
@@ -224,8 +241,8 @@ public:
             << (dir / "nginx.pid").string() << ";\nerror_log " << (dir / "error.log").string()
             << ";\nevents { worker_connections 64; }\nhttp {\n  access_log off;\n"
             << "  sendfile on;\n  tcp_nopush on;\n  client_body_temp_path " << dir.string()
-            << ";\n  server {\n    listen " << host_ << ":" << port_ << ";\n    root "
-            << served.string() << ";\n  }\n}\n";
+            << ";\n  server {\n    listen " << listen << ";\n    root " << served.string()
+            << ";\n  }\n}\n";
         SpawnOptions o;
         o.argv = at(route.sender_prefix,
                     {"nginx", "-c", (dir / "nginx.conf").string(), "-p", dir.string()});
@@ -237,24 +254,29 @@ public:
     // Killed outright, the master would leave its worker behind.
     ~Nginx() { process_->stop(SIGTERM, std::chrono::seconds(10)); }
     std::string url(const fs::path& file) const {
-        return "http://" + host_ + ":" + std::to_string(port_) + "/" + file.filename().string();
+        return (tls_ ? "https://" : "http://") + host_ + ":" + std::to_string(port_) + "/" +
+               file.filename().string();
     }
     pid_t pid() const { return process_->pid(); }
 
 private:
     uint16_t port_;
     std::string host_;
+    bool tls_;
     std::optional<Process> process_;
 };
 
 class NginxClient : public CommandContender {
 public:
-    NginxClient(const Tools& t, const fs::path& served, bool aria2)
-        : nginx_(t.work, served, t.route), receiver_prefix_(t.route.receiver_prefix),
-          aria2_(aria2) {
+    NginxClient(const Tools& t, const fs::path& served, bool aria2, bool tls = false)
+        : nginx_(t.work, served, t.route, tls), receiver_prefix_(t.route.receiver_prefix),
+          aria2_(aria2), tls_(tls) {
         dest_ = t.work / (aria2 ? "aria2.out" : "curl.out");
     }
-    std::string name() const override { return aria2_ ? "nginx -> aria2c -x8" : "nginx -> curl"; }
+    std::string name() const override {
+        if (tls_) return "nginx HTTPS -> curl";
+        return aria2_ ? "nginx -> aria2c -x8" : "nginx -> curl";
+    }
     Sample run(const fs::path& source) override {
         fs::remove(dest_);
         if (aria2_)
@@ -264,7 +286,7 @@ public:
                              dest_.filename().string(), nginx_.url(source)}),
                          nginx_.pid(), Client::Receives);
         return timed(
-            at(receiver_prefix_, {"curl", "-sSf", "-o", dest_.string(), nginx_.url(source)}),
+            at(receiver_prefix_, {"curl", "-sSf", "-k", "-o", dest_.string(), nginx_.url(source)}),
             nginx_.pid(), Client::Receives);
     }
 
@@ -272,6 +294,87 @@ private:
     Nginx nginx_;
     std::vector<std::string> receiver_prefix_;
     bool aria2_;
+    bool tls_;
+};
+
+// An sshd of the bench's own on a free port of the receiving end, with its own host key
+// and a client key it lets in as the current user; scp and rsync go through it with
+// OpenSSH's default cipher and settings, as people run them.
+class Sshd {
+public:
+    Sshd(fs::path dir, const Route& route)
+        : dir_(std::move(dir)), port_(it::unused_port()), host_(route.receiver_host) {
+        fs::create_directories(dir_);
+        fs::create_directories("/run/sshd"); // its privilege separation folder
+        for (const char* key : {"host_key", "client_key"})
+            run_checked(
+                {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", (dir_ / key).string()});
+        fs::copy_file(dir_ / "client_key.pub", dir_ / "authorized_keys",
+                      fs::copy_options::overwrite_existing);
+        std::ofstream(dir_ / "sshd_config")
+            << "ListenAddress " << host_ << ":" << port_ << "\nHostKey "
+            << (dir_ / "host_key").string() << "\nPidFile " << (dir_ / "sshd.pid").string()
+            << "\nAuthorizedKeysFile " << (dir_ / "authorized_keys").string()
+            << "\nStrictModes no\nUsePAM no\nPermitRootLogin prohibit-password\n"
+            << "Subsystem sftp internal-sftp\n"; // scp speaks SFTP
+        SpawnOptions o;
+        o.argv = at(route.receiver_prefix,
+                    {"/usr/sbin/sshd", "-D", "-e", "-f", (dir_ / "sshd_config").string()});
+        process_.emplace(o);
+        wait_listening(*process_, port_);
+    }
+    Sshd(const Sshd&) = delete;
+    Sshd& operator=(const Sshd&) = delete;
+    ~Sshd() { process_->stop(SIGTERM, std::chrono::seconds(10)); }
+
+    // ssh's options for this server, as scp takes them (rsync -e takes them after "ssh").
+    std::vector<std::string> options() const {
+        return {"-i", (dir_ / "client_key").string(),
+                "-o", "StrictHostKeyChecking=no",
+                "-o", "UserKnownHostsFile=/dev/null",
+                "-o", "BatchMode=yes",
+                "-o", "LogLevel=ERROR"};
+    }
+    std::string port() const { return std::to_string(port_); }
+    std::string target(const fs::path& dest) const { return host_ + ":" + dest.string(); }
+    pid_t pid() const { return process_->pid(); }
+
+private:
+    fs::path dir_;
+    uint16_t port_;
+    std::string host_;
+    std::optional<Process> process_;
+};
+
+class OverSsh : public CommandContender {
+public:
+    OverSsh(const Tools& t, bool rsync)
+        : sshd_(t.work / (rsync ? "sshd-rsync" : "sshd-scp"), t.route), route_(t.route),
+          rsync_(rsync) {
+        dest_ = t.work / (rsync ? "rsync-ssh.out" : "scp.out");
+    }
+    std::string name() const override { return rsync_ ? "rsync over ssh" : "scp"; }
+    Sample run(const fs::path& source) override {
+        fs::remove(dest_);
+        std::vector<std::string> argv;
+        if (rsync_) {
+            std::string ssh = "ssh -p " + sshd_.port();
+            for (const auto& o : sshd_.options())
+                ssh += " " + o;
+            argv = {"rsync", "--whole-file", "-e", ssh, source.string(), sshd_.target(dest_)};
+        } else {
+            argv = {"scp", "-q", "-P", sshd_.port()};
+            for (const auto& o : sshd_.options())
+                argv.push_back(o);
+            argv.insert(argv.end(), {source.string(), sshd_.target(dest_)});
+        }
+        return timed(at(route_.sender_prefix, argv), sshd_.pid(), Client::Sends);
+    }
+
+private:
+    Sshd sshd_;
+    Route route_;
+    bool rsync_;
 };
 
 class RsyncDaemon : public CommandContender {
@@ -393,6 +496,15 @@ std::unique_ptr<Contender> nginx_curl(const Tools& t, const fs::path& served) {
 }
 std::unique_ptr<Contender> nginx_aria2(const Tools& t, const fs::path& served) {
     return std::make_unique<NginxClient>(t, served, true);
+}
+std::unique_ptr<Contender> nginx_https_curl(const Tools& t, const fs::path& served) {
+    return std::make_unique<NginxClient>(t, served, false, true);
+}
+std::unique_ptr<Contender> scp(const Tools& t) {
+    return std::make_unique<OverSsh>(t, false);
+}
+std::unique_ptr<Contender> rsync_ssh(const Tools& t) {
+    return std::make_unique<OverSsh>(t, true);
 }
 std::unique_ptr<Contender> durable_write(const fs::path& folder, const Route& route) {
     return std::make_unique<DurableWrite>(folder, route);

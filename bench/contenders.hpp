@@ -71,6 +71,11 @@ std::unique_ptr<Contender> socat_pipe(const Tools& t);
 std::unique_ptr<Contender> nginx_curl(const Tools& t, const fs::path& served);
 std::unique_ptr<Contender> nginx_aria2(const Tools& t, const fs::path& served);
 std::unique_ptr<Contender> rsync_daemon(const Tools& t);
+// The encrypted peers: nginx over HTTPS (TLS 1.3, self-signed) fetched by curl; scp and
+// rsync through an sshd of the bench's own, with OpenSSH's default cipher.
+std::unique_ptr<Contender> nginx_https_curl(const Tools& t, const fs::path& served);
+std::unique_ptr<Contender> scp(const Tools& t);
+std::unique_ptr<Contender> rsync_ssh(const Tools& t);
 // What durability costs at least: dd writing the file into `folder` and syncing it, on the
 // receiving end's core.
 std::unique_ptr<Contender> durable_write(const fs::path& folder, const Route& route);

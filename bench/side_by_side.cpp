@@ -4,7 +4,7 @@
 //   side_by_side [--size MIB] [--rounds N] [--streams N,...] [--chunk-sizes SIZE,...]
 //                [--unverified N,...] [--only streamd] [--no-websocket] [--json PATH]
 //                [--wan RTT[/LOSS],...] [--wan-size MIB] [--wan-rounds N]
-//                [--reference STREAMD] [--disk DIR]
+//                [--reference STREAMD] [--disk DIR] [--no-encrypted]
 //
 // --streams: stream counts to run at the daemon's default chunk size; --chunk-sizes:
 // other chunk sizes, at 8 streams; --unverified: stream counts to run once more from a
@@ -21,6 +21,8 @@
 // receivers, each on an ext4 image there, one with `[storage] sync = "data"` and one with
 // "none": what durability costs, as the ratio of their times; and dd writing the file
 // into the first one's image and syncing it, the disk's own limit.
+// --no-encrypted: leaves out the encrypted rows: two more daemons that share a key (TLS,
+// 1 and 8 streams), scp and rsync through an sshd of the bench's own, nginx over HTTPS.
 //
 // Starts two real daemons on loopback, each with its own bus, and the peers' real
 // programs, then moves the same file with each of them in turn, round after round.
@@ -64,6 +66,8 @@ struct Options {
     std::vector<std::string> chunk_sizes{"256K", "1M", "16M"};
     std::vector<unsigned> unverified{1, 8};
     bool only_streamd = false;
+    // The encrypted rows: streamd over TLS, scp, rsync over ssh, nginx over HTTPS.
+    bool encrypted = true;
     bool websocket = true;
     std::string json;
     std::vector<WanLink::Options> wan{{.rtt_ms = 20},
@@ -106,6 +110,8 @@ Options parse(int argc, char** argv) {
             o.size_mib = std::stoull(value());
         } else if (a == "--rounds") {
             o.rounds = static_cast<unsigned>(std::stoul(value()));
+        } else if (a == "--no-encrypted") {
+            o.encrypted = false;
         } else if (a == "--streams") {
             o.streams = numbers(value());
         } else if (a == "--chunk-sizes") {
@@ -282,6 +288,47 @@ std::string report(const std::vector<Row>& rows, uint64_t size_mib, double refer
     return json.str();
 }
 
+// The encrypted rows against each other and against the plain one: speed ratios, and CPU
+// per GiB on both ends; printed, and returned as JSON.
+std::string encryption_summary(const std::vector<Row>& rows, uint64_t size_mib) {
+    auto find = [&](const std::string& name) -> const Row* {
+        for (const auto& r : rows)
+            if (r.name == name) return &r;
+        return nullptr;
+    };
+    const double gib = static_cast<double>(size_mib) / 1024;
+    auto seconds = [](const Row* r) { return r->median_of(&Sample::seconds); };
+    auto cpu = [&](const Row* r) {
+        return (r->median_of(&Sample::sender_cpu) + r->median_of(&Sample::receiver_cpu)) / gib;
+    };
+    const Row* tls8 = find("streamd TLS, 8 streams");
+    const Row* tls1 = find("streamd TLS, 1 stream");
+    std::ostringstream json;
+    json << '{';
+    std::printf("\nencrypted:\n");
+    auto ratio = [&](const char* label, const Row* fast, const Row* slow, const char* key) {
+        if (!fast || !slow) return;
+        const double r = seconds(slow) / seconds(fast);
+        std::printf("  %-48s %6.2fx\n", label, r);
+        json << (json.tellp() > 1 ? "," : "") << '"' << key << "\":" << r;
+    };
+    ratio("streamd TLS 8 streams vs scp", tls8, find("scp"), "tls8_vs_scp");
+    ratio("streamd TLS 8 streams vs rsync over ssh", tls8, find("rsync over ssh"),
+          "tls8_vs_rsync_ssh");
+    ratio("streamd TLS 8 streams vs nginx HTTPS -> curl", tls8, find("nginx HTTPS -> curl"),
+          "tls8_vs_nginx_https");
+    ratio("streamd TLS 1 stream vs streamd 1 stream (plain)", tls1, find("streamd, 1 stream"),
+          "tls1_vs_plain1");
+    for (const char* name : {"streamd TLS, 8 streams", "streamd TLS, 1 stream", "scp"}) {
+        if (const Row* r = find(name)) {
+            std::printf("  CPU s/GiB, both ends: %-26s %6.2f\n", name, cpu(r));
+            json << (json.tellp() > 1 ? "," : "") << "\"cpu_s_per_gib " << name << "\":" << cpu(r);
+        }
+    }
+    json << '}';
+    return json.str();
+}
+
 // The daemons of one build, each on its end's core: a sender, a sender with `verify = false`
 // and a receiver.
 struct Daemons {
@@ -290,6 +337,14 @@ struct Daemons {
           unverified(binary, {.verify = false, .command_prefix = route.sender_prefix}),
           receiver(binary, {.command_prefix = route.receiver_prefix}) {}
     it::StreamdInstance sender, unverified, receiver;
+};
+
+// Daemons that share a key, so that every connection between them is TLS 1.3.
+struct EncryptedDaemons {
+    EncryptedDaemons(const fs::path& binary, const Route& route, const fs::path& key)
+        : receiver(binary, {.secret_file = key, .command_prefix = route.receiver_prefix}),
+          sender(binary, {.secret_file = key, .command_prefix = route.sender_prefix}) {}
+    it::StreamdInstance receiver, sender; // the receiver makes the key file
 };
 
 // Receivers whose incoming folders are ext4 images in a folder on the machine's disk, with
@@ -378,6 +433,19 @@ std::string loopback(const Options& opt, const Tools& loop, const fs::path& sour
         contenders.push_back(nginx_aria2(tools, served));
         contenders.push_back(rsync_daemon(tools));
     }
+    // Encrypted, side by side with the rest.
+    std::optional<EncryptedDaemons> encrypted;
+    if (opt.encrypted) {
+        encrypted.emplace(it::streamd_binary(), tools.route, tools.work / "tls.key");
+        for (unsigned s : {1u, 8u})
+            contenders.push_back(streamd_native(encrypted->sender, encrypted->receiver,
+                                                {s, "", true, "streamd TLS"}));
+        if (!opt.only_streamd) {
+            contenders.push_back(scp(tools));
+            contenders.push_back(rsync_ssh(tools));
+            contenders.push_back(nginx_https_curl(tools, served));
+        }
+    }
     std::printf("loopback: %llu MiB, %u rounds, alternating; sending end on core %s, "
                 "receiving end on core %s; files in %s\n",
                 static_cast<unsigned long long>(opt.size_mib), opt.rounds,
@@ -400,6 +468,8 @@ std::string loopback(const Options& opt, const Tools& loop, const fs::path& sour
         }
         versus << ']';
     }
+    std::string tls = "null";
+    if (encrypted) tls = encryption_summary(rows, opt.size_mib);
     std::string durability = "null";
     if (disk) {
         const double cost = rows[synced_row].median_of(&Sample::seconds) /
@@ -439,7 +509,7 @@ std::string loopback(const Options& opt, const Tools& loop, const fs::path& sour
     json << "{\"size_mib\":" << opt.size_mib << ",\"rounds\":" << opt.rounds
          << ",\"results\":" << results
          << ",\"streamd_peak_rss_mib\":" << peak_rss(daemons, "streamd")
-         << ",\"durability\":" << durability;
+         << ",\"durability\":" << durability << ",\"encrypted\":" << tls;
     if (reference)
         json << ",\"reference\":{\"binary\":\"" << opt.reference.string()
              << "\",\"peak_rss_mib\":" << peak_rss(*reference, "streamd (reference)")
