@@ -3,7 +3,6 @@
 #include "config/self_signed.hpp"
 
 #include <array>
-#include <openssl/err.h>
 #include <openssl/hmac.h>
 #include <openssl/x509.h>
 #include <string_view>
@@ -21,13 +20,6 @@ constexpr size_t kPskBytes = 48;
 // ALPN, as the wire spells it: each name after its length.
 constexpr std::string_view kAlpnOffer = "\x09streamd/1\x08http/1.1";
 constexpr std::string_view kAlpnNativeOnly = "\x09streamd/1";
-
-std::string openssl_reason() {
-    const unsigned long e = ERR_peek_last_error();
-    const char* reason = e != 0 ? ERR_reason_error_string(e) : nullptr;
-    ERR_clear_error();
-    return reason ? reason : "unknown error";
-}
 
 const LiveSettings& settings_of(SSL* ssl) {
     return *static_cast<const LiveSettings*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));

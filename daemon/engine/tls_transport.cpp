@@ -19,14 +19,6 @@ bool is_write(Op op) {
     return op == Op::Send || op == Op::SocketWrite;
 }
 
-// OpenSSL's reason for the last error on this thread, and the queue emptied.
-std::string last_reason() {
-    const unsigned long e = ERR_peek_last_error();
-    const char* reason = e != 0 ? ERR_reason_error_string(e) : nullptr;
-    ERR_clear_error();
-    return reason ? reason : "unexpected end of the stream";
-}
-
 // "TLS_AES_256_GCM_SHA384" as people say it: "AES-256-GCM".
 std::string cipher_name(const SSL_CIPHER* cipher) {
     if (!cipher) return "?";
@@ -37,6 +29,13 @@ std::string cipher_name(const SSL_CIPHER* cipher) {
     return name;
 }
 } // namespace
+
+std::string openssl_reason(const char* otherwise) {
+    const unsigned long e = ERR_peek_last_error();
+    const char* reason = e != 0 ? ERR_reason_error_string(e) : nullptr;
+    ERR_clear_error();
+    return reason ? reason : otherwise;
+}
 
 TlsTransport::TlsTransport(UniqueFd fd, SslPtr ssl, std::span<const uint8_t> received)
     : Transport(std::move(fd)), ssl_(std::move(ssl)) {
@@ -52,7 +51,7 @@ TlsTransport::~TlsTransport() {
 }
 
 int TlsTransport::fail(int err) {
-    if (failure_.empty()) failure_ = last_reason();
+    if (failure_.empty()) failure_ = openssl_reason("unexpected end of the stream");
     ERR_clear_error();
     return err;
 }

@@ -9,8 +9,13 @@
 
 #include <memory>
 #include <openssl/ssl.h>
+#include <string>
 
 namespace streamd {
+
+// OpenSSL's reason for the last error on this thread, or `otherwise` when it gave none;
+// the thread's error queue is left empty.
+std::string openssl_reason(const char* otherwise = "unknown error");
 
 struct SslFree {
     void operator()(SSL* ssl) const { SSL_free(ssl); }

@@ -146,8 +146,9 @@ describe('resumable uploads in Chromium', () => {
             }), name);
             await page.close();
             assert.equal(cutter.cuts, 1, 'the relay cut the upload');
-            // Resumed from the last whole chunk before the cut, not from the start.
-            assert.ok(cutter.upBytes < size + 8 * MiB, `${cutter.upBytes} bytes went up for ${size}`);
+            // Resumed where the daemon stood, not from the start: starting over would send 1.5 times
+            // the file. What sat in socket buffers at the cut is sent again, so the bound is loose.
+            assert.ok(cutter.upBytes < 1.25 * size, `${cutter.upBytes} bytes went up for ${size}`);
         } finally {
             await cutter.close();
         }

@@ -80,8 +80,9 @@ describe('tus-js-client', () => {
             try {
                 await upload(await readFile(file), name, { port: relay.port });
                 assert.equal(relay.cuts, 1, 'the relay cut the upload');
-                // Resumed from the last whole chunk before the cut, not from the start.
-                assert.ok(relay.upBytes < size + 8 * MiB, `${relay.upBytes} bytes went up`);
+                // Resumed where the daemon stood, not from the start: starting over would send 1.5 times
+                // the file. What sat in socket buffers at the cut is sent again, so the bound is loose.
+                assert.ok(relay.upBytes < 1.25 * size, `${relay.upBytes} bytes went up`);
             } finally {
                 await relay.close();
             }
