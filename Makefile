@@ -9,6 +9,9 @@ BUILD_DEPS := meson ninja-build pkg-config g++ liburing-dev libsdbus-c++-dev lib
 	libssl-dev nlohmann-json3-dev
 RUN_DEPS := dbus
 TEST_DEPS := dbus util-linux coreutils clang-format iproute2 systemd curl e2fsprogs openssl testssl.sh
+# The kernel TLS tests boot Debian's kernel, fetched into VM_KERNEL, under qemu (tests/vm/).
+VM_DEPS := qemu-system-x86 busybox-static
+VM_KERNEL := $(BUILD)/vm-kernel
 BENCH_RESULT := bench/results/$(shell date +%Y-%m-%d)
 BENCH_DEPS := iperf3 nginx-light rsync socat curl aria2 gnuplot-nox iproute2 iputils-ping \
 	openssh-server openssh-client openssl
@@ -64,7 +67,7 @@ LINT_DEPS := clang clang-tidy
 LINT_SOURCES = $(shell git ls-files 'proto/*.cpp' 'daemon/*.cpp' 'ctl/*.cpp' 'tests/*.cpp' \
 	'bench/*.cpp' 2>/dev/null)
 
-.PHONY: all build run test bench lint clean deps-build deps-test deps-fuzz deps-node deps-web \
+.PHONY: all build run test bench lint clean deps-build deps-test deps-vm deps-fuzz deps-node deps-web \
 	fuzz-build fuzz fuzz-smoke sanitize deb deb-check
 
 all: build
@@ -84,6 +87,10 @@ deps-build:
 
 deps-test: deps-build
 	$(call install_missing,$(TEST_DEPS))
+
+deps-vm:
+	$(call install_missing,$(VM_DEPS))
+	@[ -f $(VM_KERNEL)/vmlinuz ] || tests/vm/fetch-kernel $(VM_KERNEL)
 
 deps-fuzz: deps-build
 	$(call install_missing,$(FUZZ_DEPS))
@@ -118,7 +125,7 @@ run: build
 	DBUS_SESSION_BUS_ADDRESS=unix:path=$(VAR)/bus $(BUILD)/daemon/streamd --user --config $(VAR)/streamd.toml
 
 # meson test, then a short pass of every fuzzer over its seed corpus.
-test: deps-test deps-web build fuzz-build
+test: deps-test deps-web deps-vm build fuzz-build
 	@set -o pipefail; meson test -C $(BUILD) --print-errorlogs 2>&1 | tee $(BUILD)/test.log; \
 	status=$$?; \
 	passed=$$(grep -cE '^ *[0-9]+/[0-9]+ .* OK ' $(BUILD)/test.log); \

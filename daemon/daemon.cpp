@@ -2,7 +2,6 @@
 
 #include "control/dbus_service.hpp"
 #include "engine/io_ring.hpp"
-#include "engine/kernel_tls.hpp"
 #include "native/receive_stream.hpp"
 #include "native/send_stream.hpp"
 #include "port/first_bytes.hpp"
@@ -40,9 +39,12 @@ void log_tls(const TlsContexts& tls) {
         spdlog::info("TLS is off ([tls] mode = \"off\"): every connection is in the clear");
         return;
     }
-    const std::string kernel = probe_kernel_tls();
-    spdlog::info("TLS {}: encrypting in user space (kernel TLS: {})",
-                 tls.mode() == TlsMode::Required ? "required" : "on (auto)", kernel);
+    const char* mode = tls.mode() == TlsMode::Required ? "required" : "on (auto)";
+    if (tls.kernel_tls() == "available")
+        spdlog::info("TLS {}: sending to peers through the kernel's TLS, the rest in user space",
+                     mode);
+    else
+        spdlog::info("TLS {}: encrypting in user space (kernel TLS: {})", mode, tls.kernel_tls());
     spdlog::info("certificate for browsers: {}{}, SHA-256 fingerprint {}",
                  tls.certificate().string(),
                  tls.renewed()       ? " (self-signed, renewed: the old one was expiring)"

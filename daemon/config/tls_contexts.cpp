@@ -1,6 +1,7 @@
 #include "config/tls_contexts.hpp"
 
 #include "config/self_signed.hpp"
+#include "engine/kernel_tls.hpp"
 
 #include <array>
 #include <openssl/hmac.h>
@@ -168,6 +169,11 @@ TlsContexts::TlsContexts(const Config& config, const LiveSettings& settings)
     SSL_CTX_set_verify(c, SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) { return 0; });
     SSL_CTX_set_alpn_protos(c, reinterpret_cast<const unsigned char*>(kAlpnNativeOnly.data()),
                             kAlpnNativeOnly.size());
+    // Files go out from the sending daemon: where the kernel seals its records, they are
+    // spliced from the page cache as over plain TCP.
+    kernel_tls_ = probe_kernel_tls();
+    if (kernel_tls_ == "available")
+        SSL_CTX_set_keylog_callback(c, TlsTransport::keep_sending_secret);
 }
 
 SslPtr TlsContexts::accept() const {

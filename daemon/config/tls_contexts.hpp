@@ -40,6 +40,8 @@ public:
     bool self_signed() const { return self_signed_; }
     // The self-signed certificate was replaced at this start: it was about to expire.
     bool renewed() const { return renewed_; }
+    // "available" where connections to peers send through the kernel's TLS, or why not.
+    const std::string& kernel_tls() const { return kernel_tls_; }
 
 private:
     TlsMode mode_;
@@ -50,6 +52,7 @@ private:
     std::string fingerprint_;
     bool self_signed_ = false;
     bool renewed_ = false;
+    std::string kernel_tls_;
 };
 
 // "auto", "required" or "off", as [tls] mode says it.

@@ -35,7 +35,7 @@ void FileToSocket::start(int file, uint64_t offset, uint64_t length, bool more) 
 
 void FileToSocket::read() {
     Worker& worker = owner_.worker_;
-    const int wire = owner_.transport_->splice_fd();
+    const int wire = owner_.transport_->splice_out_fd();
     if (worker.use_splice() && wire >= 0 && !pipe_ && !copy_buffer_)
         pipe_ = worker.pipes().acquire();
     if (!pipe_ && !copy_buffer_) copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
@@ -89,7 +89,8 @@ void FileToSocket::write() {
     const bool more = left_ > 0 || more_;
     if (pipe_) {
         io_uring_prep_splice(owner_.prepare(Op::SocketWrite), pipe_->read_end.get(), -1,
-                             owner_.transport_->splice_fd(), -1, static_cast<unsigned>(buffered_),
+                             owner_.transport_->splice_out_fd(), -1,
+                             static_cast<unsigned>(buffered_),
                              SPLICE_F_MOVE | (more ? SPLICE_F_MORE : 0));
     } else {
         owner_.transport_->send(owner_, Op::SocketWrite,

@@ -31,7 +31,7 @@ void SocketToFile::start(int file, uint64_t offset, uint64_t length, bool hash) 
     hasher_.reset();
     failure_.clear();
     Worker& worker = owner_.worker_;
-    if (worker.use_splice() && owner_.transport_->splice_fd() >= 0 && !pipe_ && !copy_buffer_) {
+    if (worker.use_splice() && owner_.transport_->splice_in_fd() >= 0 && !pipe_ && !copy_buffer_) {
         pipe_ = worker.pipes().acquire();
         if (pipe_ && hash_) {
             tee_pipe_ = worker.pipes().acquire();
@@ -59,7 +59,7 @@ void SocketToFile::read() {
     IoRing& ring = owner_.worker_.ring();
     ring.reserve(3);
     io_uring_sqe* in = owner_.prepare(Op::SocketRead);
-    io_uring_prep_splice(in, owner_.transport_->splice_fd(), -1, pipe_->write_end.get(), -1, n,
+    io_uring_prep_splice(in, owner_.transport_->splice_in_fd(), -1, pipe_->write_end.get(), -1, n,
                          SPLICE_F_MOVE);
     in->flags |= IOSQE_IO_HARDLINK;
     if (tee_pipe_) {

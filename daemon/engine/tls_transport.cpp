@@ -1,5 +1,7 @@
 #include "engine/tls_transport.hpp"
 
+#include "engine/kernel_tls.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <climits>
@@ -43,11 +45,28 @@ TlsTransport::TlsTransport(UniqueFd fd, SslPtr ssl, std::span<const uint8_t> rec
     // Each direction holds a whole write's records, so that a write seals at once.
     if (BIO_new_bio_pair(&inner, kPairBuffer, &network_, kPairBuffer) != 1) throw std::bad_alloc();
     SSL_set_bio(ssl_.get(), inner, inner);
+    SSL_set_app_data(ssl_.get(), this);
     if (!received.empty()) BIO_write(network_, received.data(), static_cast<int>(received.size()));
 }
 
 TlsTransport::~TlsTransport() {
+    OPENSSL_cleanse(sending_secret_.data(), sending_secret_.size());
     BIO_free(network_);
+}
+
+void TlsTransport::keep_sending_secret(const SSL* ssl, const char* line) {
+    // "CLIENT_TRAFFIC_SECRET_0 <client random> <secret>", in hex, among the others.
+    const std::string_view label =
+        SSL_is_server(ssl) ? "SERVER_TRAFFIC_SECRET_0 " : "CLIENT_TRAFFIC_SECRET_0 ";
+    const std::string_view text(line);
+    if (!text.starts_with(label)) return;
+    auto* self = static_cast<TlsTransport*>(SSL_get_app_data(ssl));
+    const std::string_view hex = text.substr(text.rfind(' ') + 1);
+    const auto nibble = [](char ch) { return ch <= '9' ? ch - '0' : (ch | 0x20) - 'a' + 10; };
+    self->sending_secret_.clear();
+    for (size_t i = 0; i + 1 < hex.size(); i += 2)
+        self->sending_secret_.push_back(
+            static_cast<uint8_t>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
 }
 
 int TlsTransport::fail(int err) {
@@ -85,6 +104,13 @@ std::optional<int> TlsTransport::handshake_step(Connection& c) {
     }
     if (handshake_result_) {
         handshake_.stage = Stage::Idle;
+        // Nothing of the application's has been sealed yet: the kernel starts at record 0.
+        if (*handshake_result_ == 0 && !sending_secret_.empty()) {
+            kernel_refusal_ = send_through_kernel(fd_.get(), ssl_.get(), sending_secret_);
+            kernel_send_ = kernel_refusal_.empty();
+        }
+        OPENSSL_cleanse(sending_secret_.data(), sending_secret_.size());
+        sending_secret_.clear();
         return handshake_result_;
     }
     receive_sealed(c, Op::Handshake);
@@ -138,6 +164,8 @@ std::optional<int> TlsTransport::read_step(Connection& c) {
 // ---- writing ------------------------------------------------------------------------
 
 void TlsTransport::send(Connection& c, Op op, std::span<const uint8_t> bytes, int flags) {
+    if (kernel_send_)
+        return io_uring_prep_send(prepare(c, op), fd_.get(), bytes.data(), bytes.size(), flags);
     if (out_.stage != Stage::Idle) throw std::logic_error("a second write on a TLS connection");
     plain_taken_ = std::min(bytes.size(), kPlainWrite);
     size_t n = 0;
@@ -164,6 +192,7 @@ std::optional<int> TlsTransport::completed(Connection& c, Op op, int res) {
         p.stage = Stage::Idle;
         return p.result;
     }
+    if (kernel_send_ && is_write(op)) return res;
     if (op == Op::Handshake ? sending_ : is_write(op)) {
         sending_ = false;
         if (res <= 0) {
@@ -202,10 +231,12 @@ std::optional<int> TlsTransport::completed(Connection& c, Op op, int res) {
 
 void TlsTransport::shutdown(int how) {
     // close_notify tells the peer the stream ended here, not on the way. Sent only
-    // while no write is on the wire (its records would be cut), and only as far as the
-    // socket takes it at once: a few dozen bytes.
-    if (how != SHUT_RD && SSL_is_init_finished(ssl_.get()) && !sending_ &&
-        SSL_shutdown(ssl_.get()) >= 0) {
+    // while no write is on the wire (its records would be cut; the kernel keeps its own
+    // records whole), and only as far as the socket takes it at once: a few dozen bytes.
+    if (how != SHUT_RD && kernel_send_) {
+        send_close_notify_through_kernel(fd_.get());
+    } else if (how != SHUT_RD && SSL_is_init_finished(ssl_.get()) && !sending_ &&
+               SSL_shutdown(ssl_.get()) >= 0) {
         char* notify = nullptr;
         const int n = BIO_nread0(network_, &notify);
         if (n > 0)
@@ -219,7 +250,8 @@ std::string TlsTransport::encryption() const {
     if (!SSL_is_init_finished(ssl_.get())) return "none";
     std::string version = SSL_get_version(ssl_.get()); // "TLSv1.3"
     if (version.starts_with("TLSv")) version.erase(3, 1);
-    return version + " " + cipher_name(SSL_get_current_cipher(ssl_.get())) + ", user space";
+    return version + " " + cipher_name(SSL_get_current_cipher(ssl_.get())) +
+           (kernel_send_ ? ", kernel send" : ", user space");
 }
 
 } // namespace streamd

@@ -1,8 +1,10 @@
 // TLS between the ring and a connection: the ring moves ciphertext between the socket
 // and the network end of a BIO pair, straight into and out of its buffers, and OpenSSL
 // encrypts and decrypts at the other end, so that it never touches the socket and never
-// blocks. No descriptor is left for splice: the data paths copy through buffers, and
-// every byte is encrypted once.
+// blocks. Where the kernel has TLS and the context keeps the traffic secrets
+// (keep_sending_secret), the sending side is the kernel's once the handshake is done:
+// writes and splices go to the socket as they are. Otherwise no descriptor is left for
+// splice: the data paths copy through buffers, and every byte is encrypted once.
 #pragma once
 
 #include "engine/transport.hpp"
@@ -10,6 +12,7 @@
 #include <memory>
 #include <openssl/ssl.h>
 #include <string>
+#include <vector>
 
 namespace streamd {
 
@@ -34,13 +37,19 @@ public:
     void recv(Connection& c, Op op, std::span<uint8_t> into, int flags) override;
     void send(Connection& c, Op op, std::span<const uint8_t> bytes, int flags) override;
     std::optional<int> completed(Connection& c, Op op, int res) override;
-    int splice_fd() const override { return -1; }
+    int splice_out_fd() const override { return kernel_send_ ? fd_.get() : -1; }
+    int splice_in_fd() const override { return -1; }
     ~TlsTransport() override;
     // Says close_notify first, when the wire is free for it.
     void shutdown(int how) override;
     std::string encryption() const override;
 
     SSL* ssl() const { return ssl_.get(); }
+    // For SSL_CTX_set_keylog_callback: keeps the secret that the sending side of a
+    // connection on that context starts its application data with, for the kernel.
+    static void keep_sending_secret(const SSL* ssl, const char* line);
+    // Why the kernel did not take the sending side, where it was offered it.
+    const std::string& kernel_refusal() const { return kernel_refusal_; }
     // Why the handshake or the stream failed: OpenSSL's reason, for example "tlsv1
     // alert decrypt error".
     const std::string& failure() const { return failure_; }
@@ -81,6 +90,10 @@ private:
 
     Pending handshake_;
     std::optional<int> handshake_result_;
+
+    std::vector<uint8_t> sending_secret_; // until the handshake is done
+    bool kernel_send_ = false;
+    std::string kernel_refusal_;
 };
 
 } // namespace streamd

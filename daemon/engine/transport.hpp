@@ -30,9 +30,11 @@ public:
     // A completion of an operation this transport issued for `op`: the result the
     // connection sees, or nothing while the transport goes on by itself.
     virtual std::optional<int> completed(Connection&, Op, int res) { return res; }
-    // The descriptor that splice may move the connection's bytes through, or -1 where
-    // the bytes on the wire are not the connection's own; the data paths copy then.
-    virtual int splice_fd() const = 0;
+    // The descriptors that splice may move the connection's bytes out to and in from,
+    // or -1 where the bytes on the wire are not the connection's own that way; the
+    // data paths copy then.
+    virtual int splice_out_fd() const = 0;
+    virtual int splice_in_fd() const = 0;
     // SHUT_RD, SHUT_WR or SHUT_RDWR; wakes the operations waiting on the wire.
     virtual void shutdown(int how);
     // The socket, for what only a socket has (connect, options).
@@ -60,7 +62,8 @@ public:
     void send(Connection& c, Op op, std::span<const uint8_t> bytes, int flags) override {
         io_uring_prep_send(prepare(c, op), fd_.get(), bytes.data(), bytes.size(), flags);
     }
-    int splice_fd() const override { return fd_.get(); }
+    int splice_out_fd() const override { return fd_.get(); }
+    int splice_in_fd() const override { return fd_.get(); }
 };
 
 } // namespace streamd

@@ -12,16 +12,23 @@
 #include "temp_dir.hpp"
 #include "test_files.hpp"
 #include "tool_paths.hpp"
+#include "unique_fd.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <iterator>
 #include <map>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <optional>
 #include <string>
+#include <sys/socket.h>
 #include <vector>
 
 namespace streamd::it {
@@ -71,6 +78,24 @@ protected:
         o.reconnect_attempts = 20;
         o.reconnect_delay = "0";
         return o;
+    }
+    // Sends a file through a relay that flips one bit of the stream at `flip_at`: the record
+    // that carried it fails to decrypt, its connection ends, and the transfer goes on over
+    // another and arrives identical. Returns how the sender says it was encrypted.
+    std::string send_past_a_flipped_bit(std::uint64_t flip_at, std::uint64_t size,
+                                        std::uint64_t seed) {
+        RelayedPair pair(eager(keyed()), keyed());
+        pair.relay.flip_once_at(flip_at);
+        fs::path file = file_to_send(size, seed);
+        auto r = run_streamctl(pair.sender.bus_address(),
+                               {"send", "--streams", "1", file.string(), pair.relay.endpoint()});
+        EXPECT_TRUE(succeeded(r)) << pair.logs();
+        EXPECT_TRUE(pair.relay.flipped());
+        EXPECT_EQ(sha256_of(pair.receiver.incoming() / file.filename()), sha256_of(file));
+        EXPECT_GE(pair.relay.counts().accepted, 2u) << pair.logs();
+        EXPECT_NE(pair.sender.log(200).find("trying again"), std::string::npos) << pair.logs();
+        auto sent = listed(pair.sender, file.filename().string());
+        return sent ? sent->at("encryption").as_string() : "";
     }
 
     fixtures::TempDir keys_{"streamd-it-tls-keys"};
@@ -168,17 +193,55 @@ TEST_F(Tls, ARecordingOfAnEncryptedTransferHoldsNoneOfTheFile) {
 }
 
 TEST_F(Tls, AFlippedBitBreaksItsConnectionAndTheTransferResumes) {
-    RelayedPair pair(eager(keyed()), keyed());
-    pair.relay.flip_once_at(5 * kMiB + 777);
-    fs::path file = file_to_send(16 * kMiB, 50);
-    auto r = run_streamctl(pair.sender.bus_address(),
-                           {"send", "--streams", "1", file.string(), pair.relay.endpoint()});
+    EXPECT_EQ(send_past_a_flipped_bit(5 * kMiB + 777, 16 * kMiB, 50), kEncrypted);
+}
+
+// ---- where the kernel has TLS ---------------------------------------------------------
+
+// Why this kernel cannot take TLS records over, or nothing when it can.
+std::optional<std::string> kernel_tls_missing() {
+    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    // On a socket not yet connected, ENOTCONN says the kernel knows "tls".
+    if (::setsockopt(fd.get(), SOL_TCP, TCP_ULP, "tls", 4) == 0 || errno == ENOTCONN)
+        return std::nullopt;
+    return std::string("TCP_ULP \"tls\": ") + std::strerror(errno);
+}
+
+// The sender hands its side to the kernel after the handshake and splices from the page
+// cache again; the receiver decrypts in user space. `make test` runs these in a VM whose
+// kernel has TLS (tests/vm/).
+class KernelTls : public Tls {
+protected:
+    void SetUp() override {
+        if (auto why = kernel_tls_missing())
+            GTEST_SKIP() << "skipped: this kernel has no TLS (" << *why << ")";
+    }
+};
+
+TEST_F(KernelTls, TheKernelSealsWhatTheSenderSplices) {
+    RelayedPair pair(keyed(), keyed());
+    pair.relay.record();
+    fs::path file = file_to_send(12 * kMiB + 4321, 70);
+    auto r = run_streamctl(pair.sender.bus_address(), {"send", "--streams", "4", "--chunk-size",
+                                                       "1M", file.string(), pair.relay.endpoint()});
     ASSERT_TRUE(succeeded(r)) << pair.logs();
-    EXPECT_TRUE(pair.relay.flipped());
     EXPECT_EQ(sha256_of(pair.receiver.incoming() / file.filename()), sha256_of(file));
-    // The record that carried the bit failed to decrypt: a connection of its own followed.
-    EXPECT_GE(pair.relay.counts().accepted, 2u) << pair.logs();
-    EXPECT_NE(pair.sender.log(200).find("trying again"), std::string::npos) << pair.logs();
+    auto sent = listed(pair.sender, file.filename().string());
+    auto received = listed(pair.receiver, file.filename().string());
+    ASSERT_TRUE(sent && received) << pair.logs();
+    EXPECT_EQ(sent->at("encryption").as_string(), "TLS1.3 AES-256-GCM, kernel send");
+    EXPECT_EQ(received->at("encryption").as_string(), kEncrypted);
+    const auto seen = pair.relay.recorded();
+    EXPECT_GT(seen.size(), 12 * kMiB);
+    EXPECT_FALSE(holds_any_of(seen, file));
+    const std::string log = pair.sender.log(200);
+    EXPECT_NE(log.find("sending to peers through the kernel's TLS"), std::string::npos) << log;
+    EXPECT_EQ(log.find("refused by the kernel"), std::string::npos) << log;
+}
+
+TEST_F(KernelTls, AFlippedBitInAKernelRecordBreaksItsConnectionAndTheTransferResumes) {
+    EXPECT_EQ(send_past_a_flipped_bit(3 * kMiB + 777, 8 * kMiB, 71),
+              "TLS1.3 AES-256-GCM, kernel send");
 }
 
 // ---- refusals, each with its reason -----------------------------------------------------
