@@ -146,6 +146,7 @@ void Daemon::started(Worker& w) {
     w.watch_signals(signal_fd_.get());
     dbus_->attach(w);
     scheduler_.pick_up_saved();
+    dbus_->publish(); // what was picked up, on the bus like what is sent from now on
     spdlog::info("streamd {} listening on {}{} with {} worker{}, receiving into {}",
                  STREAMD_VERSION, listener_.address,
                  listener_.from_service_manager ? " (a socket from the service manager)" : "",

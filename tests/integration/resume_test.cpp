@@ -344,6 +344,14 @@ TEST_F(OneAtATime, ARestartedSenderPicksUpATransferThatWasStillQueued) {
     EXPECT_GT(kept_after_failure("was-running.bin"), 0u);
     ASSERT_FALSE(HasFailure());
     pair_.sender.restart();
+    // The restarted daemon numbers what it picked up afresh, and each number answers.
+    const auto picked_up = pair_.sender_bus.list_transfers();
+    EXPECT_EQ(picked_up.size(), 2u) << describe(picked_up);
+    for (const TransferRow& t : picked_up) {
+        RunResult status =
+            run_streamctl(pair_.sender.bus_address(), {"status", std::to_string(t.id)});
+        EXPECT_TRUE(status.status.success()) << status.describe();
+    }
     wait_sent("was-running.bin");
     wait_sent("was-queued.bin");
     for (const std::string name : {"was-running.bin", "was-queued.bin"})
