@@ -63,6 +63,7 @@ Storage::Storage(const Config::Storage& config)
     if (::faccessat(dir_.get(), ".", W_OK, AT_EACCESS) != 0)
         throw std::system_error(errno, std::generic_category(),
                                 "cannot write to incoming folder " + path_.string());
+    lock_.emplace(path_, "incoming folder");
 }
 
 void Storage::set_limits(const Config::Storage& config) {

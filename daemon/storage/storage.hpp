@@ -4,12 +4,14 @@
 
 #include "config/config.hpp"
 #include "native_frames.hpp"
+#include "storage/folder_lock.hpp"
 #include "unique_fd.hpp"
 
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -81,6 +83,7 @@ public:
 private:
     std::filesystem::path path_;
     UniqueFd dir_;
+    std::optional<FolderLock> lock_;
     // Read by every worker, changed by a reload.
     std::atomic<uint64_t> max_file_size_;
     std::atomic<OnConflict> on_conflict_;

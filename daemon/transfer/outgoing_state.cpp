@@ -84,6 +84,7 @@ OutgoingState::OutgoingState(std::filesystem::path dir, SyncMode sync)
     if (!dir_fd_)
         throw std::system_error(errno, std::generic_category(),
                                 "cannot open state folder " + dir_.string());
+    lock_.emplace(dir_, "state folder");
 }
 
 bool OutgoingState::sync_folder() const {

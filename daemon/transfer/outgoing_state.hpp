@@ -7,11 +7,13 @@
 
 #include "config/config.hpp"
 #include "native_frames.hpp"
+#include "storage/folder_lock.hpp"
 #include "unique_fd.hpp"
 
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -54,6 +56,7 @@ private:
 
     std::filesystem::path dir_;
     UniqueFd dir_fd_;
+    std::optional<FolderLock> lock_;
     std::atomic<SyncMode> sync_;
 };
 

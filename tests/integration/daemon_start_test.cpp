@@ -96,6 +96,47 @@ TEST(DaemonStart, TerminalLogIsPlainText) {
     EXPECT_NE(r.err.find("critical"), std::string::npos) << r.describe();
 }
 
+// A daemon on folders that `holder` uses: its own port and bus, `holder`'s incoming or
+// state folder.
+RunResult start_beside(StreamdInstance& holder, const fixtures::TempDir& dir, bool same_state) {
+    const fs::path incoming = same_state ? dir.path() / "incoming" : holder.incoming();
+    const fs::path state =
+        same_state ? holder.incoming().parent_path() / "state" : dir.path() / "state";
+    auto path =
+        write_config(dir, "[listen]\naddress = \"127.0.0.1\"\nport = 0\n[storage]\n"
+                          "incoming = \"" +
+                              incoming.string() + "\"\nstate = \"" + state.string() + "\"\n");
+    return run_streamd({"--user", "--config", path.string()},
+                       {{"DBUS_SESSION_BUS_ADDRESS", holder.bus_address()}});
+}
+
+TEST(DaemonStart, ASecondDaemonOnTheSameStateFolderIsRefusedAndToldWhoHasIt) {
+    StreamdInstance first;
+    fixtures::TempDir dir;
+    auto r = start_beside(first, dir, true);
+    EXPECT_EQ(r.status.code, 1) << r.describe();
+    const fs::path state = first.incoming().parent_path() / "state";
+    EXPECT_NE(r.err.find("state folder " + state.string() + " is in use by another streamd (pid " +
+                         std::to_string(first.pid()) + "): each daemon needs folders of its own"),
+              std::string::npos)
+        << r.describe();
+    EXPECT_TRUE(first.running());
+}
+
+TEST(DaemonStart, ASecondDaemonOnTheSameIncomingFolderIsRefusedAndToldWhoHasIt) {
+    StreamdInstance first;
+    fixtures::TempDir dir;
+    auto r = start_beside(first, dir, false);
+    EXPECT_EQ(r.status.code, 1) << r.describe();
+    EXPECT_NE(r.err.find("incoming folder " + first.incoming().string() +
+                         " is in use by another streamd (pid " + std::to_string(first.pid()) + ")"),
+              std::string::npos)
+        << r.describe();
+    // The second daemon left nothing behind in the first one's folders.
+    EXPECT_EQ(entries_in(first.incoming()), std::vector<std::string>{});
+    EXPECT_TRUE(first.running());
+}
+
 // A connection to the daemon's port, with a bounded wait for its answer.
 class PortClient {
 public:
