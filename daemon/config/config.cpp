@@ -86,6 +86,9 @@ public:
                     c.limits.idle_timeout = read_duration(v, n); }},
                 {"max_incoming", [&](auto& v, auto& n) {
                     c.limits.max_incoming = static_cast<unsigned>(read_integer(v, n, 0, 65536)); }},
+                {"max_connections", [&](auto& v, auto& n) {
+                    c.limits.max_connections =
+                        static_cast<unsigned>(read_integer(v, n, 0, 1'000'000)); }},
                 {"max_connections_per_address", [&](auto& v, auto& n) {
                     c.limits.max_connections_per_address =
                         static_cast<unsigned>(read_integer(v, n, 0, 65536)); }},

@@ -50,7 +50,8 @@ struct Config {
         uint64_t handshake_timeout = 10; // seconds from accepting a connection to its OFFER or JOIN
         uint64_t idle_timeout = 60;      // seconds a running transfer may make no progress
         unsigned max_incoming = 16;      // incoming transfers at once
-        unsigned max_connections_per_address = 128;
+        unsigned max_connections = 512;  // in all; shed oldest in handshake first
+        unsigned max_connections_per_address = 128; // an IPv6 /64 counts as one address
     } limits;
     struct Auth {
         // The key peers must prove they know; unset: no key, loopback peers only.

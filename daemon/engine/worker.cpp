@@ -141,6 +141,11 @@ void Worker::arm_sweep() {
 
 void Worker::sweep() {
     swept_at_.store(now_.time_since_epoch().count(), std::memory_order_relaxed);
+    check_connections();
+    events_.swept(*this, now_);
+}
+
+void Worker::check_connections() {
     for (auto& c : slots_) {
         if (!c || c->closing_) continue;
         if (c->lingering_since_) {
@@ -150,7 +155,6 @@ void Worker::sweep() {
         }
         release_if_idle(*c);
     }
-    events_.swept(*this, now_);
 }
 
 void Worker::run_posted() {

@@ -106,6 +106,8 @@ public:
     void adopt(std::unique_ptr<Connection> c);
     // Asks the kernel to cancel every operation `c` has in flight.
     void cancel_operations(Connection& c);
+    // Each connection's check_time now, not at the next sweep: one may have to end.
+    void check_connections();
     void close_transfer(uint32_t transfer_id);
 
 private:

@@ -186,6 +186,7 @@ void ReceiveStream::on_offer(std::span<const uint8_t> body) {
     if (canceled_here(transfers_.registry(), offer.id))
         return refuse(proto::ErrorCode::Canceled, "the transfer was canceled at the receiver");
     transfer_ = transfers_.accept_offer(offer, peer_);
+    admission_.settle();
     transfer_->set_encryption(transport().encryption());
     send_frame(proto::Accept{offer.id, transfer_->missing()});
     read_exact(Reading::Header, proto::kHeaderSize);
@@ -220,6 +221,7 @@ void ReceiveStream::on_join(std::span<const uint8_t> body) {
                           std::to_string(join.count) + " streams");
     t->attach_stream();
     transfer_ = std::move(t);
+    admission_.settle();
     transfer_->set_encryption(transport().encryption());
     send_frame(proto::Accept{join.id, {}});
     read_exact(Reading::Header, proto::kHeaderSize);
@@ -356,6 +358,10 @@ void ReceiveStream::check_time(Clock::time_point now) {
     if (close_after_send_) return;
     const Config::Limits limits = transfers_.settings().limits();
     if (!transfer_) {
+        if (admission_.shed())
+            return refuse(proto::ErrorCode::Busy,
+                          "too many connections ([limits] max_connections); this one had not "
+                          "sent its OFFER or JOIN");
         if (limits.handshake_timeout != 0 &&
             now - started_at_ >= std::chrono::seconds(limits.handshake_timeout))
             refuse(proto::ErrorCode::BadFrame,

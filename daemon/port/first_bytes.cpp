@@ -87,6 +87,11 @@ void FirstBytes::hand_over(void (Protocols::*to)(Worker&, Arrival)) {
 }
 
 void FirstBytes::check_time(Clock::time_point now) {
+    if (arrival_.admission.shed()) {
+        spdlog::debug("closed {} in its handshake: a newer connection took its place",
+                      arrival_.peer);
+        return close();
+    }
     const uint64_t limit = settings_.limits().handshake_timeout;
     if (timed_out_ || limit == 0 || now - arrival_.accepted_at < std::chrono::seconds(limit))
         return;
@@ -101,12 +106,13 @@ void accept_connection(Worker& worker, UniqueFd socket, AdmissionCounter& admiss
     // Gone again already (reset before it was accepted): nobody to count or answer.
     if (::getpeername(socket.get(), reinterpret_cast<sockaddr*>(&peer), &len) != 0) return;
     const auto* addr = reinterpret_cast<const sockaddr*>(&peer);
-    std::string host = format_host(addr);
-    auto admission = admissions.admit(host);
+    std::string group = admission_group(addr);
+    std::string why;
+    auto admission = admissions.admit(
+        group, why, [&worker] { worker.post([](Worker& w) { w.check_connections(); }); });
     if (!admission) {
         // Closed unread: a peer holding this many connections is not owed a reply.
-        spdlog::warn("refused a connection from {}: it holds {} already", host,
-                     settings.limits().max_connections_per_address);
+        spdlog::warn("refused a connection from {}: {}", group, why);
         return;
     }
     Arrival arrival{std::make_unique<PlainSocket>(std::move(socket)),

@@ -134,6 +134,7 @@ void HttpConnection::parse_head() {
                      reason_phrase(static_cast<int>(error->status)), error->reason);
         return refuse(static_cast<int>(error->status), error->reason, true);
     }
+    admission_.settle();
     handle(std::get<http::Request>(result));
 }
 
@@ -586,6 +587,12 @@ void HttpConnection::check_time(Clock::time_point now) {
         }
         return;
     case Phase::Head:
+        if (first_request_ && admission_.shed()) {
+            spdlog::debug("http {}: closed before its first request: a newer connection took "
+                          "its place",
+                          peer_);
+            return close();
+        }
         if (have_ == 0 && !first_request_) {
             if (limits.idle_timeout != 0 && now - waiting_since_ >= seconds(limits.idle_timeout)) {
                 spdlog::debug("http {}: idle for {} s, closed", peer_, limits.idle_timeout);

@@ -1,4 +1,4 @@
-// What one peer may hold of a daemon: connections per address, incoming transfers at once,
+// What peers may hold of a daemon: connections in all and per address, incoming transfers at once,
 // time to say what it wants, time without progress, and the free space a file must leave.
 
 #include "control_expectations.hpp"
@@ -11,7 +11,9 @@
 #include "wait_until.hpp"
 
 #include <gtest/gtest.h>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace streamd::it {
 namespace {
@@ -45,6 +47,32 @@ TEST(Limits, ConnectionsBeyondThePerAddressLimitAreClosedUnanswered) {
     // A slot freed is a slot to have again, once the daemon has seen the close.
     first.close();
     EXPECT_TRUE(wait_until([&] { return welcomed(daemon.port()); })) << daemon.log();
+}
+
+TEST(Limits, AFullDaemonShedsConnectionsStillInTheirHandshakeForATransfer) {
+    RelayedPair pair(StreamdOptions{},
+                     StreamdOptions{.limits = "handshake_timeout = 0\nmax_connections = 4\n"});
+    // Four connections that never say what they want fill the receiver; the second has
+    // begun an HTTP request head.
+    std::vector<std::unique_ptr<RawPeer>> idle;
+    for (int i = 0; i < 4; ++i)
+        idle.push_back(std::make_unique<RawPeer>(pair.receiver.port()));
+    const std::string head_begun = "GET / HTTP/1.1\r\nHost: x";
+    idle[1]->send({reinterpret_cast<const std::uint8_t*>(head_begun.data()), head_begun.size()});
+    fixtures::TempDir dir;
+    const auto file = dir.path() / "through-a-full-daemon.bin";
+    write_random_file(file, 3 * 1024 * 1024, 91);
+    auto r =
+        run_streamctl(pair.sender.bus_address(), {"send", "--streams", "2", "--chunk-size", "1M",
+                                                  file.string(), pair.receiver.endpoint()});
+    ASSERT_TRUE(succeeded(r)) << pair.logs();
+    EXPECT_EQ(sha256_of(pair.receiver.incoming() / file.filename()), sha256_of(file));
+    // The oldest idle ones made room, one for each stream.
+    for (int i = 0; i < 2; ++i) {
+        auto said = idle[i]->read_until_closed();
+        ASSERT_TRUE(said.has_value()) << "idle connection " << i << " kept\n" << pair.logs();
+        EXPECT_EQ(*said, "") << "closed in its first bytes, without an answer";
+    }
 }
 
 TEST(Limits, OffersBeyondMaxIncomingAreRefusedAsBusy) {

@@ -48,6 +48,7 @@ void expect_same(const Config& a, const Config& b) {
     EXPECT_EQ(a.limits.handshake_timeout, b.limits.handshake_timeout);
     EXPECT_EQ(a.limits.idle_timeout, b.limits.idle_timeout);
     EXPECT_EQ(a.limits.max_incoming, b.limits.max_incoming);
+    EXPECT_EQ(a.limits.max_connections, b.limits.max_connections);
     EXPECT_EQ(a.limits.max_connections_per_address, b.limits.max_connections_per_address);
     EXPECT_EQ(a.transfer.streams, b.transfer.streams);
     EXPECT_EQ(a.transfer.chunk_size, b.transfer.chunk_size);
@@ -105,7 +106,8 @@ TEST(ConfigShipped, SetsEveryKey) {
         {"storage",
          {"incoming", "max_file_size", "on_conflict", "reserve", "partial_ttl", "state", "sync"}},
         {"limits",
-         {"handshake_timeout", "idle_timeout", "max_incoming", "max_connections_per_address"}},
+         {"handshake_timeout", "idle_timeout", "max_incoming", "max_connections",
+          "max_connections_per_address"}},
         {"transfer",
          {"streams", "chunk_size", "max_active", "verify", "keep_finished", "reconnect_attempts",
           "reconnect_delay"}},
@@ -157,6 +159,7 @@ state = "/srv/streamd/state"
 handshake_timeout = "5s"
 idle_timeout = "2m"
 max_incoming = 3
+max_connections = 77
 max_connections_per_address = 9
 
 [transfer]
@@ -196,6 +199,7 @@ private_key = "/etc/streamd/site.key"
     EXPECT_EQ(c.limits.handshake_timeout, 5u);
     EXPECT_EQ(c.limits.idle_timeout, 120u);
     EXPECT_EQ(c.limits.max_incoming, 3u);
+    EXPECT_EQ(c.limits.max_connections, 77u);
     EXPECT_EQ(c.limits.max_connections_per_address, 9u);
     EXPECT_EQ(c.transfer.streams, 16u);
     EXPECT_EQ(c.transfer.chunk_size, 8u << 20);

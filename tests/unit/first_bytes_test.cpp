@@ -70,18 +70,19 @@ private:
     size_t count_ = 0;
 };
 
-Config config_with(uint64_t handshake_timeout, unsigned per_address) {
+Config config_with(uint64_t handshake_timeout, unsigned per_address, unsigned total) {
     Config c;
     c.limits.handshake_timeout = handshake_timeout;
     c.limits.max_connections_per_address = per_address;
+    c.limits.max_connections = total;
     c.tls.mode = TlsMode::Off;
     return c;
 }
 
 // The port of one worker: its settings, admissions and protocols, and the worker.
 struct Port {
-    explicit Port(uint64_t handshake_timeout = 10, unsigned per_address = 128)
-        : config(config_with(handshake_timeout, per_address)), settings(config),
+    explicit Port(uint64_t handshake_timeout = 10, unsigned per_address = 128, unsigned total = 512)
+        : config(config_with(handshake_timeout, per_address, total)), settings(config),
           tls(config, settings), admissions(settings),
           worker({}, [this](Worker& w, UniqueFd socket) {
               accept_connection(w, std::move(socket), admissions, protocols, settings, tls);
@@ -331,6 +332,30 @@ TEST(FirstBytes, AnAcceptedConnectionIsCountedAndHandedOverWithItsAddress) {
     ASSERT_TRUE(h3) << "the place of a closed connection was not given back";
     EXPECT_EQ(h3->protocol, Protocol::Http);
     EXPECT_EQ(h3->arrival.peer, "127.0.0.1:" + std::to_string(local_port(third.get())));
+}
+
+TEST(FirstBytes, WhenTheDaemonIsFullTheOldestSilentConnectionMakesRoom) {
+    UniqueFd listener = loopback_listener();
+    const uint16_t port_number = local_port(listener.get());
+    Port port(10, /*per_address=*/0, /*total=*/2);
+    port.worker.post([fd = listener.get()](Worker& w) { w.listen(fd); });
+
+    const std::vector<uint8_t> p = preamble();
+    UniqueFd oldest = connect_to(port_number);
+    UniqueFd older = connect_to(port_number);
+    ASSERT_TRUE(send_all(older.get(), std::span(p).first(3))); // still in its handshake
+    ASSERT_TRUE(port.worker.settle());
+    UniqueFd newest = connect_to(port_number);
+    EXPECT_TRUE(reads_end(oldest.get())) << "the oldest connection was kept";
+    ASSERT_TRUE(send_all(newest.get(), preamble()));
+    auto h = port.protocols.next();
+    ASSERT_TRUE(h) << "the newest connection was not served";
+    EXPECT_EQ(h->arrival.peer, "127.0.0.1:" + std::to_string(local_port(newest.get())));
+    // The second is served as well: only one had to go.
+    ASSERT_TRUE(send_all(older.get(), std::span(p).subspan(3)));
+    auto h2 = port.protocols.next();
+    ASSERT_TRUE(h2) << "a second connection was shed";
+    EXPECT_EQ(h2->arrival.peer, "127.0.0.1:" + std::to_string(local_port(older.get())));
 }
 
 } // namespace
