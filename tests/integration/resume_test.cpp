@@ -261,6 +261,8 @@ TEST_P(Resumes, SenderKilledAndRestartedPicksItsQueueUp) {
         const std::uint64_t kept = kept_after_failure(name);
         ASSERT_FALSE(HasFailure());
         EXPECT_GT(kept, 0u);
+        // The old connections' last bytes are not the restarted sender's.
+        wait_path_closed();
         const std::uint64_t before_restart = to_receiver();
         pair_.sender.restart();
         wait_sent(name);
@@ -305,6 +307,7 @@ TEST_P(Resumes, SenderStoppedBySigtermGoesOnAfterItsStart) {
     const std::uint64_t kept = kept_after_failure(name);
     ASSERT_FALSE(HasFailure());
     EXPECT_EQ(partials().size(), 2u) << ::testing::PrintToString(partials());
+    wait_path_closed(); // the old connections' last bytes are not the restarted sender's
     const std::uint64_t before_start = to_receiver();
     pair_.sender.restart();
     wait_sent(name);
