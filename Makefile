@@ -68,7 +68,7 @@ LINT_SOURCES = $(shell git ls-files 'proto/*.cpp' 'daemon/*.cpp' 'ctl/*.cpp' 'te
 	'bench/*.cpp' 2>/dev/null)
 
 .PHONY: all build run test bench lint clean deps-build deps-test deps-vm deps-fuzz deps-node deps-web \
-	fuzz-build fuzz fuzz-smoke sanitize deb deb-check
+	fuzz-build fuzz fuzz-smoke sanitize deb deb-check system-test
 
 all: build
 
@@ -207,6 +207,14 @@ deb: deps-build
 
 deb-check: deb
 	packaging/check-deb $(DEB_DIR)
+
+# The package under a real systemd in two containers (tests/system/system-test); their
+# bookworm root is kept in SYSTEM_ROOTFS between runs.
+SYSTEM_DEPS := debootstrap systemd-container iproute2
+SYSTEM_ROOTFS := $(BUILD)/system-rootfs
+system-test: deb
+	$(call install_missing,$(SYSTEM_DEPS))
+	tests/system/system-test $(DEB_DIR)/streamd_*.deb $(SYSTEM_ROOTFS)
 
 # clang-tidy prints, for every file, how many warnings it hid in system headers: not shown.
 lint: deps-test
