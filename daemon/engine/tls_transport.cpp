@@ -64,6 +64,7 @@ void TlsTransport::keep_sending_secret(const SSL* ssl, const char* line) {
     const std::string_view hex = text.substr(text.rfind(' ') + 1);
     const auto nibble = [](char ch) { return ch <= '9' ? ch - '0' : (ch | 0x20) - 'a' + 10; };
     self->sending_secret_.clear();
+    self->sending_secret_.reserve(hex.size() / 2); // one buffer, wiped once it is used
     for (size_t i = 0; i + 1 < hex.size(); i += 2)
         self->sending_secret_.push_back(
             static_cast<uint8_t>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
