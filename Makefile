@@ -125,7 +125,7 @@ run: build
 	DBUS_SESSION_BUS_ADDRESS=unix:path=$(VAR)/bus $(BUILD)/daemon/streamd --user --config $(VAR)/streamd.toml
 
 # meson test, then a short pass of every fuzzer over its seed corpus.
-test: deps-test deps-web deps-vm build fuzz-build
+test: deps-test deps-web deps-vm build $(BUILD)/promtool fuzz-build
 	@set -o pipefail; meson test -C $(BUILD) --print-errorlogs 2>&1 | tee $(BUILD)/test.log; \
 	status=$$?; \
 	passed=$$(grep -cE '^ *[0-9]+/[0-9]+ .* OK ' $(BUILD)/test.log); \
@@ -133,6 +133,16 @@ test: deps-test deps-web deps-vm build fuzz-build
 	echo "$$passed passed, $$failed failed"; \
 	exit $$status
 	@$(MAKE) --no-print-directory fuzz-smoke
+
+# promtool, which the tests run on /metrics, from Debian's prometheus package as apt
+# downloads it: nothing is installed and no Prometheus server starts.
+%/promtool:
+	@mkdir -p $(@D); work=$$(mktemp -d); trap 'rm -rf "$$work"' EXIT; \
+	chown _apt "$$work" 2>/dev/null; \
+	(cd "$$work" && { apt-get download -qq prometheus 2>/dev/null || \
+		{ apt-get update -qq && apt-get download -qq prometheus; }; }) && \
+	dpkg-deb --fsys-tarfile "$$work"/prometheus_*.deb | tar -x -O ./usr/bin/promtool > $@.new && \
+	chmod 755 $@.new && mv $@.new $@
 
 fuzz-build: deps-fuzz
 	@[ -f $(FUZZ_BUILD)/build.ninja ] || CXX=clang++ meson setup $(FUZZ_BUILD) -Dfuzz=enabled \
@@ -173,6 +183,7 @@ sanitize: deps-test deps-web
 	@[ -f $(SANITIZE_BUILD)/build.ninja ] || meson setup $(SANITIZE_BUILD) \
 		-Db_sanitize=address,undefined -Db_lundef=false $(SANITIZE_CXXFLAGS)
 	meson compile -C $(SANITIZE_BUILD)
+	@$(MAKE) --no-print-directory $(SANITIZE_BUILD)/promtool
 	@set -o pipefail; env $(SANITIZER_ENV) meson test -C $(SANITIZE_BUILD) --print-errorlogs \
 		--timeout-multiplier 3 2>&1 | tee $(SANITIZE_BUILD)/test.log; \
 	status=$$?; \

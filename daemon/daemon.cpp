@@ -131,6 +131,15 @@ void Daemon::fail(const std::string& why) {
     stop();
 }
 
+MetricsSnapshot Daemon::metrics() const {
+    MetricsSnapshot m{.transfers = registry_.stats(),
+                      .started_at = static_cast<double>(started_at_) / 1e6,
+                      .version = STREAMD_VERSION};
+    for (const auto& w : workers_)
+        m.connections += w->connections();
+    return m;
+}
+
 void Daemon::stop() {
     if (stopping_.exchange(true)) return;
     service_manager_.stopping();
@@ -202,7 +211,7 @@ void Daemon::native(Worker& w, Arrival arrival) {
 }
 
 void Daemon::http(Worker& w, Arrival arrival) {
-    w.adopt(std::make_unique<HttpConnection>(w, *this, tus_, std::move(arrival)));
+    w.adopt(std::make_unique<HttpConnection>(w, *this, tus_, *this, std::move(arrival)));
 }
 
 // ---- transfers ------------------------------------------------------------------------
@@ -212,7 +221,8 @@ std::shared_ptr<IncomingTransfer> Daemon::accept_offer(const proto::Offer& offer
     if (auto earlier = registry_.find_incoming(offer.id)) {
         // The sender reconnected before this end noticed that the old streams broke.
         earlier->hand_over();
-        if (earlier->fail("the sender reconnected")) close_transfer(earlier->id());
+        if (earlier->fail(Failure::Connection, "the sender reconnected"))
+            close_transfer(earlier->id());
         registry_.forget_incoming(offer.id);
     }
     if (unsigned most = settings_.limits().max_incoming;

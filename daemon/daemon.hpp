@@ -17,6 +17,7 @@
 #include "transfer/transfer_registry.hpp"
 #include "transfer/transfers.hpp"
 #include "unique_fd.hpp"
+#include "web/metrics_text.hpp"
 #include "web/tus_uploads.hpp"
 
 #include <atomic>
@@ -30,7 +31,11 @@ namespace streamd {
 
 class DbusService;
 
-class Daemon final : public WorkerEvents, public Protocols, public Transfers, public DaemonControl {
+class Daemon final : public WorkerEvents,
+                     public Protocols,
+                     public Transfers,
+                     public DaemonControl,
+                     public MetricsSource {
 public:
     // `config_path` is the file `config` came from, re-read by reload(); empty when
     // the built-in defaults are in use. Throws std::system_error or std::runtime_error
@@ -74,6 +79,9 @@ private:
     CancelOutcome cancel(uint32_t id, const std::string& reason) override;
     std::vector<std::string> reload() override;
     void fail(const std::string& why) override;
+
+    // MetricsSource, any thread.
+    MetricsSnapshot metrics() const override;
 
     void stop();
     // Announces new transfers on the bus.

@@ -104,6 +104,8 @@ public:
     void poll(int fd, short events);
 
     void adopt(std::unique_ptr<Connection> c);
+    // Any thread: the connections this worker holds now.
+    size_t connections() const { return live_.load(std::memory_order_relaxed); }
     // Asks the kernel to cancel every operation `c` has in flight.
     void cancel_operations(Connection& c);
     // Each connection's check_time now, not at the next sweep: one may have to end.
@@ -135,7 +137,7 @@ private:
     std::vector<std::unique_ptr<Connection>> slots_;
     std::vector<uint32_t> generations_;
     std::vector<uint32_t> free_slots_;
-    size_t live_ = 0;
+    std::atomic<size_t> live_{0}; // read by other threads for /metrics
     bool stopping_ = false;
 
     int listen_fd_ = -1;

@@ -60,11 +60,13 @@ void ReceiveStream::read_exact(Reading what, size_t n) {
 
 void ReceiveStream::on_recv(int res) {
     if (close_after_send_) return; // refused: nothing more the peer says matters
-    if (res < 0) return abandon(std::string("connection lost: ") + std::strerror(-res));
+    if (res < 0)
+        return abandon(Failure::Connection, std::string("connection lost: ") + std::strerror(-res));
     if (res == 0 && have_ < want_) {
         if (reading_ != Reading::Body && have_ == 0)
             return close(); // end of stream between frames: the sender is done with it
-        return abandon("connection closed by the peer in the middle of a frame");
+        return abandon(Failure::Connection,
+                       "connection closed by the peer in the middle of a frame");
     }
     have_ += static_cast<size_t>(res);
     if (have_ < want_) {
@@ -163,10 +165,10 @@ void ReceiveStream::on_frame(std::span<const uint8_t> body) {
     case FrameType::Error: {
         auto e = proto::decode_error(body);
         if (transfer_) {
-            transfer_->fail("the sender gave up: " + e.message);
+            transfer_->fail(Failure::Refused, "the sender gave up: " + e.message);
             transfer_->discard();
         }
-        return abandon("the sender gave up: " + e.message);
+        return abandon(Failure::Refused, "the sender gave up: " + e.message);
     }
     default:
         return refuse(proto::ErrorCode::BadFrame, std::string("unexpected ") +
@@ -289,7 +291,7 @@ void ReceiveStream::on_file_write(int res) {
 void ReceiveStream::data_step(Step step) {
     if (step == Step::Done) return chunk_arrived();
     if (step != Step::Failed) return;
-    if (!data_.file_failed()) return abandon(data_.failure());
+    if (!data_.file_failed()) return abandon(Failure::Connection, data_.failure());
     log_transfer(spdlog::level::err, *transfer_, "cannot write {}: {}", transfer_->name(),
                  data_.failure());
     refuse(proto::ErrorCode::IoError, "cannot write the file: " + data_.failure());
@@ -324,7 +326,8 @@ void ReceiveStream::on_chunk_sync(int res) {
 // ---- sending ----------------------------------------------------------------------
 
 void ReceiveStream::on_send(int res) {
-    if (res < 0) return abandon(std::string("connection lost: ") + std::strerror(-res));
+    if (res < 0)
+        return abandon(Failure::Connection, std::string("connection lost: ") + std::strerror(-res));
     if (sent(res) && close_after_send_) linger();
 }
 
@@ -332,7 +335,7 @@ void ReceiveStream::refuse(proto::ErrorCode code, std::string message) {
     // A sender that breaks the protocol does not get its leftovers kept for a resume.
     if (transfer_ && code == proto::ErrorCode::BadFrame) transfer_->discard();
     if (transfer_)
-        transfers_.fail_incoming(*transfer_, peer_, message);
+        transfers_.fail_incoming(*transfer_, peer_, failure_of(code), message);
     else
         spdlog::info("refused {}: {}", peer_, message);
     send_frame(proto::Error{code, std::move(message)});
@@ -369,12 +372,12 @@ void ReceiveStream::check_time(Clock::time_point now) {
         return;
     }
     if (transfer_->stalled(now, active_at_, limits.idle_timeout))
-        abandon("nothing arrived from the sender for " + std::to_string(limits.idle_timeout) +
-                " s");
+        abandon(Failure::Connection, "nothing arrived from the sender for " +
+                                         std::to_string(limits.idle_timeout) + " s");
 }
 
-void ReceiveStream::abandon(const std::string& reason) {
-    if (transfer_) transfers_.fail_incoming(*transfer_, peer_, reason);
+void ReceiveStream::abandon(Failure kind, const std::string& reason) {
+    if (transfer_) transfers_.fail_incoming(*transfer_, peer_, kind, reason);
     close();
 }
 

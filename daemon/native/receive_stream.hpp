@@ -27,7 +27,9 @@ public:
     ~ReceiveStream() override;
 
     void start() override;
-    void internal_error(const std::string& what) override { abandon("internal error: " + what); }
+    void internal_error(const std::string& what) override {
+        abandon(Failure::Other, "internal error: " + what);
+    }
     uint32_t transfer_id() const override { return transfer_ ? transfer_->id() : 0; }
     void cancel() override;
     void check_time(Clock::time_point now) override;
@@ -63,7 +65,7 @@ private:
     // Tells the peer why, then closes; fails the transfer if there is one.
     void refuse(proto::ErrorCode code, std::string message);
     // Closes without a word (the peer is gone or misbehaved at the socket level).
-    void abandon(const std::string& reason);
+    void abandon(Failure kind, const std::string& reason);
 
     Transfers& transfers_;
     std::string peer_;

@@ -51,7 +51,9 @@ void SendStream::start() {
 void SendStream::connect() {
     const auto& peer = transfer_->addresses()[address_];
     UniqueFd socket(::socket(peer.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!socket) return fail(std::string("cannot create a socket: ") + std::strerror(errno));
+    if (!socket)
+        return fail(Failure::Connection,
+                    std::string("cannot create a socket: ") + std::strerror(errno));
     set_transport(std::make_unique<PlainSocket>(std::move(socket)));
     const int fd = transport().socket();
     // Chunk headers and acknowledgements are small and latency-bound; the data itself
@@ -77,7 +79,8 @@ void SendStream::on_connect(int res) {
         return encrypted_->handshake(*this);
     }
     if (tls.mode() == TlsMode::Required)
-        return fail("encryption is required here ([tls] mode = \"required\"), and that takes "
+        return fail(Failure::Authentication,
+                    "encryption is required here ([tls] mode = \"required\"), and that takes "
                     "the key the peer holds: set [auth] secret_file");
     start_protocol();
 }
@@ -99,7 +102,7 @@ void SendStream::on_handshake(int res) {
             [[fallthrough]];
         case ConnectFailure::WrongKey:
         case ConnectFailure::NotTls:
-            return fail(explain_connect_failure(reason));
+            return fail(Failure::Authentication, explain_connect_failure(reason));
         case ConnectFailure::Closed:
         case ConnectFailure::Other:
             // A connection cut in the handshake is worth another try.
@@ -144,7 +147,7 @@ void SendStream::on_recv(int res) {
             used += h.length;
         }
     } catch (const proto::FrameError& e) {
-        return fail(std::string("malformed reply from the peer: ") + e.what());
+        return fail(Failure::Protocol, std::string("malformed reply from the peer: ") + e.what());
     }
     if (closing()) return;
     std::memmove(in_.data(), in_.data() + used, in_len_ - used);
@@ -163,7 +166,7 @@ void SendStream::on_frame(const proto::FrameHeader& h, std::span<const uint8_t> 
         // restarted) between one stream and the next.
         if (e.code == proto::ErrorCode::Busy || e.code == proto::ErrorCode::UnknownTransfer)
             return lost(reason);
-        return fail(reason);
+        return fail(failure_of(e.code), reason);
     }
     switch (phase_) {
     case Phase::AwaitWelcome:
@@ -186,19 +189,22 @@ void SendStream::on_frame(const proto::FrameHeader& h, std::span<const uint8_t> 
 void SendStream::on_welcome(std::span<const uint8_t> body) {
     auto w = proto::decode_welcome(body);
     if (w.version != proto::kVersion)
-        return fail("the peer speaks protocol version " + std::to_string(w.version) +
-                    ", this daemon speaks " + std::to_string(proto::kVersion));
+        return fail(Failure::Protocol, "the peer speaks protocol version " +
+                                           std::to_string(w.version) + ", this daemon speaks " +
+                                           std::to_string(proto::kVersion));
     if (w.auth_method == proto::kAuthHmacSha256) {
         auto key = transfers_.settings().secret_key();
         if (!key)
-            return fail(transfer_->peer() +
-                        " requires a key: set [auth] secret_file to a copy of its key file");
+            return fail(Failure::Authentication,
+                        transfer_->peer() +
+                            " requires a key: set [auth] secret_file to a copy of its key file");
         // OFFER or JOIN follows without waiting: the receiver's answer to both is the only
         // round trip, so authenticating costs none.
         send_frame(proto::Auth{proto::auth_proof(key->bytes(), w.nonce)});
     } else if (w.auth_method != proto::kAuthNone) {
-        return fail("the peer asks for authentication method " + std::to_string(w.auth_method) +
-                    ", which this daemon does not support");
+        return fail(Failure::Authentication, "the peer asks for authentication method " +
+                                                 std::to_string(w.auth_method) +
+                                                 ", which this daemon does not support");
     }
     const auto& offer = transfer_->offer();
     if (notice_) {
@@ -236,8 +242,9 @@ void SendStream::on_ack(std::span<const uint8_t> body) {
     unacked_.pop_front();
     if (ack.status == proto::AckStatus::BadDigest) {
         if (++failures_[chunk.offset] >= kMaxChunkFailures)
-            return fail("the chunk at offset " + std::to_string(chunk.offset) + " failed " +
-                        "verification " + std::to_string(kMaxChunkFailures) + " times");
+            return fail(Failure::Verification,
+                        "the chunk at offset " + std::to_string(chunk.offset) + " failed " +
+                            "verification " + std::to_string(kMaxChunkFailures) + " times");
         resend_.push_back(chunk.offset / transfer_->offer().chunk_size);
         if (state_ == Sending::Nothing) next_chunk();
         return;
@@ -252,7 +259,7 @@ void SendStream::finish() {
     try {
         send_frame(proto::Finish{transfer_->file_digest()});
     } catch (const std::system_error& e) {
-        fail(std::string("cannot read the file: ") + e.what());
+        fail(Failure::Source, std::string("cannot read the file: ") + e.what());
     }
 }
 
@@ -313,7 +320,7 @@ std::optional<proto::Chunk> SendStream::take_chunk() {
                 MappedRegion region(transfer_->source(), chunk.offset, chunk.length);
                 chunk.digest = proto::chunk_digest(region.bytes());
             } catch (const std::system_error& e) {
-                fail(std::string("cannot read the file: ") + e.what());
+                fail(Failure::Source, std::string("cannot read the file: ") + e.what());
                 return std::nullopt;
             }
         }
@@ -339,7 +346,7 @@ void SendStream::on_socket_write(int res) {
 void SendStream::body_step(Step step) {
     if (step == Step::Done) return next_chunk();
     if (step != Step::Failed) return;
-    if (body_.file_failed()) return fail(body_.failure());
+    if (body_.file_failed()) return fail(Failure::Source, body_.failure());
     broken("sending to " + transfer_->peer() + ": " + body_.failure());
 }
 
@@ -398,7 +405,7 @@ void SendStream::lost(std::string reason) {
     if (notice_) return close(); // best effort: the receiver's partial expires anyway
     // Only a transfer that got going is worth another attempt: a first connection
     // that fails is a mistake (wrong host, no daemon there) to report at once.
-    if (!transfer_->accepted_once()) return fail(std::move(reason));
+    if (!transfer_->accepted_once()) return fail(Failure::Connection, std::move(reason));
     if (transfer_->lose(reason)) {
         log_transfer(spdlog::level::warn, *transfer_, "{}; trying again", reason);
         transfers_.close_transfer(transfer_->id());
@@ -406,9 +413,9 @@ void SendStream::lost(std::string reason) {
     cancel();
 }
 
-void SendStream::fail(std::string reason) {
+void SendStream::fail(Failure kind, std::string reason) {
     if (notice_) return close();
-    if (transfer_->fail(reason)) {
+    if (transfer_->fail(kind, reason)) {
         log_transfer(spdlog::level::warn, *transfer_, "sending {} to {} failed: {}",
                      transfer_->name(), transfer_->peer(), reason);
         transfers_.close_transfer(transfer_->id());

@@ -29,7 +29,9 @@ public:
     ~SendStream() override;
 
     void start() override;
-    void internal_error(const std::string& what) override { fail("internal error: " + what); }
+    void internal_error(const std::string& what) override {
+        fail(Failure::Other, "internal error: " + what);
+    }
     // A notice is not one of the transfer's streams: closing those leaves it be.
     uint32_t transfer_id() const override { return notice_ ? 0 : transfer_->id(); }
     void cancel() override;
@@ -74,7 +76,7 @@ private:
     // The connection is gone: the transfer tries again if it can, or fails.
     void lost(std::string reason);
     // The transfer cannot succeed.
-    void fail(std::string reason);
+    void fail(Failure kind, std::string reason);
 
     Transfers& transfers_;
     std::shared_ptr<OutgoingTransfer> transfer_;

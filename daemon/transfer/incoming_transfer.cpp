@@ -127,7 +127,7 @@ bool IncomingTransfer::all_chunks_done() const {
 
 bool IncomingTransfer::detach_stream() {
     if (streams_.fetch_sub(1, std::memory_order_acq_rel) != 1) return false;
-    bool failed = fail("every stream closed before the transfer finished");
+    bool failed = fail(Failure::Connection, "every stream closed before the transfer finished");
     auto lock = storage_.lock_partials();
     let_go();
     return failed;

@@ -124,7 +124,7 @@ void OutgoingScheduler::start_waiting() {
                                               error = std::move(error)]() mutable {
                     if (t->finished()) return t->release_source(); // canceled meanwhile
                     if (!error.empty()) {
-                        t->fail(error);
+                        t->fail(Failure::Connection, error);
                         log_transfer(spdlog::level::warn, *t, "{}", error);
                         return t->release_source();
                     }
@@ -163,7 +163,7 @@ void OutgoingScheduler::reconnect_later(const std::shared_ptr<OutgoingTransfer>&
         if (most > 0)
             reason += " (gave up after " + std::to_string(most) + " more attempt" +
                       (most == 1 ? "" : "s") + ")";
-        t->fail(reason);
+        t->fail(Failure::Connection, reason);
         log_transfer(spdlog::level::warn, *t, "sending {} to {} failed: {}", t->name(), t->peer(),
                      reason);
         return t->release_source();

@@ -22,6 +22,28 @@ const char* to_string(TransferState s) {
     return "unknown";
 }
 
+const char* to_string(Failure f) {
+    switch (f) {
+    case Failure::Connection:
+        return "connection";
+    case Failure::Refused:
+        return "refused";
+    case Failure::Authentication:
+        return "authentication";
+    case Failure::Protocol:
+        return "protocol";
+    case Failure::Verification:
+        return "verification";
+    case Failure::Storage:
+        return "storage";
+    case Failure::Source:
+        return "source";
+    case Failure::Other:
+        break;
+    }
+    return "other";
+}
+
 void Transfer::advance(TransferState s) {
     std::lock_guard lock(mutex_);
     auto cur = state_.load(std::memory_order_relaxed);
@@ -41,19 +63,20 @@ void Transfer::succeed(std::string stored_name) {
     if (on_end_) on_end_(*this);
 }
 
-bool Transfer::fail(std::string reason) {
-    return end(TransferState::Failed, std::move(reason));
+bool Transfer::fail(Failure kind, std::string reason) {
+    return end(TransferState::Failed, std::move(reason), kind);
 }
 
 bool Transfer::cancel(std::string reason) {
     return end(TransferState::Canceled, std::move(reason));
 }
 
-bool Transfer::end(TransferState final_state, std::string reason) {
+bool Transfer::end(TransferState final_state, std::string reason, Failure kind) {
     {
         std::lock_guard lock(mutex_);
         if (finished()) return false;
         error_ = std::move(reason);
+        failure_ = kind;
         finished_at_.store(now_us(), std::memory_order_release);
         state_.store(final_state, std::memory_order_release);
     }

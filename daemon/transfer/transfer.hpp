@@ -23,8 +23,21 @@ enum class TransferState : uint8_t {
     Canceled
 };
 enum class Direction : uint8_t { In, Out };
+// Why a transfer failed, in the few kinds an operator tells apart (docs/METRICS.md).
+enum class Failure : uint8_t {
+    Connection,     // no connection, or it was lost, stalled or replaced
+    Refused,        // the other end refused the transfer or gave it up
+    Authentication, // a key missing or wrong, or encryption required and not possible
+    Protocol,       // the other end broke the protocol
+    Verification,   // data failed its digest more often than a resend mends
+    Storage,        // this end could not write, or had no room
+    Source,         // the file to send could not be read, or changed
+    Other,
+};
+inline constexpr size_t kFailureKinds = static_cast<size_t>(Failure::Other) + 1;
 
 const char* to_string(TransferState s);
+const char* to_string(Failure f);
 
 // Wall-clock time as streamd reports it on D-Bus: microseconds since the Unix epoch.
 inline uint64_t now_us() {
@@ -62,6 +75,11 @@ public:
     std::string error() const {
         std::lock_guard lock(mutex_);
         return error_;
+    }
+    // Of a failed transfer.
+    Failure failure() const {
+        std::lock_guard lock(mutex_);
+        return failure_;
     }
     std::string stored_name() const {
         std::lock_guard lock(mutex_);
@@ -108,12 +126,12 @@ public:
     void advance(TransferState s);
     void succeed(std::string stored_name);
     // The first failure is the one reported; returns false when already finished.
-    bool fail(std::string reason);
+    bool fail(Failure kind, std::string reason);
     // As fail(), ending in Canceled.
     bool cancel(std::string reason);
 
 private:
-    bool end(TransferState final_state, std::string reason);
+    bool end(TransferState final_state, std::string reason, Failure kind = Failure::Other);
 
     const uint32_t id_;
     const Direction direction_;
@@ -133,6 +151,7 @@ private:
         std::chrono::steady_clock::now().time_since_epoch().count()};
     mutable std::mutex mutex_; // guards the strings below and finishing
     std::string error_;
+    Failure failure_ = Failure::Other;
     std::string stored_name_;
     std::string encryption_ = "none";
 };

@@ -47,47 +47,20 @@ std::vector<std::shared_ptr<Transfer>> TransferRegistry::all() const {
     return v;
 }
 
-namespace {
-
-void count(Totals& totals, const Transfer& t) {
-    (t.direction() == Direction::In ? totals.bytes_in : totals.bytes_out) += t.bytes_done();
-    switch (t.state()) {
-    case TransferState::Queued:
-        ++totals.queued;
-        break;
-    case TransferState::Connecting:
-    case TransferState::Running:
-    case TransferState::Verifying:
-        ++(t.direction() == Direction::In ? totals.active_in : totals.active_out);
-        break;
-    case TransferState::Done:
-        ++totals.done;
-        break;
-    case TransferState::Failed:
-        ++totals.failed;
-        break;
-    case TransferState::Canceled:
-        ++totals.canceled;
-        break;
-    }
-}
-
-} // namespace
-
 void TransferRegistry::remove(uint32_t id) {
     std::lock_guard lock(mutex_);
     auto it = by_id_.find(id);
     if (it == by_id_.end()) return;
-    count(removed_, *it->second);
+    removed_.count(*it->second);
     by_id_.erase(it);
 }
 
-Totals TransferRegistry::totals() const {
+TransferStats TransferRegistry::stats() const {
     std::lock_guard lock(mutex_);
-    Totals totals = removed_;
+    TransferStats stats = removed_;
     for (const auto& [id, t] : by_id_)
-        count(totals, *t);
-    return totals;
+        stats.count(*t);
+    return stats;
 }
 
 } // namespace streamd

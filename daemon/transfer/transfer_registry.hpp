@@ -6,6 +6,7 @@
 #include "native_frames.hpp"
 #include "transfer/incoming_transfer.hpp"
 #include "transfer/transfer.hpp"
+#include "transfer/transfer_stats.hpp"
 
 #include <atomic>
 #include <map>
@@ -14,19 +15,6 @@
 #include <vector>
 
 namespace streamd {
-
-// What the daemon has moved since it started, and what it is moving now.
-struct Totals {
-    uint64_t bytes_in = 0;
-    uint64_t bytes_out = 0;
-    uint32_t done = 0;
-    uint32_t failed = 0;
-    uint32_t canceled = 0;
-    uint32_t active_in = 0;
-    uint32_t active_out = 0;
-    uint32_t queued = 0;
-    bool operator==(const Totals&) const = default;
-};
 
 class TransferRegistry {
 public:
@@ -44,14 +32,15 @@ public:
     std::vector<std::shared_ptr<Transfer>> all() const;
     // Forgets a finished transfer; its bytes and result stay in the totals.
     void remove(uint32_t id);
-    Totals totals() const;
+    TransferStats stats() const;
+    Totals totals() const { return stats().totals(); }
 
 private:
     std::atomic<uint32_t> next_id_{1};
     mutable std::mutex mutex_;
     std::map<uint32_t, std::shared_ptr<Transfer>> by_id_;
     std::map<proto::TransferId, std::shared_ptr<IncomingTransfer>> incoming_;
-    Totals removed_; // of the transfers no longer in by_id_
+    TransferStats removed_; // of the transfers no longer in by_id_
 };
 
 } // namespace streamd

@@ -47,7 +47,8 @@ public:
     // An incoming transfer cannot go on: it fails for `reason` (unless it ended
     // already, which the result says), no later stream may join it, and its other
     // streams are closed.
-    bool fail_incoming(IncomingTransfer& t, const std::string& peer, const std::string& reason);
+    bool fail_incoming(IncomingTransfer& t, const std::string& peer, Failure kind,
+                       const std::string& reason);
     // A stream of an incoming transfer is gone; the last one to go fails an unfinished
     // transfer.
     void stream_left(IncomingTransfer& t, const std::string& peer);
@@ -55,5 +56,8 @@ public:
 protected:
     ~Transfers() = default;
 };
+
+// The kind of failure a refusal with `code` is, at the end that refuses.
+Failure failure_of(proto::ErrorCode code);
 
 } // namespace streamd

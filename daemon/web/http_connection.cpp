@@ -49,6 +49,7 @@ constexpr std::string_view kPlainReply = "HTTP/1.1 403 Forbidden\r\n"
                                          "streamd answers only HTTPS on this port\n";
 constexpr std::string_view kFilesPrefix = "/files/";
 constexpr std::string_view kTokenCookie = "streamd_token=";
+constexpr std::string_view kBearer = "Bearer ";
 
 // Strong: it changes whenever the file is replaced (inode), written (size, mtime) or
 // touched, and the same bytes always get the same one.
@@ -80,9 +81,9 @@ std::string_view as_text(std::span<const unsigned char> bytes) {
 } // namespace
 
 HttpConnection::HttpConnection(Worker& worker, Transfers& transfers, TusUploads& tus,
-                               Arrival arrival)
+                               const MetricsSource& metrics, Arrival arrival)
     : Connection(worker, std::move(arrival.wire)), transfers_(transfers), tus_(tus),
-      peer_(std::move(arrival.peer)), admission_(std::move(arrival.admission)),
+      metrics_(metrics), peer_(std::move(arrival.peer)), admission_(std::move(arrival.admission)),
       peer_on_loopback_(arrival.peer_on_loopback), plain_refused_(arrival.plain_refused),
       waiting_since_(arrival.accepted_at) {
     have_ = std::min(arrival.received.size(), in_.size());
@@ -156,7 +157,8 @@ void HttpConnection::handle(const http::Request& request) {
         return refuse(403, "the web interface answers only requests for localhost or an IP address",
                       true);
     std::string_view path = http::split_target(request.target).path;
-    const bool private_path = path == "/api/files" || path.starts_with(kFilesPrefix);
+    const bool private_path =
+        path == "/api/files" || path == "/metrics" || path.starts_with(kFilesPrefix);
     const bool has_body = request.content_length.value_or(0) > 0;
     const bool uploads =
         path == kUploadsPath.substr(0, kUploadsPath.size() - 1) || path.starts_with(kUploadsPath);
@@ -175,7 +177,7 @@ void HttpConnection::handle(const http::Request& request) {
                       true);
 
     bool known = path == "/" || path == "/streamd.js" || path == "/ws" || path == "/api/files" ||
-                 path == "/api/info" || path.starts_with(kFilesPrefix);
+                 path == "/api/info" || path == "/metrics" || path.starts_with(kFilesPrefix);
     if (!known) return refuse(404, "not found", false);
     if (request.method != http::Method::Get && request.method != http::Method::Head) {
         ResponseHead head(405);
@@ -194,6 +196,12 @@ void HttpConnection::handle(const http::Request& request) {
     if (path.starts_with(kFilesPrefix))
         return serve_file(request, path.substr(kFilesPrefix.size()));
 
+    if (path == "/metrics") {
+        ResponseHead head(200);
+        head.add("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+            .add("Cache-Control", "no-cache");
+        return respond(head, metrics_text(metrics_.metrics()));
+    }
     std::string body;
     if (path == "/api/info") {
         body = info_json(STREAMD_VERSION, transfers_.storage().max_file_size(), key != nullptr);
@@ -212,6 +220,14 @@ void HttpConnection::handle(const http::Request& request) {
 
 bool HttpConnection::has_token(const http::Request& request, const SecretKey& key) {
     const std::string expected = proto::to_hex(proto::web_token(key.bytes()));
+    auto matches = [&expected](std::string_view value) {
+        return value.size() == expected.size() &&
+               CRYPTO_memcmp(value.data(), expected.data(), expected.size()) == 0;
+    };
+    // Clients that are not browsers, such as Prometheus, show it as a bearer token.
+    if (auto authorization = request.find("Authorization"))
+        return authorization->starts_with(kBearer) &&
+               matches(authorization->substr(kBearer.size()));
     auto cookies = request.find("Cookie");
     if (!cookies) return false;
     // "a=1; streamd_token=…; b=2" (RFC 6265 4.2.1)
@@ -223,9 +239,7 @@ bool HttpConnection::has_token(const http::Request& request, const SecretKey& ke
         while (pair.starts_with(' '))
             pair.remove_prefix(1);
         if (!pair.starts_with(kTokenCookie)) continue;
-        std::string_view value = pair.substr(kTokenCookie.size());
-        return value.size() == expected.size() &&
-               CRYPTO_memcmp(value.data(), expected.data(), expected.size()) == 0;
+        return matches(pair.substr(kTokenCookie.size()));
     }
     return false;
 }
@@ -339,7 +353,7 @@ void HttpConnection::take_body(UploadCursor& cursor, uint64_t length,
         const auto piece = cursor.next(early);
         if (::pwrite(piece.file, in_.data() + request_size_, piece.length,
                      static_cast<off_t>(piece.offset)) != static_cast<ssize_t>(piece.length))
-            return upload_failed(507,
+            return upload_failed(507, Failure::Storage,
                                  std::string("cannot write the file: ") + std::strerror(errno));
         request_size_ += piece.length;
         early -= piece.length;
@@ -372,7 +386,8 @@ void HttpConnection::piece_step(Step step) {
     if (phase_ != Phase::Body || step == Step::Going) return;
     if (step == Step::Failed) {
         if (!piece_data_.file_failed()) return drop(piece_data_.failure());
-        return upload_failed(507, "cannot write the file: " + piece_data_.failure());
+        return upload_failed(507, Failure::Storage,
+                             "cannot write the file: " + piece_data_.failure());
     }
     body_left_ -= piece_->length;
     cursor_->wrote(piece_->length);
@@ -390,7 +405,7 @@ void HttpConnection::body_done() {
         const uint64_t from = cursor_->offset();
         auto digest = range_sha1(cursor_->transfer()->file(), from, cursor_->written_end() - from);
         if (!digest)
-            return upload_failed(507,
+            return upload_failed(507, Failure::Storage,
                                  std::string("cannot read the file back: ") + std::strerror(errno));
         if (*digest != *checksum_) {
             cursor_->reject();
@@ -411,7 +426,7 @@ void HttpConnection::body_done() {
     try {
         commit_.emplace(cursor_->transfer(), proto::FileDigest{});
     } catch (const Refusal& r) {
-        return upload_failed(status_of(r), r.message);
+        return upload_failed(status_of(r), failure_of(r.code), r.message);
     }
     commit_step();
 }
@@ -420,7 +435,8 @@ void HttpConnection::on_chunk_sync(int res) {
     auto failed = chunk_syncer_.on_complete(res);
     if (phase_ != Phase::Body) return;
     if (!failed) return chunk_syncer_.chunk_done(cursor_->transfer());
-    upload_failed(507, std::string("cannot write the file: ") + std::strerror(-failed->error));
+    upload_failed(507, Failure::Storage,
+                  std::string("cannot write the file: ") + std::strerror(-failed->error));
 }
 
 void HttpConnection::commit_step() {
@@ -441,7 +457,7 @@ void HttpConnection::on_commit_sync(int res) {
     try {
         commit_->synced(*commit_sync_.on_complete(res));
     } catch (const Refusal& r) {
-        return upload_failed(status_of(r), r.message);
+        return upload_failed(status_of(r), failure_of(r.code), r.message);
     }
     commit_step();
 }
@@ -469,7 +485,7 @@ void HttpConnection::uploaded(const std::string& stored) {
     respond(head, {});
 }
 
-void HttpConnection::upload_failed(int status, const std::string& why) {
+void HttpConnection::upload_failed(int status, Failure kind, const std::string& why) {
     const auto t = cursor_->transfer();
     if (status >= 500)
         log_transfer(spdlog::level::err, *t, "cannot receive {}: {}", t->name(), why);
@@ -477,11 +493,11 @@ void HttpConnection::upload_failed(int status, const std::string& why) {
     phase_ = Phase::Responding;
     cursor_ = nullptr;
     if (upload_) {
-        upload_->fail(why);
+        upload_->fail(kind, why);
         return refuse(status, why, true);
     }
     // A tus upload keeps its partial file for a resume.
-    transfers_.fail_incoming(*t, peer_, why);
+    transfers_.fail_incoming(*t, peer_, kind, why);
     lease_.reset();
     refuse(tus_head_of(status), why, true);
 }
@@ -582,7 +598,7 @@ void HttpConnection::check_time(Clock::time_point now) {
             const std::string why =
                 "nothing arrived from the client for " + std::to_string(limits.idle_timeout) + " s";
             // A PUT cannot be resumed; a tus upload waits for its client with what it has.
-            if (upload_) upload_->fail(why);
+            if (upload_) upload_->fail(Failure::Connection, why);
             drop(why);
         }
         return;

@@ -18,6 +18,7 @@
 #include "tus_headers.hpp"
 #include "web/http_response.hpp"
 #include "web/http_upload.hpp"
+#include "web/metrics_text.hpp"
 #include "web/tus_uploads.hpp"
 #include "web/upload_cursor.hpp"
 
@@ -34,7 +35,8 @@ namespace streamd {
 class HttpConnection : public Connection {
 public:
     // The first request head is timed from the accept.
-    HttpConnection(Worker& worker, Transfers& transfers, TusUploads& tus, Arrival arrival);
+    HttpConnection(Worker& worker, Transfers& transfers, TusUploads& tus,
+                   const MetricsSource& metrics, Arrival arrival);
 
     void start() override;
     void internal_error(const std::string& what) override;
@@ -92,7 +94,7 @@ private:
     // The body is in (and the file in place as `stored`, if it is whole): the answer.
     void uploaded(const std::string& stored);
     // The upload failed here: answers `status` with `why` and closes.
-    void upload_failed(int status, const std::string& why);
+    void upload_failed(int status, Failure kind, const std::string& why);
 
     // A response whose body, if any, goes out with its head. `close` ends the connection
     // after it; a HEAD request gets the head alone.
@@ -115,6 +117,7 @@ private:
 
     Transfers& transfers_;
     TusUploads& tus_;
+    const MetricsSource& metrics_;
     std::string peer_;
     Admission admission_;
     bool peer_on_loopback_;

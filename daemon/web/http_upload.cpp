@@ -38,13 +38,13 @@ HttpUpload::HttpUpload(Transfers& transfers, const std::string& name, uint64_t s
 
 HttpUpload::~HttpUpload() {
     if (transfer()->state() != TransferState::Done)
-        fail("the connection closed before the whole body arrived");
+        fail(Failure::Connection, "the connection closed before the whole body arrived");
     transfers_.stream_left(*transfer(), peer_);
 }
 
-void HttpUpload::fail(const std::string& why) {
+void HttpUpload::fail(Failure kind, const std::string& why) {
     transfer()->discard();
-    transfers_.fail_incoming(*transfer(), peer_, why);
+    transfers_.fail_incoming(*transfer(), peer_, kind, why);
 }
 
 int status_of(const Refusal& r) {

@@ -27,7 +27,7 @@ public:
     UploadCursor& cursor() { return cursor_; }
 
     // The connection ends the upload for `why`.
-    void fail(const std::string& why);
+    void fail(Failure kind, const std::string& why);
 
 private:
     Transfers& transfers_;

@@ -1,17 +1,19 @@
 #include "web/metrics_text.hpp"
 
 #include <fmt/format.h>
+#include <iterator>
+#include <utility>
 
 namespace streamd {
 
 namespace {
 
-void header(std::string& out, const char* name, const char* type, const char* help) {
-    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+void family(std::string& out, const char* name, const char* type, const char* help) {
+    fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
 }
 
 // A label value as the format wants it: backslash, quote and newline escaped.
-std::string label(const std::string& value) {
+std::string label(std::string_view value) {
     std::string out;
     for (char c : value) {
         if (c == '\\')
@@ -29,49 +31,57 @@ std::string label(const std::string& value) {
 } // namespace
 
 std::string metrics_text(const MetricsSnapshot& m) {
-    const std::array<std::pair<const char*, const MetricsSnapshot::Direction*>, 2> directions = {
-        {{"in", &m.in}, {"out", &m.out}}};
+    using Side = TransferStats::Side;
+    const std::array<std::pair<const char*, const Side*>, 2> sides = {
+        {{"in", &m.transfers.in}, {"out", &m.transfers.out}}};
     std::string out;
-    header(out, "streamd_build_info", "gauge", "The running streamd's version.");
-    out += fmt::format("streamd_build_info{{version=\"{}\"}} 1\n", label(m.version));
-    header(out, "streamd_start_time_seconds", "gauge", "When the daemon started, Unix time.");
-    out += fmt::format("streamd_start_time_seconds {:.3f}\n", m.started_at);
+    auto add = [&out](fmt::string_view format, auto&&... args) {
+        fmt::format_to(std::back_inserter(out), fmt::runtime(format), args...);
+    };
 
-    header(out, "streamd_transfers", "gauge", "Transfers not yet ended, by direction and state.");
-    for (const auto& [name, d] : directions) {
-        out += fmt::format("streamd_transfers{{direction=\"{}\",state=\"queued\"}} {}\n", name,
-                           d->queued);
-        out += fmt::format("streamd_transfers{{direction=\"{}\",state=\"running\"}} {}\n", name,
-                           d->running);
+    family(out, "streamd_build_info", "gauge", "The running streamd's version.");
+    add("streamd_build_info{{version=\"{}\"}} 1\n", label(m.version));
+    family(out, "streamd_start_time_seconds", "gauge", "When the daemon started, in Unix time.");
+    add("streamd_start_time_seconds {:.3f}\n", m.started_at);
+    family(out, "streamd_connections", "gauge", "Connections open now, accepted and made.");
+    add("streamd_connections {}\n", m.connections);
+
+    family(out, "streamd_transfers", "gauge", "Transfers not yet ended, by direction and state.");
+    for (const auto& [direction, side] : sides) {
+        add("streamd_transfers{{direction=\"{}\",state=\"queued\"}} {}\n", direction, side->queued);
+        add("streamd_transfers{{direction=\"{}\",state=\"active\"}} {}\n", direction, side->active);
     }
-    header(out, "streamd_transfers_ended_total", "counter",
-           "Transfers that ended since the start, by direction and result.");
-    for (const auto& [name, d] : directions)
-        for (const auto& [result, n] :
-             {std::pair{"done", d->done}, {"failed", d->failed}, {"canceled", d->canceled}})
-            out +=
-                fmt::format("streamd_transfers_ended_total{{direction=\"{}\",result=\"{}\"}} {}\n",
-                            name, result, n);
-    header(out, "streamd_bytes_total", "counter",
+    family(out, "streamd_transfers_ended_total", "counter",
+           "Transfers ended since the start, by direction and result.");
+    for (const auto& [direction, side] : sides)
+        for (const auto& [result, n] : {std::pair{"done", side->done},
+                                        {"failed", side->failed},
+                                        {"canceled", side->canceled}})
+            add("streamd_transfers_ended_total{{direction=\"{}\",result=\"{}\"}} {}\n", direction,
+                result, n);
+    family(out, "streamd_transfer_failures_total", "counter",
+           "Transfers failed since the start, by the kind of failure.");
+    for (size_t i = 0; i < kFailureKinds; ++i)
+        add("streamd_transfer_failures_total{{reason=\"{}\"}} {}\n",
+            to_string(static_cast<Failure>(i)), m.transfers.failures[i]);
+    family(out, "streamd_bytes_total", "counter",
            "Bytes of files received and sent since the start.");
-    for (const auto& [name, d] : directions)
-        out += fmt::format("streamd_bytes_total{{direction=\"{}\"}} {}\n", name, d->bytes);
-    header(out, "streamd_transfer_errors_total", "counter",
-           "Transfers that failed since the start, by reason.");
-    for (const auto& [reason, n] : m.errors)
-        out += fmt::format("streamd_transfer_errors_total{{reason=\"{}\"}} {}\n", label(reason), n);
-    header(out, "streamd_connections", "gauge", "Connections open now, peers' and browsers'.");
-    out += fmt::format("streamd_connections {}\n", m.connections);
+    for (const auto& [direction, side] : sides)
+        add("streamd_bytes_total{{direction=\"{}\"}} {}\n", direction, side->bytes);
 
-    header(out, "streamd_transfer_duration_seconds", "histogram",
-           "Time from start to end of the transfers that ended done.");
-    for (size_t i = 0; i < m.kDurationBuckets.size(); ++i)
-        out += fmt::format("streamd_transfer_duration_seconds_bucket{{le=\"{}\"}} {}\n",
-                           m.kDurationBuckets[i], m.duration_counts[i]);
-    out += fmt::format("streamd_transfer_duration_seconds_bucket{{le=\"+Inf\"}} {}\n",
-                       m.duration_count);
-    out += fmt::format("streamd_transfer_duration_seconds_sum {:.6f}\n", m.duration_sum);
-    out += fmt::format("streamd_transfer_duration_seconds_count {}\n", m.duration_count);
+    family(out, "streamd_transfer_duration_seconds", "histogram",
+           "From start to end, of the transfers that ended done.");
+    for (const auto& [direction, side] : sides) {
+        for (size_t i = 0; i < TransferStats::kDurationBuckets.size(); ++i)
+            add("streamd_transfer_duration_seconds_bucket{{direction=\"{}\",le=\"{}\"}} {}\n",
+                direction, TransferStats::kDurationBuckets[i], side->done_within[i]);
+        add("streamd_transfer_duration_seconds_bucket{{direction=\"{}\",le=\"+Inf\"}} {}\n",
+            direction, side->done);
+        add("streamd_transfer_duration_seconds_sum{{direction=\"{}\"}} {:.6f}\n", direction,
+            side->done_seconds);
+        add("streamd_transfer_duration_seconds_count{{direction=\"{}\"}} {}\n", direction,
+            side->done);
+    }
     return out;
 }
 

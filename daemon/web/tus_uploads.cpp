@@ -120,7 +120,7 @@ void TusUploads::close(Upload& upload, const std::string& why) {
     auto t = upload.cursor->transfer();
     upload.cursor.reset();
     // No request holds it, so no connection carries it: failing it is all there is to do.
-    if (t->fail(why))
+    if (t->fail(Failure::Connection, why))
         log_transfer(spdlog::level::warn, *t, "receiving {} from {} failed: {}", t->name(),
                      upload.peer, why);
     transfers_.registry().forget_incoming(t->offer().id);
@@ -263,7 +263,8 @@ TusUploads::Lease TusUploads::concatenate(const std::vector<std::string>& urls,
                     std::string("cannot join the parts: ") +
                     (n == 0 ? "a part is shorter than it was" : std::strerror(errno));
                 cursor.transfer()->discard();
-                transfers_.fail_incoming(*cursor.transfer(), final.upload_->peer, why);
+                transfers_.fail_incoming(*cursor.transfer(), final.upload_->peer, Failure::Storage,
+                                         why);
                 throw Refusal{proto::ErrorCode::IoError, why};
             }
             left -= static_cast<uint64_t>(n);

@@ -103,7 +103,7 @@ std::variant<std::string, WebUploads::Finishing> WebUploads::finish(const web::F
     try {
         return Finishing{m.id, digest, DurableCommit(t, m.digest.value_or(proto::FileDigest{}))};
     } catch (const Refusal& r) {
-        return failed(m.id, code_of(r.code), r.message);
+        return failed(m.id, failure_of(r.code), code_of(r.code), r.message);
     }
 }
 
@@ -121,7 +121,7 @@ std::string WebUploads::finish_failed(const Finishing& f, const Refusal& r) {
     if (r.code == proto::ErrorCode::IoError)
         log_transfer(spdlog::level::err, *f.commit.transfer(), "cannot put {} in place: {}",
                      f.commit.transfer()->name(), r.message);
-    return failed(f.id, code_of(r.code), r.message);
+    return failed(f.id, failure_of(r.code), code_of(r.code), r.message);
 }
 
 std::shared_ptr<IncomingTransfer> WebUploads::last_written() const {
@@ -135,7 +135,7 @@ std::optional<std::string> WebUploads::sync_failed(const IncomingTransfer& t, in
     if (it == uploads_.end()) return std::nullopt;
     const std::string why = std::strerror(-error);
     log_transfer(spdlog::level::err, t, "cannot write {}: {}", t.name(), why);
-    return failed(it->first, "io_error", "cannot write the file: " + why);
+    return failed(it->first, Failure::Storage, "io_error", "cannot write the file: " + why);
 }
 
 std::string WebUploads::cancel(const web::CancelUpload& m) {
@@ -152,9 +152,10 @@ std::string WebUploads::cancel(const web::CancelUpload& m) {
     return web::upload_canceled(m.id);
 }
 
-std::string WebUploads::failed(const web::Id& id, std::string_view code, const std::string& why) {
+std::string WebUploads::failed(const web::Id& id, Failure kind, std::string_view code,
+                               const std::string& why) {
     if (auto it = uploads_.find(id); it != uploads_.end()) {
-        transfers_.fail_incoming(*it->second, peer_, why);
+        transfers_.fail_incoming(*it->second, peer_, kind, why);
         forget(id);
     }
     return web::error(id, code, why);
@@ -247,9 +248,9 @@ std::variant<std::monostate, WebUploads::Write, std::string> WebUploads::written
     m.upload->release_chunk(m.chunk.index);
     m.claimed = false;
     m.answer.reset();
-    return failed(m.chunk.id, res == -ENOSPC || res == -EDQUOT ? "no_space" : "io_error",
-                  std::string("cannot write the file: ") +
-                      (res == 0 ? "no progress" : std::strerror(-res)));
+    return failed(
+        m.chunk.id, Failure::Storage, res == -ENOSPC || res == -EDQUOT ? "no_space" : "io_error",
+        std::string("cannot write the file: ") + (res == 0 ? "no progress" : std::strerror(-res)));
 }
 
 std::optional<std::string> WebUploads::end_message() {
@@ -302,8 +303,8 @@ std::vector<std::string> WebUploads::fail_stalled(Clock::time_point now, uint64_
         if (upload->stalled(now, data_at_, idle)) stalled.push_back(id);
     std::vector<std::string> answers;
     for (const auto& id : stalled)
-        answers.push_back(
-            failed(id, "stalled", "nothing arrived for " + std::to_string(idle) + " s"));
+        answers.push_back(failed(id, Failure::Connection, "stalled",
+                                 "nothing arrived for " + std::to_string(idle) + " s"));
     return answers;
 }
 

@@ -103,7 +103,8 @@ private:
 
     void header_complete();
     // Ends an upload that failed: fails its transfer; returns what to tell the client.
-    std::string failed(const proto::web::Id& id, std::string_view code, const std::string& why);
+    std::string failed(const proto::web::Id& id, Failure kind, std::string_view code,
+                       const std::string& why);
     void forget(const proto::web::Id& id);
 
     Transfers& transfers_;
