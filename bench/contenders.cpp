@@ -119,6 +119,7 @@ public:
             std::to_string(run_.streams) + " stream" + (run_.streams == 1 ? "" : "s");
         if (!run_.chunk_size.empty()) setting += ", " + run_.chunk_size + " chunks";
         if (!run_.verified) setting += ", unverified";
+        if (!run_.rate.empty()) setting += ", --rate " + run_.rate;
         if (!run_.where.empty()) setting += ", " + run_.where;
         name_ = run_.build + ", " + setting;
         std::string file = setting;
@@ -140,6 +141,7 @@ public:
                                       "--as",
                                       dest_.filename().string()};
         if (!run_.chunk_size.empty()) args.insert(args.end(), {"--chunk-size", run_.chunk_size});
+        if (!run_.rate.empty()) args.insert(args.end(), {"--rate", run_.rate});
         auto r = it::run_streamctl(sender_.bus_address(), args);
         static const std::regex took(" in ([0-9.]+) s ");
         std::smatch m;

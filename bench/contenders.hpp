@@ -61,8 +61,10 @@ struct StreamdRun {
     bool verified = true;     // says which daemon sends: one has `verify = false`
     // Heads the row's name: which build the two daemons run, when two are compared.
     std::string build = "streamd";
-    // Ends it: what is special about the receiver, if anything.
+    // Ends it: what is special about the daemons, if anything.
     std::string where{};
+    // streamctl send --rate, as it takes it; empty for none.
+    std::string rate{};
 };
 std::unique_ptr<Contender> streamd_native(it::StreamdInstance& sender,
                                           it::StreamdInstance& receiver, StreamdRun run);

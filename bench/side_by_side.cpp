@@ -526,6 +526,31 @@ struct WanChart {
     std::vector<std::vector<double>> gbit; // one row per link
 };
 
+// The limit the rate rows ask for: well under every emulated link, and long enough at
+// the default size (25.6 s for 128 MiB) that connecting, TCP's start on a long link and
+// repairing a loss at the very end hardly count.
+const std::string kRate = "5M";
+constexpr double kRateMib = 5;
+
+// The rate rows: what each reached against what it asked for; printed, and returned as
+// JSON.
+std::string rate_summary(const std::vector<Row>& rows, uint64_t size_mib) {
+    std::printf("\nbandwidth limits, %g MiB/s asked for:\n", kRateMib);
+    std::ostringstream json;
+    json << '[';
+    for (size_t i = 0; i < rows.size(); ++i) {
+        const double mib_per_s =
+            static_cast<double>(size_mib) / rows[i].median_of(&Sample::seconds);
+        std::printf("%-*s %7.2f MiB/s %7.3fx\n", name_width(rows), rows[i].name.c_str(), mib_per_s,
+                    mib_per_s / kRateMib);
+        json << (i ? "," : "") << "{\"name\":\"" << rows[i].name
+             << "\",\"asked_mib_per_s\":" << kRateMib << ",\"mib_per_s\":" << mib_per_s
+             << ",\"vs_asked\":" << mib_per_s / kRateMib << "}";
+    }
+    json << ']';
+    return json.str();
+}
+
 // One emulated link: the sending ends in namespace a, the receiving ends in b.
 std::string wan(const Options& opt, const WanLink::Options& link_options, const Tools& loop,
                 const fs::path& source, const fs::path& served, WanChart& chart) {
@@ -543,10 +568,18 @@ std::string wan(const Options& opt, const WanLink::Options& link_options, const 
     b.command_prefix = link.in_b();
     b.address = link.address_b();
     it::StreamdInstance sender(a), receiver(b);
+    // The bandwidth limits: a transfer's own (--rate) and the daemon's (max_rate).
+    it::StreamdOptions limited_options = a;
+    limited_options.max_rate = "\"" + kRate + "\"";
+    it::StreamdInstance limited(limited_options);
     std::vector<std::unique_ptr<Contender>> contenders;
     if (!opt.only_streamd) contenders.push_back(iperf3(tools));
     contenders.push_back(streamd_native(sender, receiver, {1, "", true}));
     contenders.push_back(streamd_native(sender, receiver, {8, "", true}));
+    const size_t rated = contenders.size();
+    contenders.push_back(streamd_native(sender, receiver, {.streams = 8, .rate = kRate}));
+    contenders.push_back(
+        streamd_native(limited, receiver, {.streams = 8, .where = "max_rate " + kRate}));
     if (!opt.only_streamd) {
         contenders.push_back(socat_pipe(tools));
         contenders.push_back(nginx_curl(tools, served));
@@ -555,6 +588,8 @@ std::string wan(const Options& opt, const WanLink::Options& link_options, const 
     }
     auto rows = run_rounds(contenders, source, opt.wan_rounds);
     std::string results = report(rows, opt.wan_size_mib, link.rate_gbit());
+    const std::string rates =
+        rate_summary({rows.begin() + rated, rows.begin() + rated + 2}, opt.wan_size_mib);
     chart.contenders.clear();
     chart.gbit.emplace_back();
     for (const auto& r : rows) {
@@ -568,7 +603,8 @@ std::string wan(const Options& opt, const WanLink::Options& link_options, const 
     std::ostringstream json;
     json << "{\"rtt_ms\":" << link_options.rtt_ms << ",\"loss\":" << link_options.loss
          << ",\"rate\":\"" << link_options.rate << "\",\"size_mib\":" << opt.wan_size_mib
-         << ",\"rounds\":" << opt.wan_rounds << ",\"results\":" << results << "}";
+         << ",\"rounds\":" << opt.wan_rounds << ",\"results\":" << results << ",\"rates\":" << rates
+         << "}";
     return json.str();
 }
 

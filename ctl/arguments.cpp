@@ -33,6 +33,7 @@ constexpr OptionSyntax kOptions[] = {
     {"--version", Value::None, true},
     {"--streams", Value::Required, false},
     {"--chunk-size", Value::Required, false},
+    {"--rate", Value::Required, false},
     {"--as", Value::Required, false},
     {"--no-block", Value::None, false},
     {"--json", Value::AfterEquals, false},
@@ -55,6 +56,7 @@ constexpr OptionHelp kGlobalHelp[] = {
 constexpr OptionHelp kSendOptions[] = {
     {"--streams", "--streams N", "parallel TCP streams, 1 to 64 (default: streamd's)"},
     {"--chunk-size", "--chunk-size SIZE", "bytes per chunk, 64K to 256M, a multiple of 4K"},
+    {"--rate", "--rate RATE", "at most RATE bytes a second, 64K or more, e.g. 10M"},
     {"--as", "--as NAME", "offer the file under NAME (only with one FILE)"},
     {"--no-block", "--no-block", "print the transfers' ids, one a line, and do not wait"},
 };
@@ -276,6 +278,19 @@ uint64_t parse_chunk_size(std::string_view text) {
     return bytes;
 }
 
+uint64_t parse_rate(std::string_view text) {
+    uint64_t rate = 0;
+    try {
+        rate = proto::parse_size(text);
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(std::string("--rate: ") + e.what());
+    }
+    if (rate < proto::kMinRate)
+        throw UsageError("--rate must be at least " + std::to_string(proto::kMinRate >> 10) +
+                         "K (bytes a second), not " + quoted(text));
+    return rate;
+}
+
 SendRequest parse_send(const CommandLine& line) {
     const auto args = line.arguments();
     if (args.empty()) throw UsageError("missing FILE and HOST[:PORT] for 'send'");
@@ -285,6 +300,7 @@ SendRequest parse_send(const CommandLine& line) {
     r.destination = args.back();
     if (auto v = line.value("--streams")) r.streams = parse_streams(*v);
     if (auto v = line.value("--chunk-size")) r.chunk_size = parse_chunk_size(*v);
+    if (auto v = line.value("--rate")) r.max_rate = parse_rate(*v);
     if (auto v = line.value("--as")) {
         if (r.files.size() > 1)
             throw UsageError("--as names a single file, but " + std::to_string(r.files.size()) +

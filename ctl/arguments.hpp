@@ -26,8 +26,9 @@ struct SendRequest {
     std::string destination;        // HOST[:PORT], passed to the daemon unchanged
     std::optional<uint32_t> streams;
     std::optional<uint64_t> chunk_size;
-    std::optional<std::string> name; // --as, only with one file
-    bool wait = true;                // false with --no-block
+    std::optional<uint64_t> max_rate; // bytes per second, --rate
+    std::optional<std::string> name;  // --as, only with one file
+    bool wait = true;                 // false with --no-block
 };
 
 struct ListRequest {

@@ -256,6 +256,7 @@ TransferSnapshot BusClient::transfer_snapshot(const TransferRef& transfer) {
     read_property(props, "Eta", s.eta);
     read_property(props, "Streams", s.streams);
     read_property(props, "ChunkSize", s.chunk_size);
+    read_property(props, "MaxRate", s.max_rate);
     read_property(props, "StoredName", s.stored_name);
     read_property(props, "Error", s.error);
     read_property(props, "Encryption", s.encryption);

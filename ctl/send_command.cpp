@@ -87,6 +87,7 @@ void queue_all(BusClient& client, std::vector<Outgoing>& files, const SendReques
         std::map<std::string, sdbus::Variant> options{{"name", sdbus::Variant(o.name)}};
         if (request.streams) options["streams"] = sdbus::Variant(*request.streams);
         if (request.chunk_size) options["chunk_size"] = sdbus::Variant(*request.chunk_size);
+        if (request.max_rate) options["max_rate"] = sdbus::Variant(*request.max_rate);
         try {
             o.transfer = client.send(o.fd, request.destination, options);
         } catch (const Failure& e) {

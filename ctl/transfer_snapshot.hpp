@@ -20,6 +20,7 @@ struct TransferSnapshot {
     uint64_t eta = 0;  // seconds; 0 when not known or finished
     uint32_t streams = 0;
     uint32_t chunk_size = 0;
+    uint64_t max_rate = 0; // bytes per second, its own limit; 0: none
     std::string stored_name;
     std::string encryption; // "none", or how it is encrypted
     std::string error;

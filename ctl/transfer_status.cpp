@@ -37,6 +37,7 @@ std::string format_transfer_status(const TransferSnapshot& t, bool colour) {
     }
     if (t.streams > 0) lines.add("Streams", std::to_string(t.streams));
     if (t.chunk_size > 0) lines.add("Chunk size", proto::format_size(t.chunk_size));
+    if (t.max_rate > 0) lines.add("Rate limit", format_rate(t.max_rate));
     if (!t.encryption.empty()) lines.add("Encryption", printable(t.encryption));
     if (!t.stored_name.empty()) lines.add("Stored as", printable(t.stored_name));
     if (t.created_at > 0) lines.add("Created", format_timestamp(t.created_at));

@@ -17,6 +17,7 @@ void write_status(JsonWriter& json, const TransferSnapshot& t) {
     json.member("eta", t.eta);
     json.member("streams", t.streams);
     json.member("chunk_size", t.chunk_size);
+    json.member("max_rate", t.max_rate);
     json.member("encryption", t.encryption);
     json.member("stored_name", t.stored_name);
     json.member("error", t.error);

@@ -338,6 +338,7 @@ std::vector<std::string> Daemon::reload() {
     config_.limits = fresh.limits;
     config_.auth = fresh.auth;
     config_.transfer = fresh.transfer;
+    send_limit_.set_rate(config_.transfer.max_rate);
     config_.web = fresh.web;
     config_.control.group = fresh.control.group;
     const bool key_changed = settings_.replace(fresh, key);

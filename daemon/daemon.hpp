@@ -62,6 +62,7 @@ private:
     const Storage& storage() const override { return storage_; }
     const LiveSettings& settings() const override { return settings_; }
     const TlsContexts& tls() const override { return tls_; }
+    RateLimit& send_limit() override { return send_limit_; }
     std::shared_ptr<IncomingTransfer> accept_offer(const proto::Offer& offer,
                                                    const std::string& peer) override;
     void close_transfer(uint32_t id) override;
@@ -101,6 +102,7 @@ private:
     // the workers go, and it hands their transfers back to the registry as it goes.
     TusUploads tus_{*this};
     AdmissionCounter admissions_{settings_};
+    RateLimit send_limit_{config_.transfer.max_rate};
     ServiceManager service_manager_{listener_.address};
     Clock::time_point next_expiry_{}; // control thread only
     UniqueFd signal_fd_; // before the scheduler, whose resolver thread must inherit the mask

@@ -11,6 +11,11 @@ namespace streamd::proto {
 // 1024. Throws std::invalid_argument with a one-line reason.
 uint64_t parse_size(std::string_view text);
 
+// The smallest limit on bytes per second ([transfer] max_rate, streamctl send --rate)
+// other than 0, none: slower, a stream's pieces would come further apart than a
+// receiver waits.
+inline constexpr uint64_t kMinRate = 64 * 1024;
+
 // Three significant digits: "0 B", "1023 B", "4.00 KiB", "1.50 GiB", "512 MiB".
 std::string format_size(uint64_t bytes);
 

@@ -70,6 +70,7 @@ public:
                         read_size(v, n, {proto::kMinChunk, proto::kMaxChunk, proto::kChunkAlignment})); }},
                 {"max_active", [&](auto& v, auto& n) {
                     c.transfer.max_active = static_cast<unsigned>(read_integer(v, n, 1, 1024)); }},
+                {"max_rate", [&](auto& v, auto& n) { c.transfer.max_rate = read_rate(v, n); }},
                 {"verify", [&](auto& v, auto& n) { c.transfer.verify = read_bool(v, n); }},
                 {"keep_finished", [&](auto& v, auto& n) {
                     c.transfer.keep_finished = read_duration(v, n); }},

@@ -38,6 +38,7 @@ struct Config {
         unsigned streams = 8;
         uint32_t chunk_size = 4 * 1024 * 1024;
         unsigned max_active = 4;
+        uint64_t max_rate = 0; // bytes per second, all outgoing transfers together; 0: none
         bool verify = true;
         uint64_t keep_finished = 3600; // seconds a finished transfer stays listed
         // After a lost connection: how often to try again before failing, and the first

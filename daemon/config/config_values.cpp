@@ -117,6 +117,14 @@ uint64_t read_size(const toml::node& value, const std::string& name, SizeLimits 
     return bytes;
 }
 
+uint64_t read_rate(const toml::node& value, const std::string& name) {
+    const uint64_t rate = read_size(value, name, {});
+    if (rate != 0 && rate < proto::kMinRate)
+        fail(value, name + " must be 0 (no limit) or at least " + exact_size(proto::kMinRate) +
+                        " per second, got " + exact_size(rate));
+    return rate;
+}
+
 // Durations may be written as seconds (an integer) or as a string such as "1h".
 uint64_t read_duration(const toml::node& value, const std::string& name) {
     if (const auto* i = value.as_integer()) {

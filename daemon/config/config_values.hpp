@@ -46,6 +46,8 @@ bool read_bool(const toml::node& value, const std::string& name);
 const std::string& read_string(const toml::node& value, const std::string& name);
 // Sizes may be written as plain bytes (an integer) or as a string such as "4M".
 uint64_t read_size(const toml::node& value, const std::string& name, SizeLimits limits);
+// Bytes per second, written as a size: 0 for none, or at least proto::kMinRate.
+uint64_t read_rate(const toml::node& value, const std::string& name);
 // Durations may be written as seconds (an integer) or as a string such as "1h".
 uint64_t read_duration(const toml::node& value, const std::string& name);
 std::string read_address(const toml::node& value, const std::string& name);

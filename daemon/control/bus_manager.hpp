@@ -8,6 +8,7 @@
 #include "control/dbus_service.hpp"
 #include "file_name.hpp"
 #include "manager_adaptor.hpp"
+#include "size_units.hpp"
 #include "version.hpp"
 
 #include <algorithm>
@@ -76,7 +77,7 @@ private:
     Send(const sdbus::UnixFd& fd, const std::string& destination,
          const std::map<std::string, sdbus::Variant>& options) override {
         service_.authorize(getObject().getCurrentlyProcessedMessage(), "send files");
-        static const char* known[] = {"name", "streams", "chunk_size"};
+        static const char* known[] = {"name", "streams", "chunk_size", "max_rate"};
         for (const auto& [key, value] : options)
             if (std::find(std::begin(known), std::end(known), key) == std::end(known))
                 throw bus_error("InvalidArgument", "unknown option '" + key + "'");
@@ -95,6 +96,11 @@ private:
             throw bus_error("InvalidArgument",
                             "chunk_size must be a multiple of 4096 between 64 KiB and 256 MiB");
         r.chunk_size = static_cast<uint32_t>(chunk);
+        r.max_rate = bus_options::option<uint64_t>(options, "max_rate", "t", 0);
+        if (r.max_rate != 0 && r.max_rate < proto::kMinRate)
+            throw bus_error("InvalidArgument", "max_rate must be 0 (no limit) or at least " +
+                                                   std::to_string(proto::kMinRate) +
+                                                   " bytes per second");
         try {
             r.destination = parse_destination(destination, daemon_.config().listen.port == 0
                                                                ? kDefaultPort
@@ -167,6 +173,7 @@ private:
             {"RateIn", sdbus::Variant(in)},
             {"RateOut", sdbus::Variant(out)},
             {"MaxActive", sdbus::Variant(static_cast<uint32_t>(c.transfer.max_active))},
+            {"MaxRate", sdbus::Variant(c.transfer.max_rate)},
             {"KeepFinished", sdbus::Variant(c.transfer.keep_finished)},
             {"StartedAt", sdbus::Variant(daemon_.started_at())},
             {"Version", sdbus::Variant(std::string(STREAMD_VERSION))},

@@ -4,6 +4,7 @@
 
 #include "control/bus_names.hpp"
 #include "control/dbus_service.hpp"
+#include "transfer/outgoing_transfer.hpp"
 #include "transfer/transfer.hpp"
 #include "transfer_adaptor.hpp"
 
@@ -62,6 +63,10 @@ private:
     uint64_t Size() override { return t_->size(); }
     uint32_t Streams() override { return t_->streams(); }
     uint32_t ChunkSize() override { return t_->chunk_size(); }
+    uint64_t MaxRate() override {
+        if (t_->direction() == Direction::In) return 0;
+        return static_cast<OutgoingTransfer&>(*t_).rate_limit().rate();
+    }
     uint64_t CreatedAt() override { return t_->created_at(); }
     std::string State() override { return to_string(t_->state()); }
     uint64_t BytesDone() override { return t_->bytes_done(); }

@@ -30,10 +30,11 @@ enum class Op : uint8_t {
     Drain,       // read and dropped while lingering
     ChunkSync,   // a file's data made durable before its journal vouches for it
     CommitSync,  // a received file, then its folder, made durable before it is announced
+    Pause,       // a wait before the next piece of a rate-limited send
 };
 
 inline constexpr Op kFirstConnectionOp = Op::Connect;
-inline constexpr Op kLastConnectionOp = Op::CommitSync;
+inline constexpr Op kLastConnectionOp = Op::Pause;
 
 struct CompletionTag {
     // Only this much of a generation travels; a slot reused 16 million times while one

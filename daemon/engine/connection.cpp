@@ -74,6 +74,8 @@ void Connection::complete(Op op, int res) {
         return on_chunk_sync(res);
     case Op::CommitSync:
         return on_commit_sync(res);
+    case Op::Pause:
+        return on_pause(res);
     case Op::Drain:
         if (res <= 0) return close();
         return drain();
@@ -120,6 +122,9 @@ void Connection::on_chunk_sync(int) {
 }
 void Connection::on_commit_sync(int) {
     unexpected("commit sync");
+}
+void Connection::on_pause(int) {
+    unexpected("pause");
 }
 
 void Connection::sync_file(int fd, Op op, bool data_only) {

@@ -64,6 +64,7 @@ protected:
     virtual void on_tee(int res);
     virtual void on_chunk_sync(int res);
     virtual void on_commit_sync(int res);
+    virtual void on_pause(int res);
 
     // A submission entry whose completion comes back to the handler for `op`.
     io_uring_sqe* prepare(Op op);

@@ -30,23 +30,50 @@ void FileToSocket::start(int file, uint64_t offset, uint64_t length, bool more) 
     more_ = more;
     buffered_ = 0;
     failure_.clear();
-    read();
+    next_piece();
 }
 
-void FileToSocket::read() {
+void FileToSocket::next_piece() {
     Worker& worker = owner_.worker_;
     const int wire = owner_.transport_->splice_out_fd();
     if (worker.use_splice() && wire >= 0 && !pipe_ && !copy_buffer_)
         pipe_ = worker.pipes().acquire();
     if (!pipe_ && !copy_buffer_) copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
+    uint64_t n = std::min<uint64_t>(left_, pipe_ ? pipe_->capacity : kCopyBuffer);
+    const bool limited = std::any_of(limits_.begin(), limits_.end(),
+                                     [](const RateLimit* l) { return l && l->rate() != 0; });
+    if (!limited) return read(n);
+    for (RateLimit* limit : limits_)
+        if (limit) n = std::min(n, limit->piece(n));
+    RateLimit::Clock::duration wait{};
+    const auto now = RateLimit::Clock::now();
+    for (RateLimit* limit : limits_)
+        if (limit) wait = std::max(wait, limit->reserve(n, now));
+    if (wait <= RateLimit::Clock::duration::zero()) return read(n);
+    paused_piece_ = n;
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count();
+    pause_.tv_sec = ns / 1'000'000'000;
+    pause_.tv_nsec = ns % 1'000'000'000;
+    io_uring_prep_timeout(owner_.prepare(Op::Pause), &pause_, 0, 0);
+}
+
+Step FileToSocket::on_pause(int) {
+    // -ETIME, the wait is over; anything else (canceled) reaches a closing connection,
+    // which hears nothing.
+    read(std::exchange(paused_piece_, 0));
+    return Step::Going;
+}
+
+void FileToSocket::read(uint64_t length) {
+    Worker& worker = owner_.worker_;
+    const auto n = static_cast<unsigned>(length);
     if (!pipe_) {
-        auto n = static_cast<unsigned>(std::min<uint64_t>(left_, kCopyBuffer));
         io_uring_prep_read(owner_.prepare(Op::FileRead), file_, copy_buffer_.get(), n, at_);
         return;
     }
     // Linked, as for chunks: one kernel worker reads and sends in one go. The send does
     // not wait on the pipe, so a short or failed read cannot make it hang.
-    auto n = static_cast<unsigned>(std::min<uint64_t>(left_, pipe_->capacity));
+    const int wire = owner_.transport_->splice_out_fd();
     const bool more = left_ > n || more_;
     worker.ring().reserve(2);
     io_uring_sqe* in = owner_.prepare(Op::FileRead);
@@ -71,7 +98,7 @@ Step FileToSocket::read_done(int res) {
         owner_.worker_.pipes().release(std::move(pipe_));
         copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
         note_copy_fallback("file to pipe");
-        read();
+        read(std::min<uint64_t>(left_, kCopyBuffer));
         return Step::Going;
     }
     // The length was promised ahead of the data: a file that shrank can only be cut off.
@@ -119,7 +146,7 @@ Step FileToSocket::on_socket_write(int res) {
         return Step::Going;
     }
     if (left_ > 0) {
-        read();
+        next_piece();
         return Step::Going;
     }
     return Step::Done;

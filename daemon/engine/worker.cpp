@@ -206,6 +206,7 @@ void Worker::dispatch(uint64_t user_data, int res, uint32_t flags) {
     case Op::Drain:
     case Op::ChunkSync:
     case Op::CommitSync:
+    case Op::Pause:
         return complete(tag, res);
     }
     spdlog::error("completion with an unknown operation {}", static_cast<int>(tag.op));

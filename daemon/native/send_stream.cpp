@@ -29,7 +29,9 @@ constexpr std::chrono::seconds kNoticeTimeout{10};
 SendStream::SendStream(Worker& worker, Transfers& transfers,
                        std::shared_ptr<OutgoingTransfer> transfer, uint16_t index)
     : Connection(worker, nullptr), transfers_(transfers), transfer_(std::move(transfer)),
-      index_(index) {}
+      index_(index) {
+    body_.pace(&transfers_.send_limit(), &transfer_->rate_limit());
+}
 
 std::unique_ptr<SendStream> SendStream::cancel_notice(Worker& worker, Transfers& transfers,
                                                       std::shared_ptr<OutgoingTransfer> transfer) {
@@ -341,6 +343,10 @@ void SendStream::on_file_read(int res) {
 
 void SendStream::on_socket_write(int res) {
     body_step(body_.on_socket_write(res));
+}
+
+void SendStream::on_pause(int res) {
+    body_step(body_.on_pause(res));
 }
 
 void SendStream::body_step(Step step) {

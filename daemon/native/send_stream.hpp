@@ -65,6 +65,7 @@ private:
     bool is_hole(uint64_t offset, uint64_t length) const;
     void on_file_read(int res) override;
     void on_socket_write(int res) override;
+    void on_pause(int res) override;
     void body_step(Step step);
     void finish_if_idle();
 

@@ -49,11 +49,12 @@ uint32_t OutgoingScheduler::send(SendRequest r) {
                         r.destination.to_string(),
                         {},
                         static_cast<uint64_t>(st.st_dev),
-                        static_cast<uint64_t>(st.st_ino)};
+                        static_cast<uint64_t>(st.st_ino),
+                        r.max_rate};
     std::error_code ec;
     auto path = std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(r.file.get()), ec);
     auto t = std::make_shared<OutgoingTransfer>(transfers_.registry().next_id(), std::move(r.file),
-                                                offer, r.destination);
+                                                offer, r.destination, r.max_rate);
     if (!ec && path.is_absolute() && !path.string().ends_with(" (deleted)")) {
         saved.path = path.string();
         state_.save(saved);
@@ -103,8 +104,9 @@ void OutgoingScheduler::pick_up_saved() {
             skip(e.what());
             continue;
         }
-        auto t = std::make_shared<OutgoingTransfer>(
-            transfers_.registry().next_id(), std::move(file), saved.offer, std::move(destination));
+        auto t =
+            std::make_shared<OutgoingTransfer>(transfers_.registry().next_id(), std::move(file),
+                                               saved.offer, std::move(destination), saved.max_rate);
         // It may have run before the stop; a lost connection is worth another attempt.
         t->set_accepted_once();
         log_transfer(spdlog::level::info, *t, "picked up {} for {} from {}", saved.path, t->peer(),

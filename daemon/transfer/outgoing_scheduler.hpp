@@ -27,6 +27,7 @@ struct SendRequest {
     std::string name;
     unsigned streams = 0;    // 0: from the configuration
     uint32_t chunk_size = 0; // 0: from the configuration
+    uint64_t max_rate = 0;   // bytes per second for this transfer; 0: no limit of its own
 };
 
 class OutgoingScheduler {

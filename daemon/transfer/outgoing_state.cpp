@@ -20,7 +20,7 @@ namespace streamd {
 namespace {
 
 constexpr std::array<uint8_t, 4> kMagic = {0xC5, 'S', 'T', 'Q'};
-constexpr uint16_t kVersion = 1;
+constexpr uint16_t kVersion = 2; // 1 had no max_rate
 constexpr std::string_view kSuffix = ".send";
 
 void string16(proto::Writer& w, std::string_view s) {
@@ -42,6 +42,7 @@ std::vector<uint8_t> encode_saved_transfer(const SavedTransfer& t) {
     string16(w, t.path);
     w.u64(t.device);
     w.u64(t.inode);
+    w.u64(t.max_rate);
     w.u64(proto::chunk_digest(out));
     return out;
 }
@@ -56,13 +57,16 @@ SavedTransfer decode_saved_transfer(std::span<const uint8_t> bytes) {
         auto magic = r.bytes(kMagic.size());
         if (!std::equal(magic.begin(), magic.end(), kMagic.begin()))
             throw std::runtime_error("not a saved transfer");
-        if (r.u16() != kVersion) throw std::runtime_error("written by another version");
+        const uint16_t version = r.u16();
+        if (version != 1 && version != kVersion)
+            throw std::runtime_error("written by another version");
         SavedTransfer t;
         t.offer = proto::decode_offer(r.bytes(r.u16()));
         t.destination = r.string(r.u16());
         t.path = r.string(r.u16());
         t.device = r.u64();
         t.inode = r.u64();
+        if (version >= 2) t.max_rate = r.u64();
         if (r.remaining() != 0) throw std::runtime_error("trailing bytes");
         return t;
     } catch (const proto::FrameError& e) {

@@ -28,6 +28,7 @@ struct SavedTransfer {
     std::string path;
     uint64_t device = 0;
     uint64_t inode = 0;
+    uint64_t max_rate = 0; // streamctl send --rate
 };
 
 std::vector<uint8_t> encode_saved_transfer(const SavedTransfer& t);

@@ -9,11 +9,11 @@
 namespace streamd {
 
 OutgoingTransfer::OutgoingTransfer(uint32_t id, UniqueFd source, proto::Offer offer,
-                                   Destination destination)
+                                   Destination destination, uint64_t max_rate)
     : Transfer(id, Direction::Out, offer.name, destination.to_string(), offer.size,
                offer.stream_count, offer.chunk_size, TransferState::Queued),
       source_(std::move(source)), offer_(std::move(offer)), destination_(std::move(destination)),
-      digests_(offer_.chunk_count(), 0), known_(offer_.chunk_count(), 0) {
+      rate_limit_(max_rate), digests_(offer_.chunk_count(), 0), known_(offer_.chunk_count(), 0) {
     struct stat st {};
     sparse_ = ::fstat(source_.get(), &st) == 0 &&
               static_cast<uint64_t>(st.st_blocks) * 512 < static_cast<uint64_t>(st.st_size);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "engine/destination.hpp"
+#include "engine/rate_limit.hpp"
 #include "native_frames.hpp"
 #include "transfer/chunk_scheduler.hpp"
 #include "transfer/transfer.hpp"
@@ -17,8 +18,10 @@ namespace streamd {
 
 class OutgoingTransfer : public Transfer {
 public:
-    // Starts out queued; `destination` is what the caller asked for.
-    OutgoingTransfer(uint32_t id, UniqueFd source, proto::Offer offer, Destination destination);
+    // Starts out queued; `destination` is what the caller asked for, `max_rate` its own
+    // limit in bytes per second (0: none).
+    OutgoingTransfer(uint32_t id, UniqueFd source, proto::Offer offer, Destination destination,
+                     uint64_t max_rate = 0);
 
     const proto::Offer& offer() const { return offer_; }
     const Destination& destination() const { return destination_; }
@@ -30,6 +33,8 @@ public:
     size_t chosen_address() const { return chosen_.load(std::memory_order_relaxed); }
     void choose_address(size_t i) { chosen_.store(i, std::memory_order_relaxed); }
     int source() const { return source_.get(); }
+    // What all of its streams send goes through this.
+    RateLimit& rate_limit() { return rate_limit_; }
     // Files with holes are sent hole-aware; dense files skip the SEEK_DATA probe.
     bool sparse() const { return sparse_; }
 
@@ -91,6 +96,7 @@ private:
     std::vector<PeerAddress> addresses_;
     std::atomic<size_t> chosen_{0};
     bool sparse_ = false;
+    RateLimit rate_limit_;
     std::unique_ptr<ChunkScheduler> scheduler_;
     std::vector<uint64_t> digests_;
     std::vector<uint8_t>

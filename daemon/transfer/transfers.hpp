@@ -5,6 +5,7 @@
 
 #include "config/live_settings.hpp"
 #include "config/tls_contexts.hpp"
+#include "engine/rate_limit.hpp"
 #include "native_frames.hpp"
 #include "storage/storage.hpp"
 #include "transfer/incoming_transfer.hpp"
@@ -24,6 +25,8 @@ public:
     virtual const Storage& storage() const = 0;
     virtual const LiveSettings& settings() const = 0;
     virtual const TlsContexts& tls() const = 0;
+    // [transfer] max_rate: what every outgoing transfer sends goes through it.
+    virtual RateLimit& send_limit() = 0;
 
     // Takes an incoming transfer, from a peer or a browser, with one stream attached;
     // an earlier attempt still running is taken over. Throws Refusal.

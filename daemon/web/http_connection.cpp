@@ -86,6 +86,7 @@ HttpConnection::HttpConnection(Worker& worker, Transfers& transfers, TusUploads&
       metrics_(metrics), peer_(std::move(arrival.peer)), admission_(std::move(arrival.admission)),
       peer_on_loopback_(arrival.peer_on_loopback), plain_refused_(arrival.plain_refused),
       waiting_since_(arrival.accepted_at) {
+    body_.pace(&transfers_.send_limit(), nullptr);
     have_ = std::min(arrival.received.size(), in_.size());
     std::copy_n(arrival.received.begin(), have_, in_.begin());
 }
@@ -565,6 +566,10 @@ void HttpConnection::on_file_read(int res) {
 
 void HttpConnection::on_socket_write(int res) {
     body_step(body_.on_socket_write(res));
+}
+
+void HttpConnection::on_pause(int res) {
+    body_step(body_.on_pause(res));
 }
 
 void HttpConnection::body_step(Step step) {

@@ -108,6 +108,7 @@ private:
 
     void on_file_read(int res) override;
     void on_socket_write(int res) override;
+    void on_pause(int res) override;
     void body_step(Step step);
 
     // After the last response: lingers, so that what the client sent and the daemon did

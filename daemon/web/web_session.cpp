@@ -32,6 +32,7 @@ WebSession::WebSession(Worker& worker, Transfers& transfers, std::unique_ptr<Tra
       admission_(std::move(admission)), response_(std::move(response)),
       in_(std::max(kReceiveBuffer, received.size())), assembler_(web::kMaxTextMessage) {
     rules_.max_payload = web::kMaxBinaryMessage;
+    body_.pace(&transfers_.send_limit(), nullptr);
     std::copy(received.begin(), received.end(), in_.begin());
     have_ = received.size();
     if (needs_key) {
@@ -378,6 +379,10 @@ void WebSession::on_file_read(int res) {
         spdlog::info("web {}: {}", peer_, body_.failure());
         close();
     }
+}
+
+void WebSession::on_pause(int res) {
+    body_.on_pause(res);
 }
 
 void WebSession::on_socket_write(int res) {

@@ -80,6 +80,7 @@ private:
     void next_download_chunk();
     void on_file_read(int res) override;
     void on_socket_write(int res) override;
+    void on_pause(int res) override;
     void on_send(int res) override;
 
     // Fails the connection (RFC 6455 7.1.7): a close frame with `code`, then the close.

@@ -47,6 +47,7 @@ std::string config_for(const std::filesystem::path& incoming, const StreamdOptio
     if (options.reconnect_attempts)
         out << "reconnect_attempts = " << *options.reconnect_attempts << "\n";
     if (options.reconnect_delay) out << "reconnect_delay = " << *options.reconnect_delay << "\n";
+    if (options.max_rate) out << "max_rate = " << *options.max_rate << "\n";
     if (!options.limits.empty()) out << "\n[limits]\n" << options.limits;
     if (options.secret_file)
         out << "\n[auth]\nsecret_file = \"" << options.secret_file->string() << "\"\n";

@@ -44,6 +44,8 @@ struct StreamdOptions {
     // if unset.
     std::optional<unsigned> reconnect_attempts{};
     std::optional<std::string> reconnect_delay{};
+    // [transfer] max_rate, a TOML value ("\"64K\"" or 0); the daemon's default if unset.
+    std::optional<std::string> max_rate{};
     // [storage] partial_ttl, a TOML value; the daemon's default if unset.
     std::optional<std::string> partial_ttl{};
     // The body of a [limits] table, TOML lines as they go into the file ("idle_timeout = 1\n").

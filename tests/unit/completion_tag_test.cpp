@@ -47,7 +47,8 @@ TEST(CompletionTag, AWorkersOwnOpIsNotAConnectionOp) {
         const bool connection = op == Op::Connect || op == Op::Handshake || op == Op::Recv ||
                                 op == Op::Send || op == Op::FileRead || op == Op::SocketWrite ||
                                 op == Op::SocketRead || op == Op::FileWrite || op == Op::Tee ||
-                                op == Op::Drain || op == Op::ChunkSync || op == Op::CommitSync;
+                                op == Op::Drain || op == Op::ChunkSync || op == Op::CommitSync ||
+                                op == Op::Pause;
         EXPECT_EQ(CompletionTag{op}.is_connection_op(), connection) << int(op);
         EXPECT_EQ(CompletionTag::decode(CompletionTag{op, 5, 9}.encode()).is_connection_op(),
                   connection)

@@ -109,8 +109,8 @@ TEST(ConfigShipped, SetsEveryKey) {
          {"handshake_timeout", "idle_timeout", "max_incoming", "max_connections",
           "max_connections_per_address"}},
         {"transfer",
-         {"streams", "chunk_size", "max_active", "verify", "keep_finished", "reconnect_attempts",
-          "reconnect_delay"}},
+         {"streams", "chunk_size", "max_active", "max_rate", "verify", "keep_finished",
+          "reconnect_attempts", "reconnect_delay"}},
         {"engine", {"workers", "pipe_size"}},
         {"web", {"enabled"}},
         {"tls", {"mode"}},
@@ -402,6 +402,18 @@ TEST(ConfigErrors, OutOfRange) {
               "test.toml:2:8: [listen] port must be between 0 and 65535, got -1");
     EXPECT_EQ(error_of("[engine]\nworkers = 257\n"),
               "test.toml:2:11: [engine] workers must be between 0 and 256, got 257");
+}
+
+TEST(Config, MaxRateIsASizePerSecondOrZero) {
+    EXPECT_EQ(parse("[transfer]\nmax_rate = \"10M\"\n").transfer.max_rate, 10U << 20);
+    EXPECT_EQ(parse("[transfer]\nmax_rate = 65536\n").transfer.max_rate, 65536U);
+    EXPECT_EQ(parse("[transfer]\nmax_rate = 0\n").transfer.max_rate, 0U);
+    EXPECT_EQ(parse("").transfer.max_rate, 0U);
+    EXPECT_EQ(error_of("[transfer]\nmax_rate = \"1K\"\n"),
+              "test.toml:2:12: [transfer] max_rate must be 0 (no limit) or at least 64 KiB per "
+              "second, got 1 KiB");
+    EXPECT_EQ(error_of("[transfer]\nmax_rate = -1\n"),
+              "test.toml:2:12: [transfer] max_rate must not be negative, got -1");
 }
 
 TEST(ConfigErrors, SizeOutOfRangeOrNotWholePages) {

@@ -144,8 +144,8 @@ TEST_F(CtlCompletion, EachCommandItsOwnOptions) {
               (Words{"--help", "--json", "--json=pretty", "--no-legend", "--user", "--version"}));
     EXPECT_EQ(complete({"streamctl", "send", "--s"}), Words{"--streams"});
     EXPECT_EQ(complete({"streamctl", "send", "f", "--"}),
-              (Words{"--as", "--chunk-size", "--help", "--no-block", "--streams", "--user",
-                     "--version"}));
+              (Words{"--as", "--chunk-size", "--help", "--no-block", "--rate", "--streams",
+                     "--user", "--version"}));
     EXPECT_EQ(complete({"streamctl", "watch", "--j"}), (Words{"--json", "--json=pretty"}));
     EXPECT_EQ(complete({"streamctl", "status", "--j"}), (Words{"--json", "--json=pretty"}));
     EXPECT_EQ(complete({"streamctl", "cancel", "--j"}), Words{});

@@ -200,7 +200,7 @@ TEST(CtlTransferStatusJson, OneObjectCompact) {
     EXPECT_EQ(format_transfer_status_json({done()}, JsonStyle::Compact, false),
               R"({"id":3,"direction":"out","state":"done","name":"big.iso",)"
               R"("peer":"otherhost:7740","size":4294967296,"bytes_done":4294967296,"rate":0,)"
-              R"("eta":0,"streams":8,"chunk_size":4194304,"encryption":"",)"
+              R"("eta":0,"streams":8,"chunk_size":4194304,"max_rate":0,"encryption":"",)"
               R"("stored_name":"big (1).iso",)"
               R"("error":"","created_at":1795271387000000,"started_at":1795271389000000,)"
               R"("finished_at":1795271397000000,"path":"/org/streamd/Streamd1/transfer/3"})");
@@ -219,6 +219,7 @@ TEST(CtlTransferStatusJson, OneObjectPretty) {
   "eta": 6,
   "streams": 8,
   "chunk_size": 4194304,
+  "max_rate": 0,
   "encryption": "",
   "stored_name": "",
   "error": "",
@@ -236,7 +237,8 @@ TEST(CtlTransferStatusJson, SeveralAsAnArray) {
     b.id = 2;
     const std::string one =
         R"("direction":"","state":"","name":"","peer":"","size":0,"bytes_done":0,"rate":0,)"
-        R"("eta":0,"streams":0,"chunk_size":0,"encryption":"","stored_name":"","error":"","created_at":0,)"
+        R"("eta":0,"streams":0,"chunk_size":0,"max_rate":0,"encryption":"","stored_name":"","error":"",)"
+        R"("created_at":0,)"
         R"("started_at":0,"finished_at":0,"path":"")";
     EXPECT_EQ(format_transfer_status_json({a, b}, JsonStyle::Compact, true),
               R"([{"id":1,)" + one + R"(},{"id":2,)" + one + "}]");

@@ -1,6 +1,7 @@
 // What the state folder keeps of a queued transfer reads back whole, and anything damaged is
 // recognised rather than picked up.
 
+#include "digest.hpp"
 #include "temp_dir.hpp"
 #include "transfer/outgoing_state.hpp"
 
@@ -24,6 +25,7 @@ SavedTransfer sample() {
     t.path = "/srv/images/disk image.iso";
     t.device = 2049;
     t.inode = 987'654;
+    t.max_rate = 10 * 1024 * 1024;
     return t;
 }
 
@@ -39,10 +41,24 @@ void expect_same(const SavedTransfer& a, const SavedTransfer& b) {
     EXPECT_EQ(a.path, b.path);
     EXPECT_EQ(a.device, b.device);
     EXPECT_EQ(a.inode, b.inode);
+    EXPECT_EQ(a.max_rate, b.max_rate);
 }
 
 TEST(OutgoingState, ARecordReadsBackWhole) {
     expect_same(decode_saved_transfer(encode_saved_transfer(sample())), sample());
+}
+
+TEST(OutgoingState, ARecordOfTheFirstVersionReadsBackWithoutARateLimit) {
+    // Version 1 ended with the inode: the same record without max_rate, checksummed again.
+    auto bytes = encode_saved_transfer(sample());
+    bytes.resize(bytes.size() - 16);
+    bytes[5] = 1; // the version, big-endian after the 4-byte magic
+    const uint64_t sum = proto::chunk_digest(bytes);
+    for (int shift = 56; shift >= 0; shift -= 8)
+        bytes.push_back(static_cast<uint8_t>(sum >> shift));
+    SavedTransfer expected = sample();
+    expected.max_rate = 0;
+    expect_same(decode_saved_transfer(bytes), expected);
 }
 
 TEST(OutgoingState, AnyDamageIsRecognised) {

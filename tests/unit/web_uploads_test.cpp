@@ -32,6 +32,7 @@ public:
     const Storage& storage() const override { return storage_; }
     const LiveSettings& settings() const override { return settings_; }
     const TlsContexts& tls() const override { return tls_; }
+    RateLimit& send_limit() override { return send_limit_; }
     std::shared_ptr<IncomingTransfer> accept_offer(const proto::Offer& offer,
                                                    const std::string& peer) override {
         auto t = std::make_shared<IncomingTransfer>(registry_.next_id(), offer, peer, storage_);
@@ -48,6 +49,7 @@ public:
     std::vector<uint32_t> closed;
 
 private:
+    RateLimit send_limit_;
     static Config plain() {
         Config c;
         c.tls.mode = TlsMode::Off;
