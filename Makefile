@@ -29,7 +29,7 @@ WEB_PACKAGES := $(WEB_TESTS)/node_modules/.package-lock.json
 
 # Fuzzers: clang, ASan + UBSan on everything in the build folder, libFuzzer on the fuzzers.
 FUZZ_BUILD ?= build-fuzz
-FUZZERS := native_frames_fuzz first_words_fuzz config_fuzz file_name_fuzz http_request_fuzz websocket_frame_fuzz web_messages_fuzz tus_headers_fuzz
+FUZZERS := native_frames_fuzz first_words_fuzz config_fuzz file_name_fuzz http_request_fuzz websocket_frame_fuzz web_messages_fuzz tus_headers_fuzz tree_manifest_fuzz
 FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 10
 # The whole test suite built with ASan + UBSan (gcc). With the sanitizers gcc 12 warns
