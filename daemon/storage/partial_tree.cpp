@@ -1,0 +1,148 @@
+#include "storage/partial_tree.hpp"
+
+#include "file_name.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <memory>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vector>
+
+namespace streamd {
+
+namespace {
+
+constexpr int kFolderFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+
+Refusal refusal(const std::string& what, int err) {
+    return {proto::ErrorCode::IoError, what + ": " + std::strerror(err)};
+}
+
+std::string leaf_of(const std::string& path) {
+    auto slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+void stamp(int folder, const std::string& name, uint32_t mode, int64_t sec, uint32_t nsec,
+           bool link, const std::string& path) {
+    if (!link && ::fchmodat(folder, name.c_str(), mode & 0777, 0) != 0)
+        throw refusal("cannot set the mode of '" + path + "'", errno);
+    if (sec == proto::kMtimeUnknown) return;
+    const timespec times[2] = {{0, UTIME_OMIT},
+                               {static_cast<time_t>(sec), static_cast<long>(nsec)}};
+    if (::utimensat(folder, name.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0)
+        throw refusal("cannot set the mtime of '" + path + "'", errno);
+}
+
+} // namespace
+
+bool remove_beneath(int folder) noexcept {
+    const int copy = ::openat(folder, ".", kFolderFlags);
+    DIR* dir = copy < 0 ? nullptr : ::fdopendir(copy);
+    if (!dir) {
+        if (copy >= 0) ::close(copy);
+        return false;
+    }
+    std::unique_ptr<DIR, int (*)(DIR*)> closer(dir, ::closedir);
+    std::vector<std::string> names;
+    while (const dirent* d = ::readdir(dir))
+        if (std::strcmp(d->d_name, ".") != 0 && std::strcmp(d->d_name, "..") != 0)
+            names.emplace_back(d->d_name);
+    bool all = true;
+    for (const auto& name : names) {
+        struct stat st {};
+        if (::fstatat(folder, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            all = false;
+            continue;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            UniqueFd sub(::openat(folder, name.c_str(), kFolderFlags));
+            all = sub && remove_beneath(sub.get()) && all;
+            all = ::unlinkat(folder, name.c_str(), AT_REMOVEDIR) == 0 && all;
+        } else {
+            all = ::unlinkat(folder, name.c_str(), 0) == 0 && all;
+        }
+    }
+    return all;
+}
+
+std::string PartialTree::folder_name(const proto::TransferId& id) {
+    return std::string(proto::kPartialPrefix) + proto::to_hex(id) + ".tree";
+}
+
+PartialTree::PartialTree(const Storage& storage, const proto::TransferId& id,
+                         proto::TreeManifest manifest)
+    : storage_(storage), name_(folder_name(id)), manifest_(std::move(manifest)) {
+    if (::mkdirat(storage_.dir(), name_.c_str(), 0700) != 0)
+        throw refusal("cannot create the folder to receive into", errno);
+    top_.reset(::openat(storage_.dir(), name_.c_str(), kFolderFlags));
+    try {
+        if (!top_) throw refusal("cannot open the folder to receive into", errno);
+        for (const auto& e : manifest_.entries) {
+            if (e.kind == proto::EntryKind::Link) continue;
+            UniqueFd parent = open_parent(e.path);
+            const std::string leaf = leaf_of(e.path);
+            if (e.kind == proto::EntryKind::Folder) {
+                if (::mkdirat(parent.get(), leaf.c_str(), 0700) != 0)
+                    throw refusal("cannot create the folder '" + e.path + "'", errno);
+                continue;
+            }
+            UniqueFd file(::openat(parent.get(), leaf.c_str(),
+                                   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+            if (!file) throw refusal("cannot create '" + e.path + "'", errno);
+            if (e.size > 0 && ::ftruncate(file.get(), static_cast<off_t>(e.size)) != 0)
+                throw refusal("cannot size '" + e.path + "'", errno);
+        }
+    } catch (...) {
+        discard();
+        throw;
+    }
+}
+
+UniqueFd PartialTree::open_parent(const std::string& path) const {
+    UniqueFd folder(::fcntl(top_.get(), F_DUPFD_CLOEXEC, 0));
+    for (size_t pos = 0, slash; (slash = path.find('/', pos)) != std::string::npos;
+         pos = slash + 1) {
+        const std::string part = path.substr(pos, slash - pos);
+        UniqueFd next(::openat(folder.get(), part.c_str(), kFolderFlags));
+        if (!next) throw refusal("cannot open the folder of '" + path + "'", errno);
+        folder = std::move(next);
+    }
+    if (!folder) throw refusal("cannot open the folder of '" + path + "'", errno);
+    return folder;
+}
+
+UniqueFd PartialTree::open_file(size_t entry) const {
+    const proto::TreeEntry& e = manifest_.entries.at(entry);
+    UniqueFd parent = open_parent(e.path);
+    UniqueFd file(
+        ::openat(parent.get(), leaf_of(e.path).c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!file) throw refusal("cannot open '" + e.path + "'", errno);
+    return file;
+}
+
+std::string PartialTree::place(const proto::Offer& offer) {
+    for (const auto& e : manifest_.entries) {
+        if (e.kind != proto::EntryKind::Link) continue;
+        UniqueFd parent = open_parent(e.path);
+        if (::symlinkat(e.target.c_str(), parent.get(), leaf_of(e.path).c_str()) != 0)
+            throw refusal("cannot create the link '" + e.path + "'", errno);
+    }
+    for (auto it = manifest_.entries.rbegin(); it != manifest_.entries.rend(); ++it) {
+        UniqueFd parent = open_parent(it->path);
+        stamp(parent.get(), leaf_of(it->path), it->mode, it->mtime_sec, it->mtime_nsec,
+              it->kind == proto::EntryKind::Link, it->path);
+    }
+    stamp(storage_.dir(), name_, offer.mode, offer.mtime_sec, offer.mtime_nsec, false, offer.name);
+    return storage_.place(name_, offer);
+}
+
+void PartialTree::discard() noexcept {
+    if (top_) remove_beneath(top_.get());
+    ::unlinkat(storage_.dir(), name_.c_str(), AT_REMOVEDIR);
+}
+
+} // namespace streamd
