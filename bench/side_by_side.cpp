@@ -529,13 +529,13 @@ struct WanChart {
 // The limit the rate rows ask for: well under every emulated link, and long enough at
 // the default size (25.6 s for 128 MiB) that connecting, TCP's start on a long link and
 // repairing a loss at the very end hardly count.
-const std::string kRate = "5M";
-constexpr double kRateMib = 5;
+constexpr unsigned kRateMib = 5;
+const std::string kRate = std::to_string(kRateMib) + "M";
 
 // The rate rows: what each reached against what it asked for; printed, and returned as
 // JSON.
 std::string rate_summary(const std::vector<Row>& rows, uint64_t size_mib) {
-    std::printf("\nbandwidth limits, %g MiB/s asked for:\n", kRateMib);
+    std::printf("\nbandwidth limits, %u MiB/s asked for:\n", kRateMib);
     std::ostringstream json;
     json << '[';
     for (size_t i = 0; i < rows.size(); ++i) {

@@ -15,6 +15,9 @@ uint64_t parse_size(std::string_view text);
 // other than 0, none: slower, a stream's pieces would come further apart than a
 // receiver waits.
 inline constexpr uint64_t kMinRate = 64 * 1024;
+constexpr bool valid_rate(uint64_t bytes_per_second) {
+    return bytes_per_second == 0 || bytes_per_second >= kMinRate;
+}
 
 // Three significant digits: "0 B", "1023 B", "4.00 KiB", "1.50 GiB", "512 MiB".
 std::string format_size(uint64_t bytes);

@@ -119,7 +119,7 @@ uint64_t read_size(const toml::node& value, const std::string& name, SizeLimits 
 
 uint64_t read_rate(const toml::node& value, const std::string& name) {
     const uint64_t rate = read_size(value, name, {});
-    if (rate != 0 && rate < proto::kMinRate)
+    if (!proto::valid_rate(rate))
         fail(value, name + " must be 0 (no limit) or at least " + exact_size(proto::kMinRate) +
                         " per second, got " + exact_size(rate));
     return rate;

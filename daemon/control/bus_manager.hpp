@@ -97,7 +97,7 @@ private:
                             "chunk_size must be a multiple of 4096 between 64 KiB and 256 MiB");
         r.chunk_size = static_cast<uint32_t>(chunk);
         r.max_rate = bus_options::option<uint64_t>(options, "max_rate", "t", 0);
-        if (r.max_rate != 0 && r.max_rate < proto::kMinRate)
+        if (!proto::valid_rate(r.max_rate))
             throw bus_error("InvalidArgument", "max_rate must be 0 (no limit) or at least " +
                                                    std::to_string(proto::kMinRate) +
                                                    " bytes per second");

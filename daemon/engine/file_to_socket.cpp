@@ -40,11 +40,9 @@ void FileToSocket::next_piece() {
         pipe_ = worker.pipes().acquire();
     if (!pipe_ && !copy_buffer_) copy_buffer_ = std::make_unique<uint8_t[]>(kCopyBuffer);
     uint64_t n = std::min<uint64_t>(left_, pipe_ ? pipe_->capacity : kCopyBuffer);
-    const bool limited = std::any_of(limits_.begin(), limits_.end(),
-                                     [](const RateLimit* l) { return l && l->rate() != 0; });
-    if (!limited) return read(n);
+    // A limit without a rate leaves the piece as it is and asks for no wait.
     for (RateLimit* limit : limits_)
-        if (limit) n = std::min(n, limit->piece(n));
+        if (limit) n = limit->piece(n);
     RateLimit::Clock::duration wait{};
     const auto now = RateLimit::Clock::now();
     for (RateLimit* limit : limits_)

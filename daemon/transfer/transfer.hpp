@@ -28,9 +28,9 @@ enum class Failure : uint8_t {
     Connection,     // no connection, or it was lost, stalled or replaced
     Refused,        // the other end refused the transfer or gave it up
     Authentication, // a key missing or wrong, or encryption required and not possible
-    Protocol,       // the other end broke the protocol
+    Protocol,       // one end broke the protocol
     Verification,   // data failed its digest more often than a resend mends
-    Storage,        // this end could not write, or had no room
+    Storage,        // the receiving end could not write, or had no room
     Source,         // the file to send could not be read, or changed
     Other,
 };
