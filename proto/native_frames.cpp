@@ -1,6 +1,7 @@
 #include "native_frames.hpp"
 
 #include "file_name.hpp"
+#include "tree_manifest.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -22,6 +23,7 @@ constexpr size_t kAckSize = 16;
 constexpr size_t kFinishSize = 16;
 constexpr size_t kDoneFixed = 2;
 constexpr size_t kCancelSize = 16;
+constexpr size_t kOfferTreeTail = 12; // manifest length and digest, after the name
 
 // Reserves the header, lets `body` write, then fills in the length.
 template <typename F> void frame(FrameType type, std::vector<uint8_t>& out, F&& body) {
@@ -104,9 +106,13 @@ void encode(const Offer& f, std::vector<uint8_t>& out) {
         w.u64(static_cast<uint64_t>(f.mtime_sec));
         w.u32(f.mtime_nsec);
         w.u8(static_cast<uint8_t>(f.digest));
-        w.u8(0);
+        w.u8(static_cast<uint8_t>(f.kind));
         w.u16(static_cast<uint16_t>(f.name.size()));
         w.bytes(f.name);
+        if (f.kind == OfferKind::Tree) {
+            w.u32(f.manifest_length);
+            w.u64(f.manifest_digest);
+        }
     });
 }
 
@@ -183,13 +189,17 @@ void encode(const Cancel& f, std::vector<uint8_t>& out) {
     frame(FrameType::Cancel, out, [&](Writer& w) { w.bytes(f.id); });
 }
 
+void encode(const ManifestPiece& f, std::vector<uint8_t>& out) {
+    frame(FrameType::Manifest, out, [&](Writer& w) { w.bytes(f.bytes); });
+}
+
 FrameHeader decode_header(std::span<const uint8_t, kHeaderSize> in) {
     Reader r(in);
     uint8_t type = r.u8();
     r.skip(3);
     uint32_t length = r.u32();
     if (type < static_cast<uint8_t>(FrameType::Welcome) ||
-        type > static_cast<uint8_t>(FrameType::Cancel))
+        type > static_cast<uint8_t>(FrameType::Manifest))
         throw FrameError("unknown frame type " + std::to_string(type));
     if (length > kMaxBody)
         throw FrameError(std::string(to_string(static_cast<FrameType>(type))) + " body of " +
@@ -229,12 +239,24 @@ Offer decode_offer(std::span<const uint8_t> body) {
     f.mtime_sec = static_cast<int64_t>(r.u64());
     f.mtime_nsec = r.u32();
     uint8_t digest = r.u8();
-    r.skip(1);
+    uint8_t kind = r.u8();
+    if (kind > static_cast<uint8_t>(OfferKind::Tree))
+        throw FrameError("OFFER kind " + std::to_string(kind) + " is unknown");
+    f.kind = static_cast<OfferKind>(kind);
+    const size_t after_name = f.kind == OfferKind::Tree ? kOfferTreeTail : 0;
     uint16_t name_len = r.u16();
-    if (name_len != r.remaining())
+    if (size_t{name_len} + after_name != r.remaining())
         throw FrameError("OFFER name length " + std::to_string(name_len) + " does not match the " +
                          std::to_string(r.remaining()) + " bytes that follow");
     f.name = r.string(name_len);
+    if (f.kind == OfferKind::Tree) {
+        f.manifest_length = r.u32();
+        f.manifest_digest = r.u64();
+        // At least the entry count; at most what a receiver is asked to hold.
+        if (f.manifest_length < 4 || f.manifest_length > kMaxManifest)
+            throw FrameError("OFFER manifest length " + std::to_string(f.manifest_length) +
+                             " is outside 4.." + std::to_string(kMaxManifest));
+    }
 
     if (f.stream_count == 0 || f.stream_count > kMaxStreams)
         throw FrameError("OFFER stream count " + std::to_string(f.stream_count) +
@@ -345,6 +367,11 @@ Cancel decode_cancel(std::span<const uint8_t> body) {
     return Cancel{fixed<16>(r)};
 }
 
+std::span<const uint8_t> decode_manifest_piece(std::span<const uint8_t> body) {
+    if (body.empty()) throw FrameError("MANIFEST body is empty");
+    return body;
+}
+
 void check_chunk(const Chunk& c, const Offer& offer) {
     if (c.offset >= offer.size || c.offset % offer.chunk_size != 0)
         throw FrameError("CHUNK offset " + std::to_string(c.offset) +
@@ -377,6 +404,8 @@ const char* to_string(FrameType t) {
         return "FINISH";
     case FrameType::Done:
         return "DONE";
+    case FrameType::Manifest:
+        return "MANIFEST";
     case FrameType::Cancel:
         return "CANCEL";
     }

@@ -51,6 +51,7 @@ enum class FrameType : uint8_t {
     Finish = 9,
     Done = 10,
     Cancel = 11,
+    Manifest = 12,
 };
 
 enum class ErrorCode : uint16_t {
@@ -71,6 +72,9 @@ enum class ErrorCode : uint16_t {
 
 // Xxh32 is for browsers (docs/WEBSOCKET.md): XXH32 is fast in JavaScript, XXH3 is not.
 enum class DigestAlgorithm : uint8_t { None = 0, Xxh3 = 1, Xxh32 = 2 };
+// What an OFFER sends: one file, or a folder whose manifest (tree_manifest.hpp) follows
+// in MANIFEST frames and whose data is its files' contents one after another.
+enum class OfferKind : uint8_t { File = 0, Tree = 1 };
 enum class AckStatus : uint8_t { Ok = 0, BadDigest = 1 };
 inline constexpr uint32_t kChunkHole = 1;
 
@@ -99,7 +103,11 @@ struct Offer {
     int64_t mtime_sec = 0;
     uint32_t mtime_nsec = 0;
     DigestAlgorithm digest = DigestAlgorithm::Xxh3;
+    OfferKind kind = OfferKind::File;
     std::string name;
+    // Of a tree: the manifest's length in bytes and its XXH3-64.
+    uint32_t manifest_length = 0;
+    uint64_t manifest_digest = 0;
 
     uint64_t chunk_count() const { return (size + chunk_size - 1) / chunk_size; }
 };
@@ -154,6 +162,11 @@ struct Cancel {
     TransferId id{};
 };
 
+// A piece of a tree's manifest, in order after its OFFER.
+struct ManifestPiece {
+    std::span<const uint8_t> bytes;
+};
+
 // The sender's first 8 bytes on a connection.
 std::array<uint8_t, kPreambleSize> encode_preamble(uint16_t version = kVersion);
 bool has_magic(std::span<const uint8_t> first_bytes);
@@ -172,6 +185,7 @@ void encode(const ChunkAck& f, std::vector<uint8_t>& out);
 void encode(const Finish& f, std::vector<uint8_t>& out);
 void encode(const Done& f, std::vector<uint8_t>& out);
 void encode(const Cancel& f, std::vector<uint8_t>& out);
+void encode(const ManifestPiece& f, std::vector<uint8_t>& out);
 // The OFFER body alone, as decode_offer() takes it: how an offer is kept on disk.
 std::vector<uint8_t> encode_offer_body(const Offer& f);
 
@@ -192,6 +206,8 @@ ChunkAck decode_chunk_ack(std::span<const uint8_t> body);
 Finish decode_finish(std::span<const uint8_t> body);
 Done decode_done(std::span<const uint8_t> body);
 Cancel decode_cancel(std::span<const uint8_t> body);
+// The bytes of a MANIFEST body (1 … kMaxBody of them), as they are.
+std::span<const uint8_t> decode_manifest_piece(std::span<const uint8_t> body);
 
 // Checks a chunk against the transfer it claims to belong to; throws FrameError.
 void check_chunk(const Chunk& c, const Offer& offer);

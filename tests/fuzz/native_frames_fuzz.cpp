@@ -12,6 +12,7 @@
 #include "fuzz_check.hpp"
 #include "native_frames.hpp"
 #include "native_frames_selector.hpp"
+#include "tree_manifest.hpp"
 
 #include <algorithm>
 #include <cstddef>
@@ -51,7 +52,7 @@ void round_trip(const Frame& f, FrameType type, Decode decode, Same same) {
 void check_header(const FrameHeader& h) {
     auto type = static_cast<uint8_t>(h.type);
     FUZZ_CHECK(type >= static_cast<uint8_t>(FrameType::Welcome) &&
-               type <= static_cast<uint8_t>(FrameType::Cancel));
+               type <= static_cast<uint8_t>(FrameType::Manifest));
     FUZZ_CHECK(std::string_view(to_string(h.type)) != "UNKNOWN");
     FUZZ_CHECK(h.length <= kMaxBody);
 }
@@ -76,7 +77,11 @@ void check(const Offer& f, Bytes body) {
     FUZZ_CHECK(f.mtime_nsec < 1'000'000'000);
     FUZZ_CHECK(f.digest == DigestAlgorithm::None || f.digest == DigestAlgorithm::Xxh3 ||
                f.digest == DigestAlgorithm::Xxh32);
-    FUZZ_CHECK(f.name.size() + 56 == body.size());
+    const size_t tail = f.kind == OfferKind::Tree ? 12 : 0;
+    FUZZ_CHECK(f.kind == OfferKind::File || f.kind == OfferKind::Tree);
+    FUZZ_CHECK(f.kind == OfferKind::File ||
+               (f.manifest_length >= 4 && f.manifest_length <= kMaxManifest));
+    FUZZ_CHECK(f.name.size() + 56 + tail == body.size());
     FUZZ_CHECK(std::memcmp(f.name.data(), body.data() + 56, f.name.size()) == 0);
     // chunk_count() must not wrap for any size the decoder lets through.
     FUZZ_CHECK(f.chunk_count() >= f.size / f.chunk_size);
@@ -207,6 +212,11 @@ void decode_body(FrameType type, Bytes body, std::optional<Offer>& offer) {
     case FrameType::Cancel:
         check(decode_cancel(body));
         break;
+    case FrameType::Manifest: {
+        const auto piece = decode_manifest_piece(body);
+        FUZZ_CHECK(!piece.empty() && piece.data() == body.data() && piece.size() == body.size());
+        break;
+    }
     }
 }
 
@@ -261,7 +271,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Bytes body(owned);
     try {
         if (selector >= static_cast<uint8_t>(FrameType::Welcome) &&
-            selector <= static_cast<uint8_t>(FrameType::Cancel)) {
+            selector <= static_cast<uint8_t>(FrameType::Manifest)) {
             std::optional<Offer> no_offer;
             decode_body(static_cast<FrameType>(selector), body, no_offer);
         } else if (selector == kSelectPreamble) {

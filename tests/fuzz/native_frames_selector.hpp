@@ -1,5 +1,5 @@
 // The first input byte of native_frames_fuzz: which decoder gets the rest. Frame types
-// (1 … 11) pick that type's body decoder; these pick the others.
+// (1 … 12) pick that type's body decoder; these pick the others.
 #pragma once
 
 #include <cstdint>

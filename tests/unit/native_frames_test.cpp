@@ -3,6 +3,7 @@
 // the receive path turns exactly that exception into ERROR BAD_FRAME.
 #include "digest.hpp"
 #include "native_frames.hpp"
+#include "tree_manifest.hpp"
 
 #include <algorithm>
 #include <array>
@@ -109,7 +110,7 @@ auto fields(const Auth& f) {
 }
 auto fields(const Offer& f) {
     return std::tie(f.id, f.stream_count, f.chunk_size, f.size, f.mode, f.mtime_sec, f.mtime_nsec,
-                    f.digest, f.name);
+                    f.digest, f.kind, f.name, f.manifest_length, f.manifest_digest);
 }
 auto fields(const Join& f) {
     return std::tie(f.id, f.index, f.count);
@@ -258,6 +259,49 @@ TEST(NativeFrames, RoundTripOffer) {
     small.mtime_sec = -1;
     small.name = "x";
     expect_round_trip(small, FrameType::Offer, decode_offer);
+
+    Offer tree = sample_offer();
+    tree.kind = OfferKind::Tree;
+    tree.manifest_length = 4;
+    tree.manifest_digest = 0x0123'4567'89AB'CDEF;
+    expect_round_trip(tree, FrameType::Offer, decode_offer);
+    tree.manifest_length = kMaxManifest;
+    expect_round_trip(tree, FrameType::Offer, decode_offer);
+}
+
+TEST(NativeFrames, TreeOfferCarriesItsManifestLengthAndDigest) {
+    Offer f = sample_offer();
+    f.kind = OfferKind::Tree;
+    f.manifest_length = 0x0102'0304;
+    f.manifest_digest = 0x1112'1314'1516'1718;
+    const Bytes body = body_of(f);
+    EXPECT_EQ(body[53], 1) << "kind";
+    EXPECT_EQ(body.size(), 56 + f.name.size() + 12);
+    const Bytes tail(body.end() - 12, body.end());
+    EXPECT_EQ(tail, (Bytes{1, 2, 3, 4, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18}));
+
+    for (uint32_t length : {0u, 3u, static_cast<uint32_t>(kMaxManifest) + 1}) {
+        f.manifest_length = length;
+        EXPECT_THROW(decode_offer(body_of(f)), FrameError) << "manifest length " << length;
+    }
+    // A file's OFFER has no tail, a folder's must have it.
+    Bytes file_with_tail = body_of(sample_offer());
+    file_with_tail.resize(file_with_tail.size() + 12);
+    EXPECT_THROW(decode_offer(file_with_tail), FrameError);
+    Bytes unknown_kind = body_of(sample_offer());
+    unknown_kind[53] = 2;
+    EXPECT_THROW(decode_offer(unknown_kind), FrameError);
+}
+
+TEST(NativeFrames, ManifestPiecesAreTheirBytes) {
+    const Bytes piece{1, 2, 3};
+    Bytes out;
+    encode(ManifestPiece{piece}, out);
+    ASSERT_EQ(out.size(), kHeaderSize + 3);
+    EXPECT_EQ(out[0], 12);
+    const auto body = std::span<const uint8_t>(out).subspan(kHeaderSize);
+    EXPECT_TRUE(std::ranges::equal(decode_manifest_piece(body), piece));
+    EXPECT_THROW(decode_manifest_piece({}), FrameError);
 }
 
 TEST(NativeFrames, RoundTripJoin) {
@@ -486,7 +530,7 @@ TEST(NativeFrames, NumbersAndNamesMatchTheProtocolTables) {
         {FrameType::Accept, 5, "ACCEPT"},   {FrameType::Error, 6, "ERROR"},
         {FrameType::Chunk, 7, "CHUNK"},     {FrameType::ChunkAck, 8, "CHUNK_ACK"},
         {FrameType::Finish, 9, "FINISH"},   {FrameType::Done, 10, "DONE"},
-        {FrameType::Cancel, 11, "CANCEL"},
+        {FrameType::Cancel, 11, "CANCEL"},  {FrameType::Manifest, 12, "MANIFEST"},
     };
     for (const auto& [type, number, name] : types) {
         EXPECT_EQ(static_cast<uint8_t>(type), number) << name;
@@ -580,7 +624,7 @@ TEST(NativeFrames, DecodeHeaderAcceptsEveryKnownType) {
 }
 
 TEST(NativeFrames, DecodeHeaderRejectsUnknownTypes) {
-    for (uint8_t type : {0, 12, 13, 0x7F, 0x80, 255}) {
+    for (uint8_t type : {0, 13, 14, 0x7F, 0x80, 255}) {
         Bytes h = header_bytes(type, 0);
         EXPECT_THROW(decode_header(std::span<const uint8_t>(h).first<kHeaderSize>()), FrameError)
             << "type " << int{type};
@@ -971,7 +1015,7 @@ TEST(NativeFrames, FuzzedBodiesEitherDecodeOrThrowFrameError) {
         try {
             FrameHeader h = decode_header(header);
             EXPECT_GE(static_cast<int>(h.type), 1);
-            EXPECT_LE(static_cast<int>(h.type), 10);
+            EXPECT_LE(static_cast<int>(h.type), 12);
             EXPECT_LE(h.length, kMaxBody);
         } catch (const FrameError&) {
         }
