@@ -57,7 +57,7 @@ constexpr OptionHelp kSendOptions[] = {
     {"--streams", "--streams N", "parallel TCP streams, 1 to 64 (default: streamd's)"},
     {"--chunk-size", "--chunk-size SIZE", "bytes per chunk, 64K to 256M, a multiple of 4K"},
     {"--rate", "--rate RATE", "at most RATE bytes a second, 64K or more, e.g. 10M"},
-    {"--as", "--as NAME", "offer the file under NAME (only with one FILE)"},
+    {"--as", "--as NAME", "offer the file or folder under NAME (one PATH only)"},
     {"--no-block", "--no-block", "print the transfers' ids, one a line, and do not wait"},
 };
 constexpr OptionHelp kListOptions[] = {
@@ -84,10 +84,14 @@ struct CommandSpec {
 };
 
 constexpr CommandSpec kCommands[] = {
-    {"send", "FILE... HOST[:PORT]", "send files to the streamd on HOST and wait for them",
-     "Send each FILE to the streamd on HOST. Every FILE is opened and checked before\n"
-     "any is queued. Waits until all of them are stored, with a progress line for\n"
-     "each on a terminal, and succeeds only if all of them arrived.\n",
+    {"send", "PATH... HOST[:PORT]", "send files and folders to HOST and wait for them",
+     "Send each PATH, a file or a folder, to the streamd on HOST. A folder goes as\n"
+     "one transfer keeping the relative paths of what it holds, empty folders, modes,\n"
+     "modification times and symbolic links as links; further names of a hard-linked\n"
+     "file, special files and links leading out of it are skipped, each named on\n"
+     "standard error. Every PATH is opened and checked before any is queued. Waits\n"
+     "until all of them are stored, with a progress line for each on a terminal, and\n"
+     "succeeds only if all of them arrived.\n",
      kSendOptions},
     {"list", "", "show current and recent transfers",
      "Show every transfer streamd knows of, in both directions.\n", kListOptions},
@@ -293,18 +297,18 @@ uint64_t parse_rate(std::string_view text) {
 
 SendRequest parse_send(const CommandLine& line) {
     const auto args = line.arguments();
-    if (args.empty()) throw UsageError("missing FILE and HOST[:PORT] for 'send'");
+    if (args.empty()) throw UsageError("missing PATH and HOST[:PORT] for 'send'");
     if (args.size() == 1) throw UsageError("missing HOST[:PORT] for 'send'");
     SendRequest r;
-    r.files.assign(args.begin(), args.end() - 1);
+    r.paths.assign(args.begin(), args.end() - 1);
     r.destination = args.back();
     if (auto v = line.value("--streams")) r.streams = parse_streams(*v);
     if (auto v = line.value("--chunk-size")) r.chunk_size = parse_chunk_size(*v);
     if (auto v = line.value("--rate")) r.max_rate = parse_rate(*v);
     if (auto v = line.value("--as")) {
-        if (r.files.size() > 1)
-            throw UsageError("--as names a single file, but " + std::to_string(r.files.size()) +
-                             " files were given");
+        if (r.paths.size() > 1)
+            throw UsageError("--as names a single file or folder, but " +
+                             std::to_string(r.paths.size()) + " were given");
         if (auto problem = proto::name_problem(*v)) throw UsageError("--as: " + *problem);
         r.name = std::string(*v);
     }

@@ -22,12 +22,12 @@ struct HelpRequest {
 struct VersionRequest {};
 
 struct SendRequest {
-    std::vector<std::string> files; // at least one, in the order given
+    std::vector<std::string> paths; // files and folders, at least one, in the order given
     std::string destination;        // HOST[:PORT], passed to the daemon unchanged
     std::optional<uint32_t> streams;
     std::optional<uint64_t> chunk_size;
     std::optional<uint64_t> max_rate; // bytes per second, --rate
-    std::optional<std::string> name;  // --as, only with one file
+    std::optional<std::string> name;  // --as, only with one path
     bool wait = true;                 // false with --no-block
 };
 

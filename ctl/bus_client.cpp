@@ -2,10 +2,14 @@
 
 #include "failure.hpp"
 #include "manager_proxy.hpp"
+#include "size_units.hpp"
 #include "terminal_text.hpp"
 #include "transfer_state.hpp"
 
+#include <algorithm>
 #include <optional>
+#include <span>
+#include <string_view>
 
 namespace streamd::ctl {
 
@@ -13,6 +17,9 @@ namespace {
 
 constexpr const char* kPropertiesInterface = "org.freedesktop.DBus.Properties";
 constexpr const char* kTransferPathPrefix = "/org/streamd/Streamd1/transfer/";
+// dbus-daemon's default max_message_size on the system bus; a larger message costs the
+// connection, with nothing to say why.
+constexpr size_t kSystemBusMessageLimit = 32 * 1024 * 1024;
 
 // sdbus-c++ reports a failed connect as "Failed to open system bus (REASON)"; the reason
 // alone reads better after our own "cannot connect to the system bus: ".
@@ -32,6 +39,31 @@ std::string message_of(const sdbus::Error& e) {
     return printable(e.getMessage().empty() ? e.getName() : e.getMessage());
 }
 
+bool is_disconnected(const sdbus::Error& e) {
+    const std::string& name = e.getName();
+    return name == "org.freedesktop.DBus.Error.Disconnected" || name == "System.Error.ECONNRESET" ||
+           name == "System.Error.ENOTCONN" || name == "System.Error.EPIPE";
+}
+
+// Each descriptor is closed as soon as the message holds its own copy, so that passing a
+// folder never needs more descriptors than walking it did.
+void append_files(sdbus::MethodCall& call, std::span<UniqueFd> files) {
+    call.openContainer("h");
+    for (UniqueFd& f : files)
+        call << sdbus::UnixFd(f.release(), sdbus::adopt_fd);
+    call.closeContainer();
+}
+
+// Who queued a transfer, from the reply that says so.
+TransferRef queued_by(sdbus::MethodReply& reply) {
+    TransferRef t;
+    reply >> t.id >> t.path;
+    t.daemon = reply.getSender();
+    if (t.daemon.empty()) // a direct connection has no bus names
+        t.daemon = kBusName;
+    return t;
+}
+
 template <typename T>
 void read_property(const std::map<std::string, sdbus::Variant>& props, const char* name, T& out) {
     // A property of another type or a missing one keeps its default, so that a daemon
@@ -47,6 +79,17 @@ void read_property(const std::map<std::string, sdbus::Variant>& props, const cha
     if (it != props.end() && it->second.containsValueOfType<T>()) out = it->second.get<T>();
 }
 
+// Files and FilesDone of a transfer in `state`. A daemon older than them sends one file,
+// which is complete when the transfer is done.
+void read_file_counts(const std::map<std::string, sdbus::Variant>& props, std::string_view state,
+                      uint32_t& files, uint32_t& files_done) {
+    files = 1;
+    read_property(props, "Files", files);
+    std::optional<uint32_t> done;
+    read_property(props, "FilesDone", done);
+    files_done = done.value_or(files_done_by_state(state, files));
+}
+
 } // namespace
 
 // The Manager interface as generated from its XML, so that a change there that this client
@@ -59,19 +102,25 @@ public:
     }
     ~ManagerProxy() { unregisterProxy(); }
 
-    // Send by hand rather than through the generated method, which drops the reply's
-    // sender.
+    // Send and SendTree by hand rather than through the generated methods, which drop
+    // the reply's sender.
     TransferRef send(const UniqueFd& file, const std::string& destination,
                      const std::map<std::string, sdbus::Variant>& options) {
         auto call = getProxy().createMethodCall(kManagerInterface, "Send");
         call << sdbus::UnixFd(file.get()) << destination << options;
         auto reply = getProxy().callMethod(call);
-        TransferRef t;
-        reply >> t.id >> t.path;
-        t.daemon = reply.getSender();
-        if (t.daemon.empty()) // a direct connection has no bus names
-            t.daemon = kBusName;
-        return t;
+        return queued_by(reply);
+    }
+
+    TransferRef send_tree(const UniqueFd& folder, const std::vector<uint8_t>& manifest,
+                          std::span<UniqueFd> files, const std::string& destination,
+                          const std::map<std::string, sdbus::Variant>& options) {
+        auto call = getProxy().createMethodCall(kManagerInterface, "SendTree");
+        call << sdbus::UnixFd(folder.get()) << manifest;
+        append_files(call, files);
+        call << destination << options;
+        auto reply = getProxy().callMethod(call);
+        return queued_by(reply);
     }
 
 private:
@@ -137,13 +186,51 @@ TransferRef BusClient::send(const UniqueFd& file, const std::string& destination
     }
 }
 
+TransferRef BusClient::send_tree(const UniqueFd& folder, const std::vector<uint8_t>& manifest,
+                                 std::vector<UniqueFd> files, const std::string& destination,
+                                 const std::map<std::string, sdbus::Variant>& options) {
+    std::span<UniqueFd> rest(files);
+    // The folder's own descriptor is one of the first message's.
+    const size_t first = std::min(rest.size(), kFdsPerMessage - 1);
+    TransferRef t;
+    try {
+        t = manager_->send_tree(folder, manifest, rest.first(first), destination, options);
+    } catch (const sdbus::Error& e) {
+        if (is_disconnected(e) && manifest.size() + 4096 > kSystemBusMessageLimit)
+            throw Failure("the bus dropped the connection on the list of what the folder holds (" +
+                          proto::format_size(manifest.size()) + "): a system bus carries at most " +
+                          proto::format_size(kSystemBusMessageLimit) + " a message by default");
+        throw failure(e);
+    }
+    rest = rest.subspan(first);
+    try {
+        // The rest goes to the daemon that took the folder, even should another have taken
+        // the well-known name meanwhile.
+        auto daemon = sdbus::createProxy(*connection_, t.daemon, kManagerPath);
+        while (!rest.empty()) {
+            const size_t n = std::min(rest.size(), kFdsPerMessage);
+            auto call = daemon->createMethodCall(kManagerInterface, "AddFiles");
+            call << t.id;
+            append_files(call, rest.first(n));
+            daemon->callMethod(call);
+            rest = rest.subspan(n);
+        }
+    } catch (const sdbus::Error& e) {
+        // Nothing to take back: the daemon queues the folder only once its last file is in,
+        // and drops one whose files stop coming.
+        throw failure(e);
+    }
+    return t;
+}
+
 std::vector<TransferRow> BusClient::list_transfers() {
     try {
         std::vector<TransferRow> rows;
         for (const auto& t : manager_->ListTransfers()) {
             rows.push_back({std::get<0>(t), std::get<1>(t), std::get<2>(t), std::get<3>(t),
                             std::get<4>(t), std::get<5>(t), std::get<6>(t), std::get<7>(t),
-                            std::get<8>(t), std::get<9>(t), ""});
+                            std::get<8>(t), std::get<9>(t), "", 1,
+                            files_done_by_state(std::get<2>(t), 1)});
         }
         return rows;
     } catch (const sdbus::Error& e) {
@@ -151,20 +238,38 @@ std::vector<TransferRow> BusClient::list_transfers() {
     }
 }
 
-void BusClient::read_encryption(std::vector<TransferRow>& rows) {
-    for (TransferRow& r : rows) {
-        try {
-            auto proxy = sdbus::createProxy(*connection_, kBusName, r.path);
-            r.encryption =
-                proxy->getProperty("Encryption").onInterface(kTransferInterface).get<std::string>();
-        } catch (const sdbus::Error&) {
-        }
+bool BusClient::fill_in(TransferRow& row, bool encryption) {
+    std::map<std::string, sdbus::Variant> props;
+    try {
+        auto proxy = sdbus::createProxy(*connection_, kBusName, row.path);
+        proxy->callMethod("GetAll")
+            .onInterface(kPropertiesInterface)
+            .withArguments(std::string(kTransferInterface))
+            .storeResultsTo(props);
+    } catch (const sdbus::Error&) {
+        return false;
     }
+    // Where the daemon is older than FilesDone, the row's own state stands in for it, so
+    // that the two agree.
+    read_file_counts(props, row.state, row.files, row.files_done);
+    if (encryption) read_property(props, "Encryption", row.encryption);
+    return true;
 }
 
 void BusClient::cancel_transfer(uint32_t id) {
     try {
         manager_->CancelTransfer(id);
+    } catch (const sdbus::Error& e) {
+        throw failure(e);
+    }
+}
+
+void BusClient::cancel_transfer(const TransferRef& transfer) {
+    try {
+        auto daemon = sdbus::createProxy(*connection_, transfer.daemon, kManagerPath);
+        daemon->callMethod("CancelTransfer")
+            .onInterface(kManagerInterface)
+            .withArguments(transfer.id);
     } catch (const sdbus::Error& e) {
         throw failure(e);
     }
@@ -263,6 +368,7 @@ TransferSnapshot BusClient::transfer_snapshot(const TransferRef& transfer) {
     read_property(props, "CreatedAt", s.created_at);
     read_property(props, "StartedAt", s.started_at);
     read_property(props, "FinishedAt", s.finished_at);
+    read_file_counts(props, s.state, s.files, s.files_done);
     return s;
 }
 

@@ -33,6 +33,10 @@ struct TransferRef {
     std::string daemon;
 };
 
+// Descriptors one message carries at most: dbus-daemon's default max_message_unix_fds,
+// on the system and the session bus alike. A message with more costs the connection.
+inline constexpr size_t kFdsPerMessage = 16;
+
 class ManagerProxy;
 
 class BusClient {
@@ -47,14 +51,25 @@ public:
     TransferRef send(const UniqueFd& file, const std::string& destination,
                      const std::map<std::string, sdbus::Variant>& options);
 
+    // Manager.SendTree with the first descriptors of `files`, then Manager.AddFiles on
+    // the daemon that answered until all are passed, each closed here once a message
+    // holds its own copy. `files`: the non-empty files the manifest lists, in its order.
+    // Throws Failure.
+    TransferRef send_tree(const UniqueFd& folder, const std::vector<uint8_t>& manifest,
+                          std::vector<UniqueFd> files, const std::string& destination,
+                          const std::map<std::string, sdbus::Variant>& options);
+
     // Manager.ListTransfers. Throws Failure.
     std::vector<TransferRow> list_transfers();
-    // Fills in each row's encryption from its Transfer object; a transfer gone meanwhile
-    // keeps it empty.
-    void read_encryption(std::vector<TransferRow>& rows);
+    // Fills in what ListTransfers leaves out from the row's Transfer object, in one call:
+    // files and files_done, and encryption when `encryption`. False, with the row as it
+    // was, when the transfer is gone meanwhile.
+    bool fill_in(TransferRow& row, bool encryption);
 
     // Manager.CancelTransfer. Throws Failure with the daemon's message.
     void cancel_transfer(uint32_t id);
+    // The same, asked of the daemon that took the transfer and of no other.
+    void cancel_transfer(const TransferRef& transfer);
 
     // Manager.Reload. Throws Failure "reload refused: MESSAGE" when the daemon says no.
     void reload();

@@ -13,7 +13,8 @@ namespace streamd::ctl {
 int run_list(const ListRequest& request, BusKind bus) {
     BusClient client(bus);
     std::vector<TransferRow> rows = client.list_transfers();
-    if (request.json) client.read_encryption(rows);
+    for (TransferRow& r : rows)
+        client.fill_in(r, request.json.has_value());
     const std::string out = request.json
                                 ? format_transfer_json(rows, *request.json) + "\n"
                                 : format_transfer_table(rows, {.legend = request.legend,

@@ -41,6 +41,10 @@ std::string format_rate(uint64_t bytes_per_second) {
     return proto::format_size(bytes_per_second) + "/s";
 }
 
+std::string format_files(uint32_t files_done, uint32_t files) {
+    return std::to_string(std::min(files_done, files)) + "/" + std::to_string(files) + " files";
+}
+
 std::string format_seconds_left(uint64_t seconds) {
     if (seconds >= 100 * 3600) return "--:--";
     char buf[16];
@@ -61,6 +65,7 @@ std::string format_progress_line(const TransferSnapshot& t, size_t columns, size
     std::snprintf(pct, sizeof pct, "%3u%%", percent_done(done, t.size));
     std::string tail = std::string(kGap) + pct + std::string(kGap) + proto::format_size(done) +
                        " / " + proto::format_size(t.size) + std::string(kGap);
+    if (counts_files(t.files)) tail += format_files(t.files_done, t.files) + std::string(kGap);
     if (t.state == "running")
         tail +=
             format_rate(t.rate) + std::string(kGap) + "ETA " + format_eta(t.size - done, t.rate);

@@ -2,12 +2,11 @@
 
 #include "bus_client.hpp"
 #include "failure.hpp"
-#include "file_name.hpp"
 #include "interrupt_catcher.hpp"
 #include "live_block.hpp"
 #include "progress_line.hpp"
+#include "send_source.hpp"
 #include "send_summary.hpp"
-#include "source_file.hpp"
 #include "terminal_size.hpp"
 #include "terminal_text.hpp"
 #include "transfer_state.hpp"
@@ -15,7 +14,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <optional>
 #include <unistd.h>
 
 namespace streamd::ctl {
@@ -30,9 +28,7 @@ constexpr auto kFirstPoll = std::chrono::milliseconds(5);
 constexpr auto kPollInterval = std::chrono::milliseconds(200);
 
 struct Outgoing {
-    std::string file; // as given on the command line
-    std::string name; // as offered to the receiver
-    UniqueFd fd;      // until the daemon has its own
+    SendSource source; // its descriptors until the daemon has its own
     TransferRef transfer;
     TransferSnapshot last;
     bool finished = false;
@@ -45,18 +41,8 @@ struct Outcome {
     std::string line;
 };
 
-std::string offered_name(const std::string& file, const std::optional<std::string>& as) {
-    if (as) return *as;
-    std::string name = proto::bare_name(file);
-    // Checked here as well as by the daemon, to point at the way out.
-    if (auto problem = proto::name_problem(name))
-        throw Failure("cannot offer '" + file + "' under its own name: " + *problem +
-                      "; choose another with --as NAME");
-    return name;
-}
-
 std::string label(const Outgoing& o) {
-    return "transfer " + std::to_string(o.transfer.id) + " (" + printable(o.name) + ")";
+    return "transfer " + std::to_string(o.transfer.id) + " (" + printable(o.source.name) + ")";
 }
 
 // "transfer 3", "transfers 3 and 4", "transfers 3, 4 and 5".
@@ -71,42 +57,50 @@ std::string transfers_named(const std::vector<uint32_t>& ids) {
 
 std::vector<Outgoing> open_all(const SendRequest& request) {
     std::vector<Outgoing> files;
-    for (const std::string& file : request.files) {
+    for (const std::string& path : request.paths) {
         Outgoing o;
-        o.file = file;
-        o.fd = open_source_file(file);
-        o.name = offered_name(file, request.name);
+        o.source = open_send_source(path, request.name);
         files.push_back(std::move(o));
     }
     return files;
 }
 
+TransferRef queue(BusClient& client, SendSource& source, const std::string& destination,
+                  const std::map<std::string, sdbus::Variant>& options) {
+    if (!source.tree) return client.send(source.file, destination, options);
+    return client.send_tree(source.tree->folder, source.manifest, take_data_files(*source.tree),
+                            destination, options);
+}
+
 void queue_all(BusClient& client, std::vector<Outgoing>& files, const SendRequest& request) {
     for (size_t i = 0; i < files.size(); ++i) {
         Outgoing& o = files[i];
-        std::map<std::string, sdbus::Variant> options{{"name", sdbus::Variant(o.name)}};
+        std::map<std::string, sdbus::Variant> options{{"name", sdbus::Variant(o.source.name)}};
         if (request.streams) options["streams"] = sdbus::Variant(*request.streams);
         if (request.chunk_size) options["chunk_size"] = sdbus::Variant(*request.chunk_size);
         if (request.max_rate) options["max_rate"] = sdbus::Variant(*request.max_rate);
         try {
-            o.transfer = client.send(o.fd, request.destination, options);
+            o.transfer = queue(client, o.source, request.destination, options);
         } catch (const Failure& e) {
             if (i == 0) throw;
-            // All or nothing: the files queued before this one are taken back.
+            // All or nothing: the transfers queued before this one are taken back.
             std::vector<uint32_t> taken_back;
             for (size_t j = 0; j < i; ++j) {
                 try {
-                    client.cancel_transfer(files[j].transfer.id);
+                    client.cancel_transfer(files[j].transfer);
                     taken_back.push_back(files[j].transfer.id);
                 } catch (const Failure&) {
                 }
             }
-            std::string what = "cannot queue '" + o.file + "': " + e.what();
+            std::string what = "cannot queue '" + o.source.path + "': " + e.what();
             if (!taken_back.empty())
                 what += "; canceled " + transfers_named(taken_back) + ", queued before it";
             throw Failure(what);
         }
-        o.fd.reset(); // the daemon has its own descriptor now
+        // The daemon has its own descriptors now.
+        o.source.file.reset();
+        o.source.tree.reset();
+        o.source.manifest = {};
     }
 }
 
@@ -121,9 +115,9 @@ Outcome outcome_of(const Outgoing& o, const std::string& destination, Clock::tim
     std::chrono::duration<double> took = Clock::now() - started;
     const uint64_t from = s.started_at > 0 ? s.started_at : s.created_at;
     if (from > 0 && s.finished_at > from) took = std::chrono::microseconds(s.finished_at - from);
-    return {true,
-            format_send_summary(o.name, destination, s.stored_name.empty() ? o.name : s.stored_name,
-                                s.size, took.count())};
+    return {true, format_send_summary(o.source.name, destination,
+                                      s.stored_name.empty() ? o.source.name : s.stored_name, s.size,
+                                      took.count(), s.files)};
 }
 
 int follow(BusClient& client, std::vector<Outgoing>& files, const std::string& destination,
@@ -179,7 +173,7 @@ int follow(BusClient& client, std::vector<Outgoing>& files, const std::string& d
         for (const Outgoing& o : files) {
             if (o.finished) continue;
             TransferSnapshot s = o.last;
-            if (s.name.empty()) s.name = o.name;
+            if (s.name.empty()) s.name = o.source.name;
             name_column = std::max(name_column, display_width(printable(s.name)));
             pending.push_back(std::move(s));
         }
@@ -198,9 +192,12 @@ int follow(BusClient& client, std::vector<Outgoing>& files, const std::string& d
 } // namespace
 
 int run_send(const SendRequest& request, BusKind bus) {
-    // Every file is opened and checked before any is queued, so that a typo in the last
+    // Every path is opened and checked before any is queued, so that a typo in the last
     // name does not leave the first files on their way.
     std::vector<Outgoing> files = open_all(request);
+    for (const Outgoing& o : files)
+        for (const std::string& line : skip_warnings(o.source))
+            std::fprintf(stderr, "streamctl: %s\n", line.c_str());
 
     BusClient client(bus);
     const auto started = Clock::now();

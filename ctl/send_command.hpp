@@ -1,4 +1,5 @@
-// `streamctl send`: hand files to streamd and, unless told not to, see them through.
+// `streamctl send`: hand files and folders to streamd and, unless told not to, see them
+// through.
 #pragma once
 
 #include "arguments.hpp"

@@ -7,8 +7,10 @@
 
 namespace streamd::ctl {
 
-// "sent NAME to DEST as STORED: SIZE in 1.2 s (RATE/s)".
+// "sent NAME to DEST as STORED: SIZE in 1.20 s (RATE/s)", and for a transfer of other than
+// one file (counts_files()) "…: SIZE, 10100 files in 1.20 s (RATE/s)".
 std::string format_send_summary(std::string_view name, std::string_view destination,
-                                std::string_view stored_name, uint64_t size, double seconds);
+                                std::string_view stored_name, uint64_t size, double seconds,
+                                uint32_t files = 1);
 
 } // namespace streamd::ctl

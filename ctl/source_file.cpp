@@ -18,7 +18,8 @@ UniqueFd open_source_file(const std::string& path) {
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0)
         throw Failure("cannot open '" + path + "': " + std::strerror(errno));
-    if (!S_ISREG(st.st_mode)) throw Failure("'" + path + "' is not a regular file");
+    if (!S_ISREG(st.st_mode))
+        throw Failure("'" + path + "' is neither a regular file nor a folder");
     int flags = ::fcntl(fd.get(), F_GETFL);
     if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0)
         throw Failure("cannot open '" + path + "': " + std::strerror(errno));

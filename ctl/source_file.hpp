@@ -9,7 +9,7 @@
 namespace streamd::ctl {
 
 // Opens `path` for reading and checks that it is a regular file. Throws Failure with
-// "cannot open 'PATH': REASON" or "'PATH' is not a regular file".
+// "cannot open 'PATH': REASON" or "'PATH' is neither a regular file nor a folder".
 UniqueFd open_source_file(const std::string& path);
 
 } // namespace streamd::ctl

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <map>
 #include <memory>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -72,8 +73,15 @@ public:
     }
 
 private:
-    std::string shown(const std::string& path) const {
-        return path.empty() ? top_ : top_ + "/" + path;
+    std::string shown(const std::string& path) const { return path_in_folder(top_, path); }
+    // Running out of descriptors says nothing about the entry: leaving it out would send
+    // a folder that lacks it for no reason of its own.
+    void check_descriptors(int error, const std::string& path) const {
+        if (error == EMFILE)
+            throw Failure("cannot open '" + shown(path) + "': streamctl may have at most " +
+                          std::to_string(limit_) + " files open at once (ulimit -n)");
+        if (error == ENFILE)
+            throw Failure("cannot open '" + shown(path) + "': " + error_text(error));
     }
     void skip(const std::string& path, std::string why) {
         tree_.skipped.push_back({path, std::move(why)});
@@ -106,6 +114,7 @@ private:
                           " folders deep at '" + path + "'");
         UniqueFd sub(
             ::openat(folder, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!sub) check_descriptors(errno, path);
         struct stat st {};
         if (!sub || ::fstat(sub.get(), &st) != 0) return skip(path, error_text(errno));
         add({.kind = proto::EntryKind::Folder, .path = path, .target = {}}, st);
@@ -127,11 +136,15 @@ private:
         // at, opening it cannot hang.
         UniqueFd fd(::openat(folder, name.c_str(),
                              O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
+        if (!fd) check_descriptors(errno, path);
         struct stat st {};
         if (!fd || ::fstat(fd.get(), &st) != 0) return skip(path, error_text(errno));
         if (!S_ISREG(st.st_mode)) return skip(path, "it changed while the folder was read");
-        if (st.st_nlink > 1)
-            return skip(path, "a hard link (" + std::to_string(st.st_nlink) + " names)");
+        // A file of several names goes once, under the first; the others are named.
+        if (st.st_nlink > 1) {
+            auto [first, fresh] = linked_.try_emplace({st.st_dev, st.st_ino}, path);
+            if (!fresh) return skip(path, "a hard link to '" + shown(first->second) + "'");
+        }
         const int flags = ::fcntl(fd.get(), F_GETFL);
         if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0)
             return skip(path, error_text(errno));
@@ -148,10 +161,23 @@ private:
 
     SourceTree& tree_;
     const std::string top_;
+    // Files of more than one name, by device and inode: the first name met.
+    std::map<std::pair<dev_t, ino_t>, std::string> linked_;
     const size_t limit_ = open_file_limit();
 };
 
 } // namespace
+
+std::string folder_name(const std::string& path) {
+    std::string name = proto::bare_name(path);
+    // "." and ".." name no folder of their own: the folder's real name is offered.
+    if (name == "." || name == "..") {
+        std::unique_ptr<char, decltype(&std::free)> real(::realpath(path.c_str(), nullptr),
+                                                         &std::free);
+        name = real ? proto::bare_name(real.get()) : "";
+    }
+    return name;
+}
 
 SourceTree scan_source_tree(const std::string& path) {
     UniqueFd top(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -163,20 +189,35 @@ SourceTree scan_source_tree(const std::string& path) {
     if (::fstat(top.get(), &st) != 0)
         throw Failure("cannot open '" + path + "': " + error_text(errno));
     SourceTree tree;
-    // "." and ".." name no folder of their own: the folder's real name is offered.
-    tree.name = proto::bare_name(path);
-    if (tree.name == "." || tree.name == "..") {
-        std::unique_ptr<char, decltype(&std::free)> real(::realpath(path.c_str(), nullptr),
-                                                         &std::free);
-        tree.name = real ? proto::bare_name(real.get()) : "";
-    }
-    if (auto problem = proto::name_problem(tree.name))
-        throw Failure("'" + path + "' cannot be sent under its name: " + *problem);
+    tree.name = folder_name(path);
     tree.mode = st.st_mode & 07777;
     tree.mtime_sec = st.st_mtim.tv_sec;
     tree.mtime_nsec = static_cast<uint32_t>(st.st_mtim.tv_nsec);
     Walk(tree, path).folder(top.get(), "", 0);
+    tree.folder = std::move(top);
     return tree;
+}
+
+std::vector<UniqueFd> take_data_files(SourceTree& tree) {
+    std::vector<UniqueFd> data;
+    size_t next = 0;
+    for (const proto::TreeEntry& e : tree.manifest.entries) {
+        if (e.kind != proto::EntryKind::File) continue;
+        UniqueFd fd = std::move(tree.files.at(next++));
+        if (e.size > 0) data.push_back(std::move(fd));
+    }
+    tree.files.clear();
+    return data;
+}
+
+std::string path_in_folder(std::string_view folder, std::string_view path) {
+    if (path.empty()) return std::string(folder);
+    // "photos/" as typed names the same folder as "photos".
+    while (folder.size() > 1 && folder.ends_with('/'))
+        folder.remove_suffix(1);
+    std::string joined(folder);
+    if (!joined.ends_with('/')) joined += '/';
+    return joined + std::string(path);
 }
 
 } // namespace streamd::ctl

@@ -11,6 +11,8 @@ void write_transfer_row(JsonWriter& json, const TransferRow& r) {
     json.member("peer", r.peer);
     json.member("size", r.size);
     json.member("bytes_done", r.bytes_done);
+    json.member("files", r.files);
+    json.member("files_done", r.files_done);
     json.member("rate", r.rate);
     json.member("error", r.error);
     // Read from the transfer's own object only where asked for (list, not watch).

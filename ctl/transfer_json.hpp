@@ -10,7 +10,7 @@
 namespace streamd::ctl {
 
 // One transfer as an object with the keys id, direction, state, name, peer, size,
-// bytes_done, rate, error and path.
+// bytes_done, files, files_done, rate, error, encryption (where read) and path.
 void write_transfer_row(JsonWriter& json, const TransferRow& row);
 
 // An array of those objects, without a trailing newline.

@@ -19,6 +19,10 @@ struct TransferRow {
     std::string path;  // the transfer's object path
     // Not in the reply: the Transfer object's Encryption, where asked for.
     std::string encryption;
+    // Not in the reply either: the Transfer object's Files and FilesDone. Until they are
+    // read, what they are for a single file.
+    uint32_t files = 1;
+    uint32_t files_done = 0;
 };
 
 } // namespace streamd::ctl

@@ -16,8 +16,10 @@ struct TransferSnapshot {
     std::string peer;
     uint64_t size = 0;
     uint64_t bytes_done = 0;
-    uint64_t rate = 0; // bytes per second
-    uint64_t eta = 0;  // seconds; 0 when not known or finished
+    uint64_t rate = 0;  // bytes per second
+    uint64_t eta = 0;   // seconds; 0 when not known or finished
+    uint32_t files = 1; // 1 for a file; a folder's files, empty ones too
+    uint32_t files_done = 0;
     uint32_t streams = 0;
     uint32_t chunk_size = 0;
     uint64_t max_rate = 0; // bytes per second, its own limit; 0: none
@@ -32,8 +34,8 @@ struct TransferSnapshot {
 
 // The snapshot as `list` shows it, so that output made from either reads the same.
 inline TransferRow to_row(const TransferSnapshot& s) {
-    return {s.id,         s.direction, s.state, s.name, s.peer,      s.size,
-            s.bytes_done, s.rate,      s.error, s.path, s.encryption};
+    return {s.id,   s.direction, s.state, s.name,       s.peer,  s.size,      s.bytes_done,
+            s.rate, s.error,     s.path,  s.encryption, s.files, s.files_done};
 }
 
 } // namespace streamd::ctl

@@ -30,6 +30,9 @@ std::string format_transfer_status(const TransferSnapshot& t, bool colour) {
     lines.add("Progress", proto::format_size(std::min(t.bytes_done, t.size)) + " of " +
                               proto::format_size(t.size) + " (" +
                               std::to_string(percent_done(t.bytes_done, t.size)) + "%)");
+    if (counts_files(t.files))
+        lines.add("Files", std::to_string(std::min(t.files_done, t.files)) + " of " +
+                               std::to_string(t.files));
     // Rate and time left are the daemon's while data moves and 0 otherwise.
     if (t.state == "running") {
         lines.add("Rate", format_rate(t.rate));

@@ -13,6 +13,8 @@ void write_status(JsonWriter& json, const TransferSnapshot& t) {
     json.member("peer", t.peer);
     json.member("size", t.size);
     json.member("bytes_done", t.bytes_done);
+    json.member("files", t.files);
+    json.member("files_done", t.files_done);
     json.member("rate", t.rate);
     json.member("eta", t.eta);
     json.member("streams", t.streams);

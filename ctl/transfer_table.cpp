@@ -31,17 +31,22 @@ constexpr size_t kStateColumn = 2;
 
 using Cells = std::array<std::string, kColumns.size()>;
 
+std::string done_cell(const TransferRow& r) {
+    std::string percent = std::to_string(percent_done(r.bytes_done, r.size)) + "%";
+    // Before the percentage, which then stays lined up with those of single files.
+    if (!counts_files(r.files)) return percent;
+    return format_files(r.files_done, r.files) + ", " + percent;
+}
+
 Cells cells_of(const TransferRow& r) {
     // A rate means something only while data moves; finished transfers report 0.
     const bool moving = r.state == "running" || r.rate > 0;
-    return {std::to_string(r.id),
-            printable(r.direction),
-            printable(r.state),
-            printable(r.name),
-            printable(r.peer),
-            proto::format_size(r.size),
-            std::to_string(percent_done(r.bytes_done, r.size)) + "%",
-            moving ? format_rate(r.rate) : "-"};
+    return {
+        std::to_string(r.id), printable(r.direction),
+        printable(r.state),   printable(r.name),
+        printable(r.peer),    proto::format_size(r.size),
+        done_cell(r),         moving ? format_rate(r.rate) : "-",
+    };
 }
 
 } // namespace

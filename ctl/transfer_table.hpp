@@ -16,9 +16,9 @@ struct TableStyle {
     bool colour = false;
 };
 
-// Columns ID, DIR, STATE, NAME, PEER, SIZE, DONE (percent) and RATE, each as wide as its
-// widest cell counted in terminal columns. Every line ends in '\n'; without rows and
-// without a legend the result is empty.
+// Columns ID, DIR, STATE, NAME, PEER, SIZE, DONE (percent, after "8204/10100 files, " where
+// counts_files()) and RATE, each as wide as its widest cell counted in terminal columns. Every line
+// ends in '\n'; without rows and without a legend the result is empty.
 std::string format_transfer_table(const std::vector<TransferRow>& rows,
                                   const TableStyle& style = {});
 

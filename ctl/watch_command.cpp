@@ -1,6 +1,7 @@
 #include "watch_command.hpp"
 
 #include "bus_client.hpp"
+#include "file_counts.hpp"
 #include "interrupt_catcher.hpp"
 #include "json_writer.hpp"
 #include "live_block.hpp"
@@ -49,6 +50,7 @@ int watch_all(BusClient& client, const WatchRequest& request) {
     const bool live = view.enabled() && !request.json;
     const TableStyle style{.legend = request.legend, .colour = live && colour_on(STDOUT_FILENO)};
     StateChanges changes;
+    FileCounts counts;
     while (!catcher.interrupted()) {
         std::vector<TransferRow> rows;
         try {
@@ -58,11 +60,16 @@ int watch_all(BusClient& client, const WatchRequest& request) {
             if (catcher.interrupted()) break;
             throw;
         }
-        if (live)
+        if (live) {
+            counts.fill(rows, [&](TransferRow& r) { return client.fill_in(r, false); });
             view.show(split_lines(format_transfer_table(rows, style)));
-        else
-            for (const TransferRow& row : changes.update(rows))
+        } else {
+            for (TransferRow& row : changes.update(rows)) {
+                // Only JSON shows them, and exactly as the object says at that moment.
+                if (request.json) client.fill_in(row, false);
                 print_change(row, request.json);
+            }
+        }
         if (!catcher.sleep(kRefresh)) break;
     }
     view.keep();

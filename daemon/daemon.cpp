@@ -218,6 +218,18 @@ void Daemon::http(Worker& w, Arrival arrival) {
 
 std::shared_ptr<IncomingTransfer> Daemon::accept_offer(const proto::Offer& offer,
                                                        const std::string& peer) {
+    return admit(offer, std::nullopt, peer);
+}
+
+std::shared_ptr<IncomingTransfer> Daemon::accept_tree(const proto::Offer& offer,
+                                                      proto::TreeManifest manifest,
+                                                      const std::string& peer) {
+    return admit(offer, std::move(manifest), peer);
+}
+
+std::shared_ptr<IncomingTransfer> Daemon::admit(const proto::Offer& offer,
+                                                std::optional<proto::TreeManifest> manifest,
+                                                const std::string& peer) {
     if (auto earlier = registry_.find_incoming(offer.id)) {
         // The sender reconnected before this end noticed that the old streams broke.
         earlier->hand_over();
@@ -230,7 +242,8 @@ std::shared_ptr<IncomingTransfer> Daemon::accept_offer(const proto::Offer& offer
         throw Refusal{proto::ErrorCode::Busy, "the receiver takes " + std::to_string(most) +
                                                   " transfers at once and is at that limit; "
                                                   "try again later"};
-    auto t = std::make_shared<IncomingTransfer>(registry_.next_id(), offer, peer, storage_);
+    auto t = std::make_shared<IncomingTransfer>(registry_.next_id(), offer, peer, storage_,
+                                                std::move(manifest));
     t->attach_stream();
     if (!registry_.add_incoming(offer.id, t))
         throw Refusal{proto::ErrorCode::BadFrame, "transfer id is already in use"};
@@ -287,6 +300,14 @@ void Daemon::transfer_added() {
 
 uint32_t Daemon::send(SendRequest request) {
     return scheduler_.send(std::move(request));
+}
+
+uint32_t Daemon::send_tree(TreeRequest request) {
+    return scheduler_.send_tree(std::move(request));
+}
+
+void Daemon::add_files(uint32_t id, const std::string& owner, std::vector<UniqueFd> files) {
+    scheduler_.add_files(id, owner, std::move(files));
 }
 
 CancelOutcome Daemon::cancel(uint32_t id, const std::string& reason) {

@@ -65,6 +65,9 @@ private:
     RateLimit& send_limit() override { return send_limit_; }
     std::shared_ptr<IncomingTransfer> accept_offer(const proto::Offer& offer,
                                                    const std::string& peer) override;
+    std::shared_ptr<IncomingTransfer> accept_tree(const proto::Offer& offer,
+                                                  proto::TreeManifest manifest,
+                                                  const std::string& peer) override;
     void close_transfer(uint32_t id) override;
     void start_streams(const std::shared_ptr<OutgoingTransfer>& t, uint16_t first,
                        uint16_t count) override;
@@ -77,6 +80,8 @@ private:
     const std::string& listen_address() const override { return listener_.address; }
     uint64_t started_at() const override { return started_at_; }
     uint32_t send(SendRequest request) override;
+    uint32_t send_tree(TreeRequest request) override;
+    void add_files(uint32_t id, const std::string& owner, std::vector<UniqueFd> files) override;
     CancelOutcome cancel(uint32_t id, const std::string& reason) override;
     std::vector<std::string> reload() override;
     void fail(const std::string& why) override;
@@ -89,6 +94,10 @@ private:
     void transfer_added();
     // Worker 0, about once a second.
     void tick(Clock::time_point now);
+    // accept_offer() and accept_tree().
+    std::shared_ptr<IncomingTransfer> admit(const proto::Offer& offer,
+                                            std::optional<proto::TreeManifest> manifest,
+                                            const std::string& peer);
 
     Config config_;
     const std::filesystem::path config_path_;

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <spdlog/spdlog.h>
 #include <string_view>
+#include <sys/resource.h>
 
 namespace {
 
@@ -22,6 +23,14 @@ Receive and send files over parallel TCP streams; controlled over D-Bus by strea
   -h, --help          show this help and exit
       --version       show the version and exit
 )";
+
+// A folder being sent holds each of its files open, from the caller's descriptors.
+void raise_file_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+}
 
 int usage_error(const std::string& message) {
     std::fprintf(stderr, "streamd: %s\nTry 'streamd --help'.\n", message.c_str());
@@ -56,6 +65,7 @@ int main(int argc, char** argv) {
     }
 
     streamd::setup_logging(verbose);
+    raise_file_limit();
     try {
         streamd::Config config;
         if (config_path.empty() && std::filesystem::exists(streamd::kDefaultConfigPath))

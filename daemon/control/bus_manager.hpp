@@ -73,16 +73,23 @@ public:
     }
 
 private:
-    std::tuple<uint32_t, sdbus::ObjectPath>
-    Send(const sdbus::UnixFd& fd, const std::string& destination,
-         const std::map<std::string, sdbus::Variant>& options) override {
-        service_.authorize(getObject().getCurrentlyProcessedMessage(), "send files");
+    // What Send and SendTree share: the options, the destination, the caller's files.
+    struct SendOptions {
+        std::string name;
+        unsigned streams = 0;
+        uint32_t chunk_size = 0;
+        uint64_t max_rate = 0;
+        Destination destination;
+    };
+
+    SendOptions send_options(const std::string& destination,
+                             const std::map<std::string, sdbus::Variant>& options) const {
         static const char* known[] = {"name", "streams", "chunk_size", "max_rate"};
         for (const auto& [key, value] : options)
             if (std::find(std::begin(known), std::end(known), key) == std::end(known))
                 throw bus_error("InvalidArgument", "unknown option '" + key + "'");
 
-        SendRequest r;
+        SendOptions r;
         r.name = bus_options::option<std::string>(options, "name", "s", "");
         if (r.name.empty()) throw bus_error("InvalidArgument", "option 'name' (s) is required");
         if (auto problem = proto::name_problem(r.name))
@@ -108,21 +115,68 @@ private:
         } catch (const std::invalid_argument& e) {
             throw bus_error("InvalidArgument", e.what());
         }
-        // Our own copy: sdbus closes its descriptor when the message goes away.
-        r.file.reset(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 3));
-        if (!r.file)
+        return r;
+    }
+
+    // Our own copy: sdbus closes its descriptor when the message goes away.
+    static UniqueFd take(const sdbus::UnixFd& fd) {
+        UniqueFd own(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 3));
+        if (!own)
             throw bus_error("Failed", std::string("cannot take the file descriptor: ") +
                                           std::strerror(errno));
-        uint32_t id;
+        return own;
+    }
+    static std::vector<UniqueFd> take(const std::vector<sdbus::UnixFd>& fds) {
+        std::vector<UniqueFd> own;
+        own.reserve(fds.size());
+        for (const auto& fd : fds)
+            own.push_back(take(fd));
+        return own;
+    }
+
+    // Runs a daemon call that queues, with its failures as the bus's errors.
+    template <typename Call> static auto queue(Call&& call) {
         try {
-            id = daemon_.send(std::move(r));
+            return call();
         } catch (const std::invalid_argument& e) {
             throw bus_error("InvalidArgument", e.what());
         } catch (const std::exception& e) {
             throw bus_error("Failed", e.what());
         }
+    }
+
+    std::tuple<uint32_t, sdbus::ObjectPath>
+    Send(const sdbus::UnixFd& fd, const std::string& destination,
+         const std::map<std::string, sdbus::Variant>& options) override {
+        service_.authorize(getObject().getCurrentlyProcessedMessage(), "send files");
+        SendOptions o = send_options(destination, options);
+        SendRequest r{take(fd),          std::move(o.destination),
+                      std::move(o.name), o.streams,
+                      o.chunk_size,      o.max_rate};
+        const uint32_t id = queue([&] { return daemon_.send(std::move(r)); });
         service_.publish();
         return {id, sdbus::ObjectPath(transfer_path(id))};
+    }
+
+    std::tuple<uint32_t, sdbus::ObjectPath>
+    SendTree(const sdbus::UnixFd& folder, const std::vector<uint8_t>& manifest,
+             const std::vector<sdbus::UnixFd>& files, const std::string& destination,
+             const std::map<std::string, sdbus::Variant>& options) override {
+        const auto* call = getObject().getCurrentlyProcessedMessage();
+        service_.authorize(call, "send files");
+        SendOptions o = send_options(destination, options);
+        TreeRequest r{take(folder),      manifest,  take(files),  std::move(o.destination),
+                      std::move(o.name), o.streams, o.chunk_size, o.max_rate,
+                      call->getSender()};
+        const uint32_t id = queue([&] { return daemon_.send_tree(std::move(r)); });
+        service_.publish();
+        return {id, sdbus::ObjectPath(transfer_path(id))};
+    }
+
+    void AddFiles(const uint32_t& id, const std::vector<sdbus::UnixFd>& files) override {
+        const auto* call = getObject().getCurrentlyProcessedMessage();
+        queue([&] { daemon_.add_files(id, call->getSender(), take(files)); });
+        service_.publish();
     }
 
     std::vector<sdbus::Struct<uint32_t, std::string, std::string, std::string, std::string,

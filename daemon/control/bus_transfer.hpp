@@ -21,7 +21,8 @@ class BusTransfer final
 public:
     BusTransfer(sdbus::IConnection& bus, std::shared_ptr<Transfer> t, DbusService& service)
         : AdaptorInterfaces(bus, transfer_path(t->id())), t_(std::move(t)), service_(service),
-          last_bytes_(t_->bytes_done()), last_state_(t_->state()) {
+          last_bytes_(t_->bytes_done()), last_state_(t_->state()),
+          last_files_done_(t_->files_done()) {
         registerAdaptor();
     }
     ~BusTransfer() { unregisterAdaptor(); }
@@ -41,6 +42,9 @@ public:
         rate_ = Transfer::is_final(state) ? 0 : 0.5 * rate_ + 0.5 * instant;
         std::vector<std::string> changed;
         if (bytes != last_bytes_) changed.push_back("BytesDone");
+        const uint32_t files_done = t_->files_done();
+        if (files_done != last_files_done_) changed.push_back("FilesDone");
+        last_files_done_ = files_done;
         if (state != last_state_)
             changed.insert(changed.end(), {"State", "Error", "StoredName", "StartedAt",
                                            "FinishedAt", "Encryption"});
@@ -70,6 +74,8 @@ private:
     uint64_t CreatedAt() override { return t_->created_at(); }
     std::string State() override { return to_string(t_->state()); }
     uint64_t BytesDone() override { return t_->bytes_done(); }
+    uint32_t Files() override { return t_->files(); }
+    uint32_t FilesDone() override { return t_->files_done(); }
     uint64_t Rate() override { return rate(); }
     uint64_t Eta() override {
         uint64_t done = t_->bytes_done();
@@ -86,6 +92,7 @@ private:
     DbusService& service_;
     uint64_t last_bytes_;
     TransferState last_state_;
+    uint32_t last_files_done_;
     double rate_ = 0;
     bool settled_ = false;
 };

@@ -26,6 +26,9 @@ public:
 
     // Queues a transfer. Throws std::invalid_argument, std::system_error.
     virtual uint32_t send(SendRequest request) = 0;
+    // A folder as one transfer, queued once its last files are in; the same throws.
+    virtual uint32_t send_tree(TreeRequest request) = 0;
+    virtual void add_files(uint32_t id, const std::string& owner, std::vector<UniqueFd> files) = 0;
     // `reason` becomes the transfer's error, e.g. "canceled by root".
     virtual CancelOutcome cancel(uint32_t id, const std::string& reason) = 0;
     // Re-reads the configuration file and applies what can change while running.

@@ -23,12 +23,16 @@ SocketToFile::~SocketToFile() {
 }
 
 void SocketToFile::start(int file, uint64_t offset, uint64_t length, bool hash) {
-    file_ = file;
     hash_ = hash;
+    hasher_.reset();
+    go_on(file, offset, length);
+}
+
+void SocketToFile::go_on(int file, uint64_t offset, uint64_t length) {
+    file_ = file;
     left_ = length;
     write_at_ = offset;
     buffered_ = 0;
-    hasher_.reset();
     failure_.clear();
     Worker& worker = owner_.worker_;
     if (worker.use_splice() && owner_.transport_->splice_in_fd() >= 0 && !pipe_ && !copy_buffer_) {

@@ -28,6 +28,9 @@ public:
     // Starts moving the next `length` bytes of the socket into `file` (which must stay
     // open until done) at `offset`; with `hash`, digest() is their XXH3 digest once done.
     void start(int file, uint64_t offset, uint64_t length, bool hash);
+    // Moves the next `length` bytes into another file, as part of the same digest: a
+    // chunk of a tree spans several files.
+    void go_on(int file, uint64_t offset, uint64_t length);
 
     Step on_socket_read(int res);
     void on_tee(int res);

@@ -154,6 +154,8 @@ void ReceiveStream::on_frame(std::span<const uint8_t> body) {
     switch (header_.type) {
     case FrameType::Offer:
         return on_offer(body);
+    case FrameType::Manifest:
+        return on_manifest(body);
     case FrameType::Join:
         return on_join(body);
     case FrameType::Chunk:
@@ -178,7 +180,7 @@ void ReceiveStream::on_frame(std::span<const uint8_t> body) {
 }
 
 void ReceiveStream::on_offer(std::span<const uint8_t> body) {
-    if (transfer_)
+    if (transfer_ || tree_offer_)
         return refuse(proto::ErrorCode::BadFrame, "OFFER on a stream that carries a transfer");
     auto offer = proto::decode_offer(body);
     if (offer.digest == proto::DigestAlgorithm::Xxh32)
@@ -187,7 +189,37 @@ void ReceiveStream::on_offer(std::span<const uint8_t> body) {
     // take its reconnect for a resume.
     if (canceled_here(transfers_.registry(), offer.id))
         return refuse(proto::ErrorCode::Canceled, "the transfer was canceled at the receiver");
+    if (offer.kind == proto::OfferKind::Tree) {
+        manifest_.reserve(offer.manifest_length);
+        tree_offer_ = std::move(offer);
+        return read_exact(Reading::Header, proto::kHeaderSize);
+    }
     transfer_ = transfers_.accept_offer(offer, peer_);
+    accepted(offer);
+}
+
+void ReceiveStream::on_manifest(std::span<const uint8_t> body) {
+    if (!tree_offer_ || transfer_)
+        return refuse(proto::ErrorCode::BadFrame, "MANIFEST without the OFFER of a folder");
+    const auto piece = proto::decode_manifest_piece(body);
+    const proto::Offer& offer = *tree_offer_;
+    if (manifest_.size() + piece.size() > offer.manifest_length)
+        return refuse(proto::ErrorCode::BadFrame, "the manifest is longer than its OFFER said");
+    manifest_.insert(manifest_.end(), piece.begin(), piece.end());
+    if (manifest_.size() < offer.manifest_length)
+        return read_exact(Reading::Header, proto::kHeaderSize);
+    if (proto::chunk_digest(manifest_) != offer.manifest_digest)
+        return refuse(proto::ErrorCode::BadFrame, "the manifest does not match its digest");
+    proto::TreeManifest manifest = proto::decode_manifest(manifest_);
+    if (proto::TreeLayout(manifest).data_size() != offer.size)
+        return refuse(proto::ErrorCode::BadFrame,
+                      "the manifest's files do not add up to the size the OFFER said");
+    std::vector<uint8_t>().swap(manifest_);
+    transfer_ = transfers_.accept_tree(offer, std::move(manifest), peer_);
+    accepted(offer);
+}
+
+void ReceiveStream::accepted(const proto::Offer& offer) {
     admission_.settle();
     transfer_->set_encryption(transport().encryption());
     send_frame(proto::Accept{offer.id, transfer_->missing()});
@@ -239,7 +271,20 @@ void ReceiveStream::on_chunk(std::span<const uint8_t> body) {
                                                       std::to_string(chunk_.offset) +
                                                       " is already received or in progress");
     if (chunk_.hole()) return chunk_arrived();
-    data_.start(transfer_->file(), chunk_.offset, chunk_.length, verifying());
+    if (!transfer_->tree())
+        return data_.start(transfer_->file(), chunk_.offset, chunk_.length, verifying());
+    extents_ = transfer_->extents(chunk_.offset, chunk_.length);
+    extent_ = 0;
+    write_extent();
+}
+
+void ReceiveStream::write_extent() {
+    const proto::Extent& e = extents_[extent_];
+    target_ = transfer_->open_file(e.entry);
+    if (extent_ == 0)
+        data_.start(target_.get(), e.file_offset, e.length, verifying());
+    else
+        data_.go_on(target_.get(), e.file_offset, e.length);
 }
 
 void ReceiveStream::on_finish(std::span<const uint8_t> body) {
@@ -289,8 +334,18 @@ void ReceiveStream::on_file_write(int res) {
 }
 
 void ReceiveStream::data_step(Step step) {
+    if (step == Step::Done && transfer_->tree() && ++extent_ < extents_.size()) {
+        try {
+            return write_extent();
+        } catch (const Refusal& r) {
+            log_transfer(spdlog::level::err, *transfer_, "cannot write {}: {}", transfer_->name(),
+                         r.message);
+            return refuse(r.code, r.message);
+        }
+    }
+    if (step == Step::Going) return;
+    target_.reset();
     if (step == Step::Done) return chunk_arrived();
-    if (step != Step::Failed) return;
     if (!data_.file_failed()) return abandon(Failure::Connection, data_.failure());
     log_transfer(spdlog::level::err, *transfer_, "cannot write {}: {}", transfer_->name(),
                  data_.failure());

@@ -45,6 +45,9 @@ private:
     void on_frame(std::span<const uint8_t> body);
     void on_auth(std::span<const uint8_t> body);
     void on_offer(std::span<const uint8_t> body);
+    void on_manifest(std::span<const uint8_t> body);
+    // The transfer is taken: ACCEPT says what is still missing.
+    void accepted(const proto::Offer& offer);
     void on_join(std::span<const uint8_t> body);
     void on_cancel(std::span<const uint8_t> body);
     void on_chunk(std::span<const uint8_t> body);
@@ -53,6 +56,8 @@ private:
     void on_socket_read(int res) override;
     void on_tee(int res) override;
     void on_file_write(int res) override;
+    // Of a tree: the next file the chunk's data goes into.
+    void write_extent();
     void data_step(Step step);
     bool verifying() const;
     void chunk_arrived();
@@ -84,6 +89,13 @@ private:
 
     proto::Chunk chunk_{};
     SocketToFile data_{*this}; // the data of the chunk whose header came last
+    // Of a tree: the files that data goes into, and the one it is going into now.
+    std::vector<proto::Extent> extents_;
+    size_t extent_ = 0;
+    UniqueFd target_;
+    // A tree's OFFER and its manifest as it arrives, until the manifest is whole.
+    std::optional<proto::Offer> tree_offer_;
+    std::vector<uint8_t> manifest_;
     ChunkSyncer chunk_syncer_{*this};
     std::optional<DurableCommit> commit_;
     SyncGroup commit_sync_{*this, Op::CommitSync};

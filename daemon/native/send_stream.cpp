@@ -3,7 +3,6 @@
 #include "auth_proof.hpp"
 #include "digest.hpp"
 #include "engine/destination.hpp"
-#include "engine/mapped_region.hpp"
 #include "engine/worker.hpp"
 #include "size_units.hpp"
 #include "transfer/transfer_log.hpp"
@@ -213,11 +212,19 @@ void SendStream::on_welcome(std::span<const uint8_t> body) {
         phase_ = Phase::Finishing;
         return send_frame(proto::Cancel{offer.id});
     }
-    if (index_ == 0)
+    if (index_ == 0) {
         send_frame(offer);
-    else
+        if (offer.kind == proto::OfferKind::Tree) send_manifest();
+    } else
         send_frame(proto::Join{offer.id, index_, offer.stream_count});
     phase_ = Phase::AwaitAccept;
+}
+
+void SendStream::send_manifest() {
+    const auto& m = transfer_->manifest();
+    for (size_t at = 0; at < m.size(); at += proto::kMaxBody)
+        send_frame(proto::ManifestPiece{
+            std::span(m).subspan(at, std::min(proto::kMaxBody, m.size() - at))});
 }
 
 void SendStream::on_accept(std::span<const uint8_t> body) {
@@ -251,7 +258,8 @@ void SendStream::on_ack(std::span<const uint8_t> body) {
         if (state_ == Sending::Nothing) next_chunk();
         return;
     }
-    if (transfer_->acknowledge(chunk.length)) return finish();
+    if (transfer_->acknowledge(chunk.offset / transfer_->offer().chunk_size, chunk.length))
+        return finish();
     finish_if_idle();
 }
 
@@ -311,7 +319,9 @@ std::optional<proto::Chunk> SendStream::take_chunk() {
     chunk.offset = *index * offer.chunk_size;
     chunk.length =
         static_cast<uint32_t>(std::min<uint64_t>(offer.chunk_size, offer.size - chunk.offset));
-    if (transfer_->sparse() && is_hole(chunk.offset, chunk.length)) chunk.flags = proto::kChunkHole;
+    const SourceData& source = transfer_->source();
+    if (source.sparse() && source.is_hole(chunk.offset, chunk.length))
+        chunk.flags = proto::kChunkHole;
     if (offer.digest == proto::DigestAlgorithm::Xxh3) {
         if (chunk.hole()) {
             chunk.digest = proto::zero_digest(chunk.length);
@@ -319,8 +329,7 @@ std::optional<proto::Chunk> SendStream::take_chunk() {
             // Let other streams' queued sends go while this thread reads the chunk.
             worker_.submit_now();
             try {
-                MappedRegion region(transfer_->source(), chunk.offset, chunk.length);
-                chunk.digest = proto::chunk_digest(region.bytes());
+                chunk.digest = source.digest(chunk.offset, chunk.length);
             } catch (const std::system_error& e) {
                 fail(Failure::Source, std::string("cannot read the file: ") + e.what());
                 return std::nullopt;
@@ -331,10 +340,9 @@ std::optional<proto::Chunk> SendStream::take_chunk() {
     return chunk;
 }
 
-bool SendStream::is_hole(uint64_t offset, uint64_t length) const {
-    off_t data = ::lseek(transfer_->source(), static_cast<off_t>(offset), SEEK_DATA);
-    if (data < 0) return errno == ENXIO;
-    return static_cast<uint64_t>(data) >= offset + length;
+void SendStream::send_piece() {
+    const SourcePiece& p = pieces_[piece_];
+    body_.start(p.file, p.offset, p.length, piece_ + 1 < pieces_.size());
 }
 
 void SendStream::on_file_read(int res) {
@@ -350,7 +358,7 @@ void SendStream::on_pause(int res) {
 }
 
 void SendStream::body_step(Step step) {
-    if (step == Step::Done) return next_chunk();
+    if (step == Step::Done) return ++piece_ < pieces_.size() ? send_piece() : next_chunk();
     if (step != Step::Failed) return;
     if (body_.file_failed()) return fail(Failure::Source, body_.failure());
     broken("sending to " + transfer_->peer() + ": " + body_.failure());
@@ -377,7 +385,9 @@ void SendStream::on_send(int res) {
     if (state_ == Sending::Header) {
         state_ = Sending::Data;
         if (data_length_ == 0) return next_chunk();
-        body_.start(transfer_->source(), data_offset_, data_length_);
+        pieces_ = transfer_->source().pieces(data_offset_, data_length_);
+        piece_ = 0;
+        send_piece();
         // The kernel moves this chunk while this thread reads and hashes the next.
         if (!next_) next_ = take_chunk();
     }

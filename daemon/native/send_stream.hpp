@@ -62,7 +62,10 @@ private:
     // Takes the next chunk this stream should send and computes its digest; nullopt
     // when there is none, or when reading the source failed (then the stream is closing).
     std::optional<proto::Chunk> take_chunk();
-    bool is_hole(uint64_t offset, uint64_t length) const;
+    // A tree's manifest, in MANIFEST frames after its OFFER.
+    void send_manifest();
+    // The next file range of the chunk whose data is going out.
+    void send_piece();
     void on_file_read(int res) override;
     void on_socket_write(int res) override;
     void on_pause(int res) override;
@@ -96,6 +99,8 @@ private:
     FileToSocket body_{*this}; // the data of the chunk whose header went out last
     uint64_t data_offset_ = 0;
     uint64_t data_length_ = 0;
+    std::vector<SourcePiece> pieces_; // of that data: one, or one per file of a tree
+    size_t piece_ = 0;                // the one going out
     // Taken and hashed while the chunk before it was on the wire.
     std::optional<proto::Chunk> next_;
 

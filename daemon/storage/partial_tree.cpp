@@ -70,7 +70,7 @@ bool remove_beneath(int folder) noexcept {
 }
 
 std::string PartialTree::folder_name(const proto::TransferId& id) {
-    return std::string(proto::kPartialPrefix) + proto::to_hex(id) + ".tree";
+    return Storage::tree_name(id);
 }
 
 PartialTree::PartialTree(const Storage& storage, const proto::TransferId& id,
@@ -143,6 +143,10 @@ std::string PartialTree::place(const proto::Offer& offer) {
 void PartialTree::discard() noexcept {
     if (top_) remove_beneath(top_.get());
     ::unlinkat(storage_.dir(), name_.c_str(), AT_REMOVEDIR);
+}
+
+bool PartialTree::sync() const {
+    return ::syncfs(top_.get()) == 0;
 }
 
 } // namespace streamd

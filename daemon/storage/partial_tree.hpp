@@ -35,6 +35,10 @@ public:
     // it into place under the offer's name following on_conflict. Returns the name it
     // got; throws Refusal.
     std::string place(const proto::Offer& offer);
+    // Makes everything written beneath it durable, with one sync of its file system:
+    // cheaper than one per file, of which a tree may hold a million. False (errno set)
+    // when the disk says no.
+    bool sync() const;
     // Removes the hidden folder and everything beneath it, following no link.
     void discard() noexcept;
 

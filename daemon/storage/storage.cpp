@@ -2,6 +2,7 @@
 
 #include "file_name.hpp"
 #include "size_units.hpp"
+#include "storage/partial_tree.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -78,6 +79,10 @@ std::string Storage::partial_name(const proto::TransferId& id) {
     return std::string(proto::kPartialPrefix) + proto::to_hex(id) + ".part";
 }
 
+std::string Storage::tree_name(const proto::TransferId& id) {
+    return std::string(proto::kPartialPrefix) + proto::to_hex(id) + ".tree";
+}
+
 std::string Storage::journal_name(const proto::TransferId& id) {
     return std::string(proto::kPartialPrefix) + proto::to_hex(id) + ".journal";
 }
@@ -143,8 +148,19 @@ std::string Storage::place(const std::string& partial_name, const proto::Offer& 
     };
     switch (on_conflict_.load(std::memory_order_relaxed)) {
     case OnConflict::Overwrite:
-        if (place(offer.name, 0) != 0) throw io_refusal("cannot rename into place", errno);
-        return offer.name;
+        if (place(offer.name, 0) == 0) return offer.name;
+        if (const int err = errno; err == ENOTEMPTY || err == EEXIST)
+            throw Refusal{proto::ErrorCode::Exists,
+                          "'" + offer.name +
+                              "' already exists as a folder that is not empty, "
+                              "which on_conflict = \"overwrite\" does not replace"};
+        else if (err == EISDIR || err == ENOTDIR)
+            throw Refusal{proto::ErrorCode::Exists,
+                          "'" + offer.name + "' already exists as a " +
+                              (err == EISDIR ? "folder" : "file") + ", which a " +
+                              (err == EISDIR ? "file" : "folder") + " does not replace"};
+        else
+            throw io_refusal("cannot rename into place", err);
     case OnConflict::Fail:
         if (place(offer.name, RENAME_NOREPLACE) != 0) {
             if (errno == EEXIST)
@@ -171,11 +187,13 @@ void Storage::doom(const proto::TransferId& id) const {
     }
     discard(partial_name(id));
     discard(journal_name(id));
+    discard(tree_name(id));
 }
 
 unsigned Storage::expire_partials(uint64_t ttl) const {
     std::lock_guard lock(partials_mutex_);
-    // Per transfer id: the newer modification time of its partial and its journal.
+    // Per transfer id: the newest modification time of its partial file or folder and its
+    // journal.
     std::map<std::string, int64_t> newest;
     UniqueFd copy(::openat(dir_.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     DIR* dir = copy ? ::fdopendir(copy.get()) : nullptr;
@@ -186,12 +204,11 @@ unsigned Storage::expire_partials(uint64_t ttl) const {
         std::string_view name = entry->d_name;
         if (!name.starts_with(proto::kPartialPrefix)) continue;
         std::string_view stem = name.substr(proto::kPartialPrefix.size());
-        if (stem.ends_with(".part"))
-            stem.remove_suffix(5);
-        else if (stem.ends_with(".journal"))
-            stem.remove_suffix(8);
-        else
-            continue;
+        const auto dot = stem.rfind('.');
+        if (dot == std::string_view::npos) continue;
+        const std::string_view kind = stem.substr(dot);
+        if (kind != ".part" && kind != ".journal" && kind != ".tree") continue;
+        stem.remove_suffix(kind.size());
         struct stat st {};
         if (::fstatat(dir_.get(), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
         auto& t = newest[std::string(stem)];
@@ -208,13 +225,18 @@ unsigned Storage::expire_partials(uint64_t ttl) const {
         if (held_now) continue;
         discard(std::string(proto::kPartialPrefix) + hex + ".part");
         discard(std::string(proto::kPartialPrefix) + hex + ".journal");
+        discard(std::string(proto::kPartialPrefix) + hex + ".tree");
         ++removed;
     }
     return removed;
 }
 
 void Storage::discard(const std::string& partial_name) const noexcept {
-    ::unlinkat(dir_.get(), partial_name.c_str(), 0);
+    if (::unlinkat(dir_.get(), partial_name.c_str(), 0) == 0 || errno != EISDIR) return;
+    UniqueFd folder(::openat(dir_.get(), partial_name.c_str(),
+                             O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (folder) remove_beneath(folder.get());
+    ::unlinkat(dir_.get(), partial_name.c_str(), AT_REMOVEDIR);
 }
 
 } // namespace streamd

@@ -55,10 +55,13 @@ public:
     // Renames the partial into place following on_conflict and returns the name it got;
     // throws Refusal.
     std::string place(const std::string& partial_name, const proto::Offer& offer) const;
+    // Removes a partial file, or a partial folder with everything beneath it.
     void discard(const std::string& partial_name) const noexcept;
 
     static std::string partial_name(const proto::TransferId& id);
     static std::string journal_name(const proto::TransferId& id);
+    // The hidden folder a folder is received into (partial_tree.hpp).
+    static std::string tree_name(const proto::TransferId& id);
     // The incoming folder, for the *at() calls of partial files.
     int dir() const { return dir_.get(); }
 

@@ -7,11 +7,14 @@ namespace streamd {
 DurableCommit::DurableCommit(std::shared_ptr<IncomingTransfer> transfer,
                              const proto::FileDigest& digest)
     : transfer_(std::move(transfer)) {
-    transfer_->seal(digest);
-    if (transfer_->syncs())
+    transfer_->seal(digest); // a tree's files are synced there, all at once
+    if (transfer_->syncs() && !transfer_->tree()) {
         sync_fd_ = transfer_->file();
-    else
-        stored_ = transfer_->place();
+        return;
+    }
+    file_synced_ = true;
+    stored_ = transfer_->place();
+    if (transfer_->syncs()) sync_fd_ = transfer_->folder();
 }
 
 void DurableCommit::synced(int res) {

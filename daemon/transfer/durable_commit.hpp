@@ -1,6 +1,7 @@
 // Puts a received file in place so that the sender hears it arrived only once that
-// survives a power cut: the file's data and metadata synced, then the rename into place,
-// then the folder synced (docs/DURABILITY.md). The connection runs each sync on its ring
+// survives a power cut: the file's data and metadata synced (a tree's with one sync of
+// its file system), then the rename into place, then the folder synced
+// (docs/DURABILITY.md). The connection runs each sync on its ring
 // (Op::CommitSync) and reports back; without [storage] sync nothing waits.
 #pragma once
 

@@ -6,19 +6,33 @@
 #include "storage/partial_file.hpp"
 #include "transfer/transfer_log.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <spdlog/spdlog.h>
 #include <system_error>
 
 namespace streamd {
 
 IncomingTransfer::IncomingTransfer(uint32_t id, const proto::Offer& offer, std::string peer,
-                                   const Storage& storage)
+                                   const Storage& storage,
+                                   std::optional<proto::TreeManifest> manifest)
     : Transfer(id, Direction::In, offer.name, std::move(peer), offer.size, offer.stream_count,
                offer.chunk_size, TransferState::Running),
-      offer_(offer), storage_(storage),
+      offer_(offer), storage_(storage), syncs_(storage.syncs()),
       chunk_state_(std::make_unique<std::atomic<uint8_t>[]>(offer.chunk_count())),
       digests_(offer.chunk_count(), 0) {
     auto lock = storage.lock_partials();
+    if (manifest) {
+        storage.check_offer(offer);
+        // A tree starts over: what an earlier attempt left has no journal to resume from.
+        storage.discard(Storage::tree_name(offer.id));
+        tree_ = std::make_unique<PartialTree>(storage, offer.id, std::move(*manifest));
+        layout_.emplace(tree_->manifest());
+        spans_.emplace(tree_->manifest(), offer.chunk_size);
+        holds_tree_ = true;
+        storage.hold(offer.id);
+        return;
+    }
     PartialFile partial = find_partial(storage, offer);
     // A refusal leaves what an earlier attempt left for a later one, when there is room.
     storage.check_offer(offer, partial.allocated);
@@ -33,6 +47,14 @@ IncomingTransfer::IncomingTransfer(uint32_t id, const proto::Offer& offer, std::
 IncomingTransfer::~IncomingTransfer() {
     auto lock = storage_.lock_partials();
     let_go();
+}
+
+uint32_t IncomingTransfer::files_done() const {
+    if (state() == TransferState::Done) return files();
+    if (!spans_) return 0;
+    return spans_->complete(offer_.chunk_count(), [&](uint64_t c) {
+        return chunk_state_[c].load(std::memory_order_relaxed) == Written;
+    });
 }
 
 void IncomingTransfer::restore(const std::vector<JournalEntry>& entries) {
@@ -87,7 +109,7 @@ bool IncomingTransfer::claim_chunk(uint64_t index) {
 
 void IncomingTransfer::complete_chunk(uint64_t index, uint64_t digest, uint64_t length) {
     digests_[index] = digest;
-    if (!journal_->add({index, digest}, length)) journal_unwritable();
+    if (journal_ && !journal_->add({index, digest}, length)) journal_unwritable();
     chunk_state_[index].store(Written, std::memory_order_relaxed);
     add_bytes(length);
     // Release: a stream that sees the final count also sees every digest.
@@ -95,7 +117,7 @@ void IncomingTransfer::complete_chunk(uint64_t index, uint64_t digest, uint64_t 
 }
 
 void IncomingTransfer::chunks_synced(const JournalBatch& batch) {
-    if (!journal_->record(batch.id)) journal_unwritable();
+    if (journal_ && !journal_->record(batch.id)) journal_unwritable();
 }
 
 void IncomingTransfer::journal_unwritable() {
@@ -134,6 +156,12 @@ bool IncomingTransfer::detach_stream() {
 }
 
 void IncomingTransfer::let_go() {
+    if (std::exchange(holds_tree_, false)) {
+        storage_.let_go(offer_.id);
+        storage_.take_doomed(offer_.id);
+        if (!handed_over_ && !discarded_) tree_->discard();
+        return;
+    }
     if (!file_) return;
     storage_.let_go(offer_.id);
     const bool doomed = storage_.take_doomed(offer_.id);
@@ -159,6 +187,7 @@ void IncomingTransfer::discard() {
     auto lock = storage_.lock_partials();
     if (handed_over_ || discarded_ || state() == TransferState::Done) return;
     discarded_ = true;
+    if (tree_) return tree_->discard();
     storage_.discard(Storage::partial_name(offer_.id));
     storage_.discard(Storage::journal_name(offer_.id));
 }
@@ -178,13 +207,22 @@ void IncomingTransfer::seal(const proto::FileDigest& digest) {
         throw Refusal{proto::ErrorCode::DigestMismatch,
                       "whole-file digest does not match; the file was not kept"};
     }
-    storage_.stamp(file_.get(), offer_);
+    if (!tree_) return storage_.stamp(file_.get(), offer_);
+    if (syncs_ && !tree_->sync())
+        throw Refusal{proto::ErrorCode::IoError,
+                      std::string("cannot write the folder: ") + std::strerror(errno)};
 }
 
 std::string IncomingTransfer::place() {
     auto lock = storage_.lock_partials();
     if (handed_over_) throw Refusal{proto::ErrorCode::Canceled, "the sender started over"};
     if (finished()) throw Refusal{proto::ErrorCode::Canceled, error()};
+    if (tree_) {
+        std::string stored = tree_->place(offer_);
+        holds_tree_ = false;
+        storage_.let_go(offer_.id);
+        return stored;
+    }
     std::string stored = storage_.place(Storage::partial_name(offer_.id), offer_);
     storage_.discard(Storage::journal_name(offer_.id));
     file_.reset();

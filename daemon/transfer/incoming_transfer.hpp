@@ -1,13 +1,16 @@
-// A transfer this daemon receives: the partial file, its journal, and which chunks are
-// in it. Shared by the streams that carry it, which may live on different worker
-// threads; each chunk has an atomic state so that no two streams ever write the same
-// chunk.
+// A transfer this daemon receives: the partial file and its journal, or the partial
+// folder of a tree, and which chunks are in it. Shared by the streams that carry it, which may live
+// on different worker threads; each chunk has an atomic state so that no two streams ever write the
+// same chunk.
 #pragma once
 
 #include "native_frames.hpp"
+#include "storage/partial_tree.hpp"
 #include "storage/storage.hpp"
 #include "storage/synced_journal.hpp"
+#include "transfer/file_spans.hpp"
 #include "transfer/transfer.hpp"
+#include "tree_manifest.hpp"
 #include "unique_fd.hpp"
 
 #include <atomic>
@@ -21,13 +24,24 @@ namespace streamd {
 class IncomingTransfer : public Transfer {
 public:
     // Picks up the partial an earlier attempt left (partial_file.hpp), checking every
-    // chunk its journal names against the data, or creates a new one; throws Refusal.
+    // chunk its journal names against the data, or creates a new one; with a manifest, a
+    // new partial folder (partial_tree.hpp) instead. Throws Refusal.
     IncomingTransfer(uint32_t id, const proto::Offer& offer, std::string peer,
-                     const Storage& storage);
+                     const Storage& storage, std::optional<proto::TreeManifest> manifest);
     ~IncomingTransfer() override;
 
     const proto::Offer& offer() const { return offer_; }
+    // The partial file; -1 for a tree.
     int file() const { return file_.get(); }
+    bool tree() const { return tree_ != nullptr; }
+    // Of a tree: the files a range of its data falls on, and one of them opened for
+    // writing (throws Refusal).
+    std::vector<proto::Extent> extents(uint64_t offset, uint64_t length) const {
+        return layout_->extents(offset, length);
+    }
+    UniqueFd open_file(size_t entry) const { return tree_->open_file(entry); }
+    uint32_t files() const override { return spans_ ? spans_->files() : 1; }
+    uint32_t files_done() const override;
     // What ACCEPT asks for: the chunks not in the file yet, as chunk-aligned ranges.
     std::vector<proto::Range> missing() const;
     // How the partial was found ("resumed", "taken over from …"; empty for a new one),
@@ -47,18 +61,19 @@ public:
     bool chunk_written(uint64_t index, uint64_t sent, std::optional<uint64_t> found,
                        uint64_t length);
     // Whether written data waits for the disk ([storage] sync) before it counts.
-    bool syncs() const { return journal_->syncs(); }
+    bool syncs() const { return syncs_; }
     // Chunks waiting for a sync of file() and the journal before the journal records
-    // them, once enough do; then chunks_synced() records them.
-    JournalBatch take_sync_batch() { return journal_->take_batch(); }
+    // them, once enough do; then chunks_synced() records them. A tree keeps no journal.
+    JournalBatch take_sync_batch() { return journal_ ? journal_->take_batch() : JournalBatch{}; }
     void chunks_synced(const JournalBatch& batch);
     // Whether the chunk is written and verified.
     bool has_chunk(uint64_t index) const;
     bool all_chunks_done() const;
 
     // Putting the file in place (durable_commit.hpp), in two steps. seal() checks the
-    // whole-file digest and gives the file its mode and mtime; a digest that does not
-    // match removes the partial: what is in it cannot be trusted. place() renames it into
+    // whole-file digest and gives the file its mode and mtime (a tree: syncs it, when
+    // syncs()); a digest that does not match removes the partial: what is in it cannot
+    // be trusted. place() renames it into
     // place and returns the name it got. Both throw Refusal.
     void seal(const proto::FileDigest& digest);
     std::string place();
@@ -87,7 +102,13 @@ private:
 
     const proto::Offer offer_;
     const Storage& storage_;
+    bool syncs_;
     UniqueFd file_;
+    // A tree's, and whether this transfer still holds it (file_ says so for a file).
+    std::unique_ptr<PartialTree> tree_;
+    std::optional<proto::TreeLayout> layout_;
+    std::optional<FileSpans> spans_;
+    bool holds_tree_ = false;
     // Lives as long as the transfer: streams on other threads may still hand it chunks
     // after the partial is put in place or let go, which it then ignores.
     std::unique_ptr<SyncedJournal> journal_;

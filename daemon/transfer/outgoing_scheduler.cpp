@@ -1,5 +1,6 @@
 #include "transfer/outgoing_scheduler.hpp"
 
+#include "digest.hpp"
 #include "engine/random_bytes.hpp"
 #include "size_units.hpp"
 #include "transfer/transfer_log.hpp"
@@ -18,23 +19,37 @@ OutgoingScheduler::OutgoingScheduler(Transfers& transfers, Config::Transfer sett
                                      const Config::Storage& storage)
     : transfers_(transfers), settings_(settings), state_(storage.state, storage.sync) {}
 
-uint32_t OutgoingScheduler::send(SendRequest r) {
-    struct stat st {};
-    if (::fstat(r.file.get(), &st) != 0)
-        throw std::system_error(errno, std::generic_category(), "cannot inspect the file");
-    if (!S_ISREG(st.st_mode))
-        throw std::invalid_argument("the file descriptor is not a regular file");
-    int access = ::fcntl(r.file.get(), F_GETFL) & O_ACCMODE;
-    if (access != O_RDONLY && access != O_RDWR)
-        throw std::invalid_argument("the file descriptor is not open for reading");
+namespace {
 
+// Throws std::invalid_argument naming `what` unless `fd` is a readable file of that type.
+struct stat inspect(int fd, mode_t type, const std::string& what) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0)
+        throw std::system_error(errno, std::generic_category(), "cannot inspect " + what);
+    if ((st.st_mode & S_IFMT) != type)
+        throw std::invalid_argument(what + " is not a " +
+                                    (type == S_IFDIR ? "folder" : "regular file"));
+    const int access = ::fcntl(fd, F_GETFL) & O_ACCMODE;
+    if (access != O_RDONLY && access != O_RDWR)
+        throw std::invalid_argument(what + " is not open for reading");
+    return st;
+}
+
+// A caller that does not come back for its tree in this time has gone away.
+constexpr std::chrono::seconds kGatherTimeout{60};
+constexpr size_t kMostFilesPerCall = 253; // what one message can carry
+
+} // namespace
+
+proto::Offer OutgoingScheduler::make_offer(uint64_t size, unsigned streams, uint32_t chunk_size,
+                                           const struct stat& st, std::string name) const {
     // The configuration in force now decides, even if the transfer waits in the queue
     // through a reload.
     proto::Offer offer;
     random_bytes(offer.id);
-    offer.chunk_size = r.chunk_size ? r.chunk_size : settings_.chunk_size;
-    offer.size = static_cast<uint64_t>(st.st_size);
-    unsigned streams = r.streams ? r.streams : settings_.streams;
+    offer.chunk_size = chunk_size ? chunk_size : settings_.chunk_size;
+    offer.size = size;
+    streams = streams ? streams : settings_.streams;
     // More streams than chunks would only idle.
     offer.stream_count =
         static_cast<uint16_t>(std::clamp<uint64_t>(offer.chunk_count(), 1, std::max(1u, streams)));
@@ -42,7 +57,14 @@ uint32_t OutgoingScheduler::send(SendRequest r) {
     offer.mtime_sec = st.st_mtim.tv_sec;
     offer.mtime_nsec = static_cast<uint32_t>(st.st_mtim.tv_nsec);
     offer.digest = settings_.verify ? proto::DigestAlgorithm::Xxh3 : proto::DigestAlgorithm::None;
-    offer.name = std::move(r.name);
+    offer.name = std::move(name);
+    return offer;
+}
+
+uint32_t OutgoingScheduler::send(SendRequest r) {
+    const struct stat st = inspect(r.file.get(), S_IFREG, "the file descriptor");
+    const proto::Offer offer = make_offer(static_cast<uint64_t>(st.st_size), r.streams,
+                                          r.chunk_size, st, std::move(r.name));
 
     // Written down by path, so that a restart can pick the transfer up again.
     SavedTransfer saved{offer,
@@ -53,14 +75,85 @@ uint32_t OutgoingScheduler::send(SendRequest r) {
                         r.max_rate};
     std::error_code ec;
     auto path = std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(r.file.get()), ec);
-    auto t = std::make_shared<OutgoingTransfer>(transfers_.registry().next_id(), std::move(r.file),
-                                                offer, r.destination, r.max_rate);
+    auto t = std::make_shared<OutgoingTransfer>(transfers_.registry().next_id(),
+                                                SourceData(std::move(r.file)), offer, r.destination,
+                                                r.max_rate);
     if (!ec && path.is_absolute() && !path.string().ends_with(" (deleted)")) {
         saved.path = path.string();
         state_.save(saved);
     }
     enqueue(t);
     return t->id();
+}
+
+uint32_t OutgoingScheduler::send_tree(TreeRequest r) {
+    const struct stat st = inspect(r.folder.get(), S_IFDIR, "the folder descriptor");
+    Gathering g;
+    try {
+        g.manifest = proto::decode_manifest(r.manifest);
+    } catch (const proto::FrameError& e) {
+        throw std::invalid_argument(std::string("invalid manifest: ") + e.what());
+    }
+    for (const auto& e : g.manifest.entries)
+        if (e.kind == proto::EntryKind::File && e.size > 0) g.sizes.push_back(e.size);
+    const proto::TreeLayout layout(g.manifest);
+    g.offer = make_offer(layout.data_size(), r.streams, r.chunk_size, st, std::move(r.name));
+    g.offer.kind = proto::OfferKind::Tree;
+    const auto canonical = proto::encode_manifest(g.manifest);
+    g.offer.manifest_length = static_cast<uint32_t>(canonical.size());
+    g.offer.manifest_digest = proto::chunk_digest(canonical);
+    g.destination = std::move(r.destination);
+    g.max_rate = r.max_rate;
+    g.owner = std::move(r.owner);
+    g.files.reserve(g.sizes.size());
+    const uint32_t id = transfers_.registry().next_id();
+    auto [at, _] = gathering_.emplace(id, std::move(g));
+    try {
+        gather(id, at->second, std::move(r.files));
+    } catch (...) {
+        gathering_.erase(id);
+        throw;
+    }
+    return id;
+}
+
+void OutgoingScheduler::add_files(uint32_t id, const std::string& owner,
+                                  std::vector<UniqueFd> files) {
+    auto at = gathering_.find(id);
+    if (at == gathering_.end() || at->second.owner != owner)
+        throw std::invalid_argument("no folder of yours waits for its files as transfer " +
+                                    std::to_string(id));
+    try {
+        gather(id, at->second, std::move(files));
+    } catch (...) {
+        gathering_.erase(at);
+        throw;
+    }
+}
+
+void OutgoingScheduler::gather(uint32_t id, Gathering& g, std::vector<UniqueFd> files) {
+    if (files.size() > kMostFilesPerCall)
+        throw std::invalid_argument("at most " + std::to_string(kMostFilesPerCall) +
+                                    " files a call");
+    if (g.files.size() + files.size() > g.sizes.size())
+        throw std::invalid_argument("more files than the manifest lists");
+    for (auto& f : files) {
+        const size_t n = g.files.size();
+        const std::string what = "file " + std::to_string(n + 1) + " of the folder";
+        const struct stat st = inspect(f.get(), S_IFREG, what);
+        if (static_cast<uint64_t>(st.st_size) != g.sizes[n])
+            throw std::invalid_argument(what + " has " + std::to_string(st.st_size) +
+                                        " bytes where the manifest says " +
+                                        std::to_string(g.sizes[n]));
+        g.files.push_back(std::move(f));
+    }
+    g.due = Clock::now() + kGatherTimeout;
+    if (g.files.size() < g.sizes.size()) return;
+    auto t = std::make_shared<OutgoingTransfer>(
+        id, SourceData(std::move(g.manifest), std::move(g.files)), std::move(g.offer),
+        std::move(g.destination), g.max_rate);
+    gathering_.erase(id);
+    enqueue(t);
 }
 
 void OutgoingScheduler::enqueue(const std::shared_ptr<OutgoingTransfer>& t) {
@@ -104,9 +197,9 @@ void OutgoingScheduler::pick_up_saved() {
             skip(e.what());
             continue;
         }
-        auto t =
-            std::make_shared<OutgoingTransfer>(transfers_.registry().next_id(), std::move(file),
-                                               saved.offer, std::move(destination), saved.max_rate);
+        auto t = std::make_shared<OutgoingTransfer>(transfers_.registry().next_id(),
+                                                    SourceData(std::move(file)), saved.offer,
+                                                    std::move(destination), saved.max_rate);
         // It may have run before the stop; a lost connection is worth another attempt.
         t->set_accepted_once();
         log_transfer(spdlog::level::info, *t, "picked up {} for {} from {}", saved.path, t->peer(),
@@ -180,6 +273,12 @@ void OutgoingScheduler::reconnect_later(const std::shared_ptr<OutgoingTransfer>&
 }
 
 void OutgoingScheduler::tick(Clock::time_point now) {
+    std::erase_if(gathering_, [&](const auto& entry) {
+        if (entry.second.due > now) return false;
+        spdlog::warn("dropped the folder {} for {}: its files stopped coming",
+                     entry.second.offer.name, entry.second.destination.to_string());
+        return true;
+    });
     auto due = std::stable_partition(reconnects_.begin(), reconnects_.end(),
                                      [&](const Reconnect& r) { return r.due > now; });
     std::vector<Reconnect> ready(std::make_move_iterator(due),

@@ -1,22 +1,29 @@
 #include "transfer/outgoing_transfer.hpp"
 
 #include "digest.hpp"
-#include "engine/mapped_region.hpp"
 
 #include <algorithm>
-#include <sys/stat.h>
 
 namespace streamd {
 
-OutgoingTransfer::OutgoingTransfer(uint32_t id, UniqueFd source, proto::Offer offer,
+OutgoingTransfer::OutgoingTransfer(uint32_t id, SourceData source, proto::Offer offer,
                                    Destination destination, uint64_t max_rate)
     : Transfer(id, Direction::Out, offer.name, destination.to_string(), offer.size,
                offer.stream_count, offer.chunk_size, TransferState::Queued),
       source_(std::move(source)), offer_(std::move(offer)), destination_(std::move(destination)),
       rate_limit_(max_rate), digests_(offer_.chunk_count(), 0), known_(offer_.chunk_count(), 0) {
-    struct stat st {};
-    sparse_ = ::fstat(source_.get(), &st) == 0 &&
-              static_cast<uint64_t>(st.st_blocks) * 512 < static_cast<uint64_t>(st.st_size);
+    if (!source_.tree()) return;
+    manifest_ = proto::encode_manifest(source_.manifest());
+    spans_.emplace(source_.manifest(), offer_.chunk_size);
+    chunk_in_ = std::make_unique<std::atomic<uint8_t>[]>(offer_.chunk_count());
+}
+
+uint32_t OutgoingTransfer::files_done() const {
+    if (state() == TransferState::Done) return files();
+    if (!spans_ || state() < TransferState::Running) return 0;
+    return spans_->complete(offer_.chunk_count(), [&](uint64_t c) {
+        return chunk_in_[c].load(std::memory_order_relaxed) != 0;
+    });
 }
 
 void OutgoingTransfer::start(const proto::Accept& accept) {
@@ -24,14 +31,23 @@ void OutgoingTransfer::start(const proto::Accept& accept) {
     uint64_t missing = 0;
     for (const auto& r : accept.missing)
         missing += r.length;
+    if (chunk_in_) {
+        for (uint64_t c = 0; c < offer_.chunk_count(); ++c)
+            chunk_in_[c].store(1, std::memory_order_relaxed);
+        for (const auto& r : accept.missing)
+            for (uint64_t c = r.offset / offer_.chunk_size;
+                 c * offer_.chunk_size < r.offset + r.length; ++c)
+                chunk_in_[c].store(0, std::memory_order_relaxed);
+    }
     set_bytes(offer_.size - std::min(offer_.size, missing));
     acked_.store(0, std::memory_order_relaxed);
     set_accepted_once();
     advance(TransferState::Running);
 }
 
-bool OutgoingTransfer::acknowledge(uint64_t length) {
+bool OutgoingTransfer::acknowledge(uint64_t index, uint64_t length) {
     add_bytes(length);
+    if (chunk_in_) chunk_in_[index].store(1, std::memory_order_relaxed);
     failed_attempts_.store(0, std::memory_order_relaxed);
     // acq_rel: the stream that sees the last acknowledgement also sees every digest
     // recorded by the streams that sent the chunks.
@@ -43,9 +59,8 @@ proto::FileDigest OutgoingTransfer::file_digest() {
     for (uint64_t i = 0; i < digests_.size(); ++i) {
         if (known_[i]) continue;
         const uint64_t offset = i * offer_.chunk_size;
-        MappedRegion region(source_.get(), offset,
-                            std::min<uint64_t>(offer_.chunk_size, offer_.size - offset));
-        record_digest(i, proto::chunk_digest(region.bytes()));
+        record_digest(
+            i, source_.digest(offset, std::min<uint64_t>(offer_.chunk_size, offer_.size - offset)));
     }
     return proto::file_digest(digests_);
 }

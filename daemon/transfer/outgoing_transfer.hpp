@@ -1,16 +1,18 @@
-// A transfer this daemon sends: the caller's file, where to, and how far it got.
+// A transfer this daemon sends: the caller's file or folder, where to, and how far it got.
 #pragma once
 
 #include "engine/destination.hpp"
 #include "engine/rate_limit.hpp"
 #include "native_frames.hpp"
 #include "transfer/chunk_scheduler.hpp"
+#include "transfer/file_spans.hpp"
+#include "transfer/source_data.hpp"
 #include "transfer/transfer.hpp"
-#include "unique_fd.hpp"
 
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,7 +22,7 @@ class OutgoingTransfer : public Transfer {
 public:
     // Starts out queued; `destination` is what the caller asked for, `max_rate` its own
     // limit in bytes per second (0: none).
-    OutgoingTransfer(uint32_t id, UniqueFd source, proto::Offer offer, Destination destination,
+    OutgoingTransfer(uint32_t id, SourceData source, proto::Offer offer, Destination destination,
                      uint64_t max_rate = 0);
 
     const proto::Offer& offer() const { return offer_; }
@@ -32,11 +34,11 @@ public:
     void set_addresses(std::vector<PeerAddress> a) { addresses_ = std::move(a); }
     size_t chosen_address() const { return chosen_.load(std::memory_order_relaxed); }
     void choose_address(size_t i) { chosen_.store(i, std::memory_order_relaxed); }
-    int source() const { return source_.get(); }
+    const SourceData& source() const { return source_; }
+    // Of a tree: its manifest as the OFFER's MANIFEST frames carry it.
+    const std::vector<uint8_t>& manifest() const { return manifest_; }
     // What all of its streams send goes through this.
     RateLimit& rate_limit() { return rate_limit_; }
-    // Files with holes are sent hole-aware; dense files skip the SEEK_DATA probe.
-    bool sparse() const { return sparse_; }
 
     // Set by stream 0 of each attempt when the receiver accepted; read by the streams
     // after. The receiver's ranges say what it still needs.
@@ -48,7 +50,9 @@ public:
         known_[index] = 1;
     }
     // Counts an acknowledged chunk; true for the call that acknowledged the last one.
-    bool acknowledge(uint64_t length);
+    bool acknowledge(uint64_t index, uint64_t length);
+    uint32_t files() const override { return spans_ ? spans_->files() : 1; }
+    uint32_t files_done() const override;
     // Hashes the chunks the receiver had before this attempt and this process never read
     // (after a restart); throws std::system_error when the file cannot be read.
     proto::FileDigest file_digest();
@@ -86,22 +90,25 @@ public:
 private:
     // Both of the above may see the end at once.
     void give_back_source() {
-        if (!source_released_.exchange(true, std::memory_order_acq_rel)) source_.reset();
+        if (!source_released_.exchange(true, std::memory_order_acq_rel)) source_.release();
     }
 
-    UniqueFd source_;
+    SourceData source_;
+    std::vector<uint8_t> manifest_;
     std::atomic<bool> source_released_{false};
     const proto::Offer offer_;
     const Destination destination_;
     std::vector<PeerAddress> addresses_;
     std::atomic<size_t> chosen_{0};
-    bool sparse_ = false;
     RateLimit rate_limit_;
     std::unique_ptr<ChunkScheduler> scheduler_;
     std::vector<uint64_t> digests_;
     std::vector<uint8_t>
         known_; // per chunk: digests_ holds its digest (bytes, not bits: set by different threads)
     std::atomic<uint64_t> acked_{0};
+    // Of a folder: its files' chunks, and which chunks the receiver has.
+    std::optional<FileSpans> spans_;
+    std::unique_ptr<std::atomic<uint8_t>[]> chunk_in_;
     std::atomic<unsigned> streams_{0};
     std::atomic<bool> lost_{false};
     std::atomic<unsigned> failed_attempts_{0};

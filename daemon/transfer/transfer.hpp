@@ -68,6 +68,10 @@ public:
     unsigned streams() const { return streams_; }
     uint32_t chunk_size() const { return chunk_size_; }
 
+    // Files it carries (a folder's, empty ones too), and those of them complete.
+    virtual uint32_t files() const { return 1; }
+    virtual uint32_t files_done() const { return state() == TransferState::Done ? 1 : 0; }
+
     TransferState state() const { return state_.load(std::memory_order_acquire); }
     uint64_t bytes_done() const { return bytes_done_.load(std::memory_order_relaxed); }
     bool finished() const { return is_final(state()); }

@@ -32,6 +32,10 @@ public:
     // an earlier attempt still running is taken over. Throws Refusal.
     virtual std::shared_ptr<IncomingTransfer> accept_offer(const proto::Offer& offer,
                                                            const std::string& peer) = 0;
+    // The same for a folder, with the manifest that came after its OFFER.
+    virtual std::shared_ptr<IncomingTransfer> accept_tree(const proto::Offer& offer,
+                                                          proto::TreeManifest manifest,
+                                                          const std::string& peer) = 0;
     // Ends every stream of the transfer with this local id, on every worker.
     virtual void close_transfer(uint32_t id) = 0;
     // Starts streams `first` to `first + count - 1` of an outgoing transfer, spread over

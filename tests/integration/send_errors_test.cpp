@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
@@ -92,11 +93,11 @@ TEST_F(SendErrors, UnreadableFile) {
     expect_streamctl_failure(result, {"Permission denied"});
 }
 
-TEST_F(SendErrors, Directory) {
-    const fs::path dir = sources_ / "a-directory";
-    fs::create_directory(dir);
-    RunResult result = send(dir, daemons().small_limit.endpoint());
-    expect_streamctl_failure(result, {"is not a regular file"});
+TEST_F(SendErrors, Fifo) {
+    const fs::path fifo = sources_ / "a-fifo";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+    RunResult result = send(fifo, daemons().small_limit.endpoint());
+    expect_streamctl_failure(result, {"is neither a regular file nor a folder"});
 }
 
 TEST_F(SendErrors, UnknownHost) {

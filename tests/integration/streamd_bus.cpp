@@ -65,6 +65,36 @@ void StreamdBus::cancel_on_object(std::uint32_t id) {
     proxy(transfer_path(id))->callMethod("Cancel").onInterface(transfer_interface);
 }
 
+namespace {
+std::vector<sdbus::UnixFd> unix_fds(const std::vector<int>& fds) {
+    std::vector<sdbus::UnixFd> out;
+    for (int fd : fds)
+        out.emplace_back(fd); // duplicated: the caller keeps its own
+    return out;
+}
+} // namespace
+
+std::uint32_t StreamdBus::send_tree(int folder, const std::vector<std::uint8_t>& manifest,
+                                    const std::vector<int>& files, const std::string& destination,
+                                    const std::string& name) {
+    std::uint32_t id = 0;
+    sdbus::ObjectPath path;
+    std::map<std::string, sdbus::Variant> options{{"name", sdbus::Variant(name)}};
+    proxy(manager_path)
+        ->callMethod("SendTree")
+        .onInterface(manager_interface)
+        .withArguments(sdbus::UnixFd(folder), manifest, unix_fds(files), destination, options)
+        .storeResultsTo(id, path);
+    return id;
+}
+
+void StreamdBus::add_files(std::uint32_t id, const std::vector<int>& files) {
+    proxy(manager_path)
+        ->callMethod("AddFiles")
+        .onInterface(manager_interface)
+        .withArguments(id, unix_fds(files));
+}
+
 void StreamdBus::reload() {
     proxy(manager_path)->callMethod("Reload").onInterface(manager_interface);
 }

@@ -50,6 +50,11 @@ public:
     // Transfer.Cancel() on the transfer's object.
     void cancel_on_object(std::uint32_t id);
     void reload();
+    // Manager.SendTree with options {"name": name}; the id it returns.
+    std::uint32_t send_tree(int folder, const std::vector<std::uint8_t>& manifest,
+                            const std::vector<int>& files, const std::string& destination,
+                            const std::string& name);
+    void add_files(std::uint32_t id, const std::vector<int>& files);
     std::map<std::string, sdbus::Variant> stats();
 
     sdbus::Variant property(const std::string& path, const std::string& interface,

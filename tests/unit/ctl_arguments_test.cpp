@@ -52,7 +52,7 @@ TEST(CtlArguments, SendWithDefaults) {
     const Invocation inv = parse({"send", "big.iso", "otherhost"});
     EXPECT_EQ(inv.bus, BusKind::System);
     const auto& r = std::get<SendRequest>(inv.request);
-    EXPECT_EQ(r.files, std::vector<std::string>{"big.iso"});
+    EXPECT_EQ(r.paths, std::vector<std::string>{"big.iso"});
     EXPECT_EQ(r.destination, "otherhost");
     EXPECT_FALSE(r.streams);
     EXPECT_FALSE(r.chunk_size);
@@ -72,7 +72,7 @@ TEST(CtlArguments, SendWithEveryOption) {
     EXPECT_EQ(r.chunk_size, 8u << 20);
     EXPECT_EQ(r.name, "copy.iso");
     EXPECT_FALSE(r.wait);
-    EXPECT_EQ(r.files, std::vector<std::string>{"big.iso"});
+    EXPECT_EQ(r.paths, std::vector<std::string>{"big.iso"});
     EXPECT_EQ(r.destination, "h");
 }
 
@@ -87,7 +87,7 @@ TEST(CtlArguments, OptionsAfterOperandsAndWithEquals) {
 
 TEST(CtlArguments, OptionsBetweenOperands) {
     const auto r = parse_send({"send", "big.iso", "--streams", "2", "h"});
-    EXPECT_EQ(r.files, std::vector<std::string>{"big.iso"});
+    EXPECT_EQ(r.paths, std::vector<std::string>{"big.iso"});
     EXPECT_EQ(r.destination, "h");
     EXPECT_EQ(r.streams, 2u);
 }
@@ -98,12 +98,12 @@ TEST(CtlArguments, LastRepeatedOptionWins) {
 
 TEST(CtlArguments, DoubleDashEndsOptions) {
     const auto r = parse_send({"send", "--", "--weird-name", "h"});
-    EXPECT_EQ(r.files, std::vector<std::string>{"--weird-name"});
+    EXPECT_EQ(r.paths, std::vector<std::string>{"--weird-name"});
     EXPECT_EQ(r.destination, "h");
 }
 
 TEST(CtlArguments, SingleDashIsAnOperand) {
-    EXPECT_EQ(parse_send({"send", "-", "h"}).files, std::vector<std::string>{"-"});
+    EXPECT_EQ(parse_send({"send", "-", "h"}).paths, std::vector<std::string>{"-"});
 }
 
 TEST(CtlArguments, UserSelectsTheSessionBusAnywhere) {
@@ -136,11 +136,11 @@ TEST(CtlArguments, HelpAndVersion) {
 TEST(CtlArguments, UsageTextNamesEveryCommandAndOption) {
     const std::string text = usage_text();
     for (const char* word :
-         {"send FILE... HOST[:PORT]", "list", "status ID...", "cancel ID...", "stats", "watch [ID]",
+         {"send PATH... HOST[:PORT]", "list", "status ID...", "cancel ID...", "stats", "watch [ID]",
           "reload", "help [COMMAND]", "--user", "--help", "--version", "streamctl COMMAND --help"})
         EXPECT_NE(text.find(word), std::string::npos) << word;
     const std::string send = usage_text("send");
-    for (const char* word : {"send [OPTIONS] FILE... HOST[:PORT]", "--streams N",
+    for (const char* word : {"send [OPTIONS] PATH... HOST[:PORT]", "--streams N",
                              "--chunk-size SIZE", "--as NAME", "--no-block", "--user", "--help"})
         EXPECT_NE(send.find(word), std::string::npos) << word;
     EXPECT_EQ(send.find("--json"), std::string::npos);
@@ -177,7 +177,7 @@ TEST(CtlArguments, OptionValues) {
 }
 
 TEST(CtlArguments, SendOperands) {
-    EXPECT_EQ(usage_error({"send"}), "missing FILE and HOST[:PORT] for 'send'");
+    EXPECT_EQ(usage_error({"send"}), "missing PATH and HOST[:PORT] for 'send'");
     EXPECT_EQ(usage_error({"send", "f"}), "missing HOST[:PORT] for 'send'");
     EXPECT_EQ(usage_error({"list", "extra"}), "unexpected argument 'extra'");
 }
@@ -356,6 +356,50 @@ TEST(CtlProgressLine, HostileNameIsMadePrintable) {
     EXPECT_EQ(format_progress_line(t, 80).substr(0, 5), "a?b  ");
 }
 
+TEST(CtlProgressLine, AFolderCountsItsFilesAfterItsBytes) {
+    TransferSnapshot t = running(1288490189, 2856153907, 512ull << 20);
+    t.name = "photos";
+    t.files = 10100;
+    t.files_done = 8204;
+    EXPECT_EQ(format_progress_line(t, 120),
+              "photos  [#############-----------------]   45%  1.20 GiB / 2.66 GiB  "
+              "8204/10100 files  512 MiB/s  ETA 0:03");
+    t.state = "queued";
+    t.bytes_done = 0;
+    t.files_done = 0;
+    EXPECT_EQ(
+        format_progress_line(t, 120),
+        "photos  [------------------------------]    0%  0 B / 2.66 GiB  0/10100 files  queued");
+}
+
+TEST(CtlProgressLine, AnEmptyFolderHasNoFiles) {
+    TransferSnapshot t = running(0, 0, 0);
+    t.name = "empty";
+    t.state = "connecting";
+    t.files = 0;
+    EXPECT_EQ(format_progress_line(t, 80),
+              "empty  [##############################]  100%  0 B / 0 B  0/0 files  connecting");
+}
+
+TEST(CtlProgressLine, AFolderLineIsNeverWiderThanTheTerminal) {
+    TransferSnapshot t = running(123456789, 987654321, 12345678);
+    t.name = "photos";
+    t.files = 4000000000u;
+    t.files_done = 3999999999u;
+    for (size_t columns : {0u, 1u, 10u, 30u, 50u, 60u, 80u, 100u, 300u}) {
+        const std::string line = format_progress_line(t, columns);
+        EXPECT_LE(display_width(line), columns > 0 ? columns - 1 : 0) << columns;
+    }
+    // As the rest of the line, the count is cut at the end rather than wrapped.
+    EXPECT_EQ(format_progress_line(t, 80),
+              "photos   12%  118 MiB / 942 MiB  3999999999/4000000000 files  11.8 MiB/s  ET...");
+    // On 80 columns the bar gives way before the count does.
+    t.files = 10100;
+    t.files_done = 8204;
+    EXPECT_EQ(format_progress_line(t, 80),
+              "photos   12%  118 MiB / 942 MiB  8204/10100 files  11.8 MiB/s  ETA 1:11");
+}
+
 // --- the summary ----------------------------------------------------------------------
 
 TEST(CtlSendSummary, Line) {
@@ -363,6 +407,16 @@ TEST(CtlSendSummary, Line) {
               "sent big.iso to otherhost as big.iso: 3.00 GiB in 1.20 s (2.50 GiB/s)");
     EXPECT_EQ(format_send_summary("a.txt", "h:7741", "a (1).txt", 1000, 10.004),
               "sent a.txt to h:7741 as a (1).txt: 1000 B in 10.00 s (100 B/s)");
+}
+
+TEST(CtlSendSummary, AFolderCountsItsFiles) {
+    EXPECT_EQ(format_send_summary("photos", "otherhost", "photos", 3ull << 30, 1.2, 10100),
+              "sent photos to otherhost as photos: 3.00 GiB, 10100 files in 1.20 s (2.50 GiB/s)");
+    EXPECT_EQ(format_send_summary("empty", "h", "empty (1)", 0, 0.5, 0),
+              "sent empty to h as empty (1): 0 B, 0 files in 0.50 s (0 B/s)");
+    // One file reads as it always did, whether a file or a folder that holds one.
+    EXPECT_EQ(format_send_summary("a", "h", "a", 1000, 10.0, 1),
+              "sent a to h as a: 1000 B in 10.00 s (100 B/s)");
 }
 
 TEST(CtlSendSummary, InstantTransfersDoNotDivideByZero) {
@@ -414,14 +468,15 @@ TEST_F(CtlSourceFile, UnreadableFile) {
     EXPECT_EQ(failure_for(path), "cannot open '" + path + "': Permission denied");
 }
 
-TEST_F(CtlSourceFile, DirectoryIsNotARegularFile) {
-    EXPECT_EQ(failure_for(dir_.path()), "'" + dir_.path().string() + "' is not a regular file");
+TEST_F(CtlSourceFile, DirectoryIsNotOpenedAsAFile) {
+    EXPECT_EQ(failure_for(dir_.path()),
+              "'" + dir_.path().string() + "' is neither a regular file nor a folder");
 }
 
 TEST_F(CtlSourceFile, FifoIsRefusedWithoutHanging) {
     const std::string path = dir_ / "fifo";
     ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
-    EXPECT_EQ(failure_for(path), "'" + path + "' is not a regular file");
+    EXPECT_EQ(failure_for(path), "'" + path + "' is neither a regular file nor a folder");
 }
 
 // --- several progress lines -----------------------------------------------------------

@@ -2,11 +2,14 @@
 // what it holds and in name order, with files opened, and what a tree cannot carry left
 // out and named.
 #include "ctl/failure.hpp"
+#include "ctl/send_source.hpp"
 #include "ctl/source_tree.hpp"
 #include "temp_dir.hpp"
 
+#include <fcntl.h>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <optional>
 #include <string>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -78,7 +81,7 @@ TEST(CtlSourceTree, WhatATreeCannotCarryIsLeftOutAndNamed) {
     std::ofstream(top / "bad\nname") << "z";
 
     SourceTree t = scan_source_tree(top);
-    EXPECT_EQ(paths_of(t), std::vector<std::string>{"kept"});
+    EXPECT_EQ(paths_of(t), (std::vector<std::string>{"kept", "twice"}));
     std::vector<std::string> skipped;
     for (const auto& s : t.skipped)
         skipped.push_back(s.path + ": " + s.why);
@@ -89,8 +92,7 @@ TEST(CtlSourceTree, WhatATreeCannotCarryIsLeftOutAndNamed) {
                            unsendable,
                            "climbs out: the link's target leads out of the folder sent",
                            "pipe: a FIFO",
-                           "twice: a hard link (2 names)",
-                           "twice again: a hard link (2 names)",
+                           "twice again: a hard link to '" + (top / "twice").string() + "'",
                        }));
 }
 
@@ -111,6 +113,106 @@ TEST(CtlSourceTree, DotIsOfferedUnderTheFoldersRealName) {
     fs::create_directories(dir / "here" / "sub");
     EXPECT_EQ(scan_source_tree((dir / "here" / "sub" / "..").string()).name, "here");
     EXPECT_EQ(scan_source_tree((dir / "here" / ".").string()).name, "here");
+}
+
+TEST(CtlSourceTree, OnlyFilesWithBytesArePassed) {
+    fixtures::TempDir dir("streamd-ctl-tree");
+    const fs::path top = dir / "top";
+    fs::create_directories(top / "sub");
+    std::ofstream(top / "a") << "A";
+    std::ofstream(top / "b") << "";
+    std::ofstream(top / "sub" / "c") << "C";
+
+    SourceTree t = scan_source_tree(top);
+    ASSERT_EQ(t.files.size(), 3U);
+    std::vector<UniqueFd> data = take_data_files(t);
+    ASSERT_EQ(data.size(), 2U) << "the empty file is made from the manifest alone";
+    EXPECT_TRUE(t.files.empty());
+    std::string firsts;
+    for (const UniqueFd& fd : data) {
+        char c = 0;
+        ASSERT_EQ(::read(fd.get(), &c, 1), 1);
+        firsts += c;
+    }
+    EXPECT_EQ(firsts, "AC") << "in manifest order";
+}
+
+TEST(CtlSourceTree, TheFolderItselfStaysOpen) {
+    fixtures::TempDir dir("streamd-ctl-tree");
+    fs::create_directories(dir / "top");
+    const SourceTree t = scan_source_tree(dir / "top");
+    ASSERT_TRUE(t.folder);
+    struct stat st {};
+    ASSERT_EQ(::fstat(t.folder.get(), &st), 0);
+    EXPECT_TRUE(S_ISDIR(st.st_mode));
+    EXPECT_EQ(::fcntl(t.folder.get(), F_GETFL) & O_ACCMODE, O_RDONLY);
+}
+
+TEST(CtlSourceTree, EntriesAreNamedUnderTheFolderAsGiven) {
+    EXPECT_EQ(path_in_folder("photos", "x/y.jpg"), "photos/x/y.jpg");
+    EXPECT_EQ(path_in_folder("photos/", "x"), "photos/x");
+    EXPECT_EQ(path_in_folder("photos//", "x"), "photos/x");
+    EXPECT_EQ(path_in_folder("/", "x"), "/x");
+    EXPECT_EQ(path_in_folder("photos/", ""), "photos/");
+}
+
+// --- a PATH of send ---------------------------------------------------------------------
+
+TEST(CtlSendSource, AFolderGoesWithItsManifest) {
+    fixtures::TempDir dir("streamd-ctl-tree");
+    const fs::path top = dir / "photos";
+    fs::create_directories(top);
+    std::ofstream(top / "a.jpg") << "a";
+    ASSERT_EQ(::mkfifo((top / "pipe").c_str(), 0600), 0);
+    std::ofstream(top / "bad\nname") << "b";
+
+    const std::string given = top.string() + "/";
+    const SendSource s = open_send_source(given, std::nullopt);
+    EXPECT_EQ(s.path, given);
+    EXPECT_EQ(s.name, "photos");
+    ASSERT_TRUE(s.tree);
+    EXPECT_FALSE(s.file);
+    EXPECT_EQ(proto::decode_manifest(s.manifest), s.tree->manifest);
+    EXPECT_EQ(skip_warnings(s),
+              (std::vector<std::string>{
+                  "skipping '" + top.string() +
+                      "/bad?name': its name cannot be sent: the name contains control characters",
+                  "skipping '" + top.string() + "/pipe': a FIFO",
+              }));
+}
+
+TEST(CtlSendSource, AsReplacesAFoldersName) {
+    fixtures::TempDir dir("streamd-ctl-tree");
+    const fs::path top = dir / "two\nlines";
+    fs::create_directories(top);
+    try {
+        open_send_source(top, std::nullopt);
+        ADD_FAILURE() << "a name with a newline was offered";
+    } catch (const Failure& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "cannot offer '" + (dir / "two?lines").string() +
+                      "' under its own name: the name contains control characters; choose "
+                      "another with --as NAME");
+    }
+    EXPECT_EQ(open_send_source(top, "one line").name, "one line");
+}
+
+TEST(CtlSendSource, AFileIsOpenedAsBefore) {
+    fixtures::TempDir dir("streamd-ctl-tree");
+    std::ofstream(dir / "big.iso") << "x";
+    const SendSource s = open_send_source(dir / "big.iso", std::nullopt);
+    EXPECT_EQ(s.name, "big.iso");
+    EXPECT_TRUE(s.file);
+    EXPECT_FALSE(s.tree);
+    EXPECT_TRUE(skip_warnings(s).empty());
+    ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0600), 0);
+    try {
+        open_send_source(dir / "fifo", std::nullopt);
+        ADD_FAILURE() << "a FIFO was opened";
+    } catch (const Failure& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "'" + (dir / "fifo").string() + "' is neither a regular file nor a folder");
+    }
 }
 
 } // namespace

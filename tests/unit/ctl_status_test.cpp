@@ -67,6 +67,7 @@ TransferSnapshot done() {
     TransferSnapshot t = running();
     t.state = "done";
     t.bytes_done = t.size;
+    t.files_done = 1;
     t.rate = 0;
     t.eta = 0;
     t.stored_name = "big (1).iso";
@@ -178,6 +179,35 @@ TEST_F(CtlTransferStatus, PeerTextIsMadePrintable) {
     EXPECT_NE(text.find("     Error: x?y\n"), std::string::npos) << text;
 }
 
+TEST_F(CtlTransferStatus, AFolderCountsItsFiles) {
+    TransferSnapshot t = running();
+    t.name = "photos";
+    t.files = 10100;
+    t.files_done = 8204;
+    const std::string text = format_transfer_status(t, false);
+    EXPECT_NE(text.find("  Progress: 1.20 GiB of 4.00 GiB (30%)\n"
+                        "     Files: 8204 of 10100\n"
+                        "      Rate: 512 MiB/s\n"),
+              std::string::npos)
+        << text;
+}
+
+TEST_F(CtlTransferStatus, AnEmptyFolderHasNoFilesToCount) {
+    TransferSnapshot t = done();
+    t.size = 0;
+    t.bytes_done = 0;
+    t.files = 0;
+    t.files_done = 0;
+    const std::string text = format_transfer_status(t, false);
+    EXPECT_NE(text.find("  Progress: 0 B of 0 B (100%)\n     Files: 0 of 0\n"), std::string::npos)
+        << text;
+}
+
+TEST_F(CtlTransferStatus, ASingleFileHasNoFilesLine) {
+    EXPECT_EQ(format_transfer_status(running(), false).find("Files:"), std::string::npos);
+    EXPECT_EQ(format_transfer_status(done(), false).find("Files:"), std::string::npos);
+}
+
 TEST(CtlTimestamp, LocalTime) {
     {
         LocalTimeZone utc("UTC0");
@@ -199,7 +229,8 @@ TEST(CtlTimestamp, LocalTime) {
 TEST(CtlTransferStatusJson, OneObjectCompact) {
     EXPECT_EQ(format_transfer_status_json({done()}, JsonStyle::Compact, false),
               R"({"id":3,"direction":"out","state":"done","name":"big.iso",)"
-              R"("peer":"otherhost:7740","size":4294967296,"bytes_done":4294967296,"rate":0,)"
+              R"("peer":"otherhost:7740","size":4294967296,"bytes_done":4294967296,"files":1,)"
+              R"("files_done":1,"rate":0,)"
               R"("eta":0,"streams":8,"chunk_size":4194304,"max_rate":0,"encryption":"",)"
               R"("stored_name":"big (1).iso",)"
               R"("error":"","created_at":1795271387000000,"started_at":1795271389000000,)"
@@ -215,6 +246,8 @@ TEST(CtlTransferStatusJson, OneObjectPretty) {
   "peer": "otherhost:7740",
   "size": 4294967296,
   "bytes_done": 1288490189,
+  "files": 1,
+  "files_done": 0,
   "rate": 536870912,
   "eta": 6,
   "streams": 8,
@@ -236,7 +269,8 @@ TEST(CtlTransferStatusJson, SeveralAsAnArray) {
     TransferSnapshot b;
     b.id = 2;
     const std::string one =
-        R"("direction":"","state":"","name":"","peer":"","size":0,"bytes_done":0,"rate":0,)"
+        R"("direction":"","state":"","name":"","peer":"","size":0,"bytes_done":0,"files":1,)"
+        R"("files_done":0,"rate":0,)"
         R"("eta":0,"streams":0,"chunk_size":0,"max_rate":0,"encryption":"","stored_name":"","error":"",)"
         R"("created_at":0,)"
         R"("started_at":0,"finished_at":0,"path":"")";
@@ -252,5 +286,15 @@ TEST(CtlTransferStatusJson, PrettyArrayNestsTheObjects) {
     EXPECT_TRUE(json.starts_with("[\n  {\n    \"id\": 3,\n")) << json;
     EXPECT_NE(json.find("\n  },\n  {\n    \"id\": 3,\n"), std::string::npos) << json;
     EXPECT_TRUE(json.ends_with("    \"path\": \"/org/streamd/Streamd1/transfer/3\"\n  }\n]"))
+        << json;
+}
+
+TEST(CtlTransferStatusJson, AFolderSaysHowManyFilesAreDone) {
+    TransferSnapshot t = running();
+    t.files = 10100;
+    t.files_done = 8204;
+    const std::string json = format_transfer_status_json({t}, JsonStyle::Compact, false);
+    EXPECT_NE(json.find(R"("bytes_done":1288490189,"files":10100,"files_done":8204,"rate":)"),
+              std::string::npos)
         << json;
 }

@@ -49,14 +49,14 @@ using Ids = std::vector<uint32_t>;
 
 TEST(CtlSendArguments, SeveralFilesAndOneDestination) {
     const auto r = request<SendRequest>({"send", "a.iso", "b.iso", "c d.txt", "host:7741"});
-    EXPECT_EQ(r.files, (std::vector<std::string>{"a.iso", "b.iso", "c d.txt"}));
+    EXPECT_EQ(r.paths, (std::vector<std::string>{"a.iso", "b.iso", "c d.txt"}));
     EXPECT_EQ(r.destination, "host:7741");
 }
 
 TEST(CtlSendArguments, OptionsAnywhereAmongTheFiles) {
     const auto r =
         request<SendRequest>({"send", "a", "--streams", "2", "b", "--no-block", "h", "--user"});
-    EXPECT_EQ(r.files, (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(r.paths, (std::vector<std::string>{"a", "b"}));
     EXPECT_EQ(r.destination, "h");
     EXPECT_EQ(r.streams, 2u);
     EXPECT_FALSE(r.wait);
@@ -65,7 +65,7 @@ TEST(CtlSendArguments, OptionsAnywhereAmongTheFiles) {
 TEST(CtlSendArguments, AsNamesOneFileOnly) {
     EXPECT_EQ(request<SendRequest>({"send", "--as", "x", "a", "h"}).name, "x");
     EXPECT_EQ(message({"send", "--as", "x", "a", "b", "h"}),
-              "--as names a single file, but 2 files were given");
+              "--as names a single file or folder, but 2 were given");
     EXPECT_EQ(hint({"send", "--as", "x", "a", "b", "h"}), "Try 'streamctl send --help'.");
 }
 

@@ -12,8 +12,9 @@ std::shared_ptr<OutgoingTransfer> queued(uint32_t id) {
     offer.size = 0;
     offer.chunk_size = 1 << 20;
     offer.stream_count = 1;
-    return std::make_shared<OutgoingTransfer>(id, UniqueFd(::open("/dev/null", O_RDONLY)), offer,
-                                              Destination{"localhost", 7740});
+    return std::make_shared<OutgoingTransfer>(id,
+                                              SourceData(UniqueFd(::open("/dev/null", O_RDONLY))),
+                                              offer, Destination{"localhost", 7740});
 }
 
 std::vector<uint32_t> ids(const std::vector<std::shared_ptr<OutgoingTransfer>>& v) {

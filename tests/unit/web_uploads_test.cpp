@@ -35,10 +35,15 @@ public:
     RateLimit& send_limit() override { return send_limit_; }
     std::shared_ptr<IncomingTransfer> accept_offer(const proto::Offer& offer,
                                                    const std::string& peer) override {
-        auto t = std::make_shared<IncomingTransfer>(registry_.next_id(), offer, peer, storage_);
+        auto t = std::make_shared<IncomingTransfer>(registry_.next_id(), offer, peer, storage_,
+                                                    std::nullopt);
         t->attach_stream();
         registry_.add_incoming(offer.id, t);
         return t;
+    }
+    std::shared_ptr<IncomingTransfer> accept_tree(const proto::Offer&, proto::TreeManifest,
+                                                  const std::string&) override {
+        return nullptr;
     }
     void close_transfer(uint32_t id) override { closed.push_back(id); }
     void start_streams(const std::shared_ptr<OutgoingTransfer>&, uint16_t, uint16_t) override {}
