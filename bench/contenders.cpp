@@ -111,6 +111,14 @@ private:
     Route route_;
 };
 
+// Only the numbers of a line of JSON are needed: the Node client's, streamctl's.
+double json_number(const std::string& json, const std::string& key) {
+    std::regex pattern("\"" + key + "\":(-?[0-9.eE+-]+)");
+    std::smatch m;
+    if (!std::regex_search(json, m, pattern)) throw std::runtime_error("no " + key + " in " + json);
+    return std::stod(m[1].str());
+}
+
 class StreamdNative : public Contender {
 public:
     StreamdNative(it::StreamdInstance& s, it::StreamdInstance& r, StreamdRun run)
@@ -121,8 +129,8 @@ public:
         if (!run_.verified) setting += ", unverified";
         if (!run_.rate.empty()) setting += ", --rate " + run_.rate;
         if (!run_.where.empty()) setting += ", " + run_.where;
-        name_ = run_.build + ", " + setting;
-        std::string file = setting;
+        name_ = (run_.what.empty() ? run_.build : run_.build + " " + run_.what) + ", " + setting;
+        std::string file = run_.what.empty() ? setting : run_.what + ", " + setting;
         std::replace_if(
             file.begin(), file.end(), [](char c) { return !std::isalnum(c); }, '-');
         dest_ = receiver_.incoming() / ("bench-" + file);
@@ -130,9 +138,10 @@ public:
     std::string name() const override { return name_; }
     std::optional<fs::path> received() const override { return dest_; }
     Sample run(const fs::path& source) override {
-        fs::remove(*received());
+        fs::remove_all(*received());
         double sender0 = process_cpu_seconds(sender_.pid()) + reaped_children_cpu_seconds();
         double receiver0 = process_cpu_seconds(receiver_.pid());
+        const uint64_t command_start = epoch_us();
         std::vector<std::string> args{"send",
                                       source.string(),
                                       receiver_.endpoint(),
@@ -148,12 +157,50 @@ public:
         if (!r.status.success() || !std::regex_search(r.out, m, took))
             throw std::runtime_error("streamctl send failed: " + r.describe());
         // streamctl's own CPU counts to the sending end.
-        return {std::stod(m[1].str()),
-                process_cpu_seconds(sender_.pid()) + reaped_children_cpu_seconds() - sender0,
-                process_cpu_seconds(receiver_.pid()) - receiver0};
+        Sample s{std::stod(m[1].str()),
+                 process_cpu_seconds(sender_.pid()) + reaped_children_cpu_seconds() - sender0,
+                 process_cpu_seconds(receiver_.pid()) - receiver0};
+        if (run_.from_command) {
+            // The line's time runs from leaving the queue and is rounded to 10 ms; the
+            // daemon's stamps are exact, and this process started streamctl on the same clock.
+            const Stamps t = last_sent();
+            s.seconds = static_cast<double>(t.finished - command_start) / 1e6;
+            s.preparing = static_cast<double>(t.created - command_start) / 1e6;
+        }
+        return s;
     }
 
 private:
+    static uint64_t epoch_us() {
+        return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count());
+    }
+    // The sending daemon's own times of the last transfer of this row, in microseconds
+    // since the epoch.
+    struct Stamps {
+        uint64_t created = 0;
+        uint64_t finished = 0;
+    };
+    Stamps last_sent() const {
+        auto list = it::run_streamctl(sender_.bus_address(), {"list", "--json"});
+        // The names are letters, digits and dashes: nothing a pattern could misread.
+        const std::regex mine(R"(\{"id":([0-9]+),"direction":"out","state":"done","name":")" +
+                              dest_.filename().string() + '"');
+        unsigned long id = 0;
+        for (std::sregex_iterator i(list.out.begin(), list.out.end(), mine), end; i != end; ++i)
+            id = std::max(id, std::stoul((*i)[1].str()));
+        if (!list.status.success() || id == 0)
+            throw std::runtime_error("streamctl list shows no transfer " +
+                                     dest_.filename().string() + ": " + list.describe());
+        auto status =
+            it::run_streamctl(sender_.bus_address(), {"status", "--json", std::to_string(id)});
+        if (!status.status.success())
+            throw std::runtime_error("streamctl status failed: " + status.describe());
+        return {static_cast<uint64_t>(json_number(status.out, "created_at")),
+                static_cast<uint64_t>(json_number(status.out, "finished_at"))};
+    }
+
     it::StreamdInstance& sender_;
     it::StreamdInstance& receiver_;
     StreamdRun run_;
@@ -350,14 +397,20 @@ private:
 
 class OverSsh : public CommandContender {
 public:
-    OverSsh(const Tools& t, bool rsync)
-        : sshd_(t.work / (rsync ? "sshd-rsync" : "sshd-scp"), t.route), route_(t.route),
-          rsync_(rsync) {
-        dest_ = t.work / (rsync ? "rsync-ssh.out" : "scp.out");
+    OverSsh(const Tools& t, bool rsync, Shape shape = Shape::File)
+        : sshd_(t.work / (rsync                    ? "sshd-rsync"
+                          : shape == Shape::Folder ? "sshd-scp-r"
+                                                   : "sshd-scp"),
+                t.route),
+          route_(t.route), rsync_(rsync), folder_(shape == Shape::Folder) {
+        dest_ = t.work / (rsync ? "rsync-ssh.out" : folder_ ? "scp-r" : "scp.out");
     }
-    std::string name() const override { return rsync_ ? "rsync over ssh" : "scp"; }
+    std::string name() const override {
+        if (rsync_) return "rsync over ssh";
+        return folder_ ? "scp -r" : "scp";
+    }
     Sample run(const fs::path& source) override {
-        fs::remove(dest_);
+        fs::remove_all(dest_);
         std::vector<std::string> argv;
         if (rsync_) {
             std::string ssh = "ssh -p " + sshd_.port();
@@ -366,6 +419,7 @@ public:
             argv = {"rsync", "--whole-file", "-e", ssh, source.string(), sshd_.target(dest_)};
         } else {
             argv = {"scp", "-q", "-P", sshd_.port()};
+            if (folder_) argv.push_back("-r");
             for (const auto& o : sshd_.options())
                 argv.push_back(o);
             argv.insert(argv.end(), {source.string(), sshd_.target(dest_)});
@@ -377,14 +431,18 @@ private:
     Sshd sshd_;
     Route route_;
     bool rsync_;
+    bool folder_;
 };
 
 class RsyncDaemon : public CommandContender {
 public:
-    explicit RsyncDaemon(const Tools& t) : route_(t.route), port_(it::unused_port()) {
-        fs::path dir = t.work / "rsync";
+    RsyncDaemon(const Tools& t, Shape shape)
+        : route_(t.route), port_(it::unused_port()), folder_(shape == Shape::Folder) {
+        // A folder of its own, so that it shares no pid file or configuration with the
+        // file rows' daemon.
+        fs::path dir = t.work / (folder_ ? "rsync-r" : "rsync");
         fs::create_directories(dir / "module");
-        dest_ = dir / "module" / "rsync.out";
+        dest_ = dir / "module" / (folder_ ? "rsync-r" : "rsync.out");
         std::ofstream(dir / "rsyncd.conf")
             << "use chroot = no\npid file = " << (dir / "rsyncd.pid").string()
             << "\n[bench]\n  path = " << (dir / "module").string()
@@ -397,30 +455,62 @@ public:
         process_.emplace(o);
         wait_listening(*process_, port_);
     }
-    std::string name() const override { return "rsync daemon"; }
+    std::string name() const override { return folder_ ? "rsync daemon -r" : "rsync daemon"; }
     Sample run(const fs::path& source) override {
-        fs::remove(dest_);
-        return timed(at(route_.sender_prefix,
-                        {"rsync", "--whole-file", source.string(),
-                         "rsync://" + route_.receiver_host + ":" + std::to_string(port_) +
-                             "/bench/" + dest_.filename().string()}),
+        fs::remove_all(dest_);
+        const std::string url = "rsync://" + route_.receiver_host + ":" + std::to_string(port_) +
+                                "/bench/" + dest_.filename().string();
+        if (folder_)
+            // The slashes: the folder's contents into the destination, not the folder in it.
+            return timed(at(route_.sender_prefix,
+                            {"rsync", "-r", "--whole-file", source.string() + "/", url + "/"}),
+                         process_->pid(), Client::Sends);
+        return timed(at(route_.sender_prefix, {"rsync", "--whole-file", source.string(), url}),
                      process_->pid(), Client::Sends);
     }
 
 private:
     Route route_;
     uint16_t port_;
+    bool folder_;
     std::optional<Process> process_;
 };
 
-// The Node client prints one line of JSON; only its numbers are needed.
-double json_number(const std::string& json, const std::string& key) {
-    std::regex pattern("\"" + key + "\":(-?[0-9.eE+-]+)");
-    std::smatch m;
-    if (!std::regex_search(json, m, pattern))
-        throw std::runtime_error("ws_client printed no " + key + ": " + json);
-    return std::stod(m[1].str());
-}
+// tar and socat at each end, joined by a pipe in a shell; pipefail, so that a failing tar
+// fails the contender and not only a wrong copy.
+class TarSocat : public CommandContender {
+public:
+    explicit TarSocat(const Tools& t) : route_(t.route) { dest_ = t.work / "tar-socat"; }
+    std::string name() const override { return "tar | socat"; }
+    Sample run(const fs::path& source) override {
+        fs::remove_all(dest_);
+        fs::create_directories(dest_);
+        uint16_t port = it::unused_port();
+        SpawnOptions server;
+        server.argv = at(
+            route_.receiver_prefix,
+            {"bash", "-c", "set -o pipefail; socat -u \"$1\" - | tar -C \"$2\" -xf -", "tar-socat",
+             "TCP-LISTEN:" + std::to_string(port) + ",bind=" + route_.receiver_host + ",reuseaddr",
+             dest_.string()});
+        Process p(server);
+        wait_listening(p, port);
+        double cpu0 = reaped_children_cpu_seconds();
+        auto start = Clock::now();
+        run_checked(at(route_.sender_prefix,
+                       {"bash", "-c", "set -o pipefail; tar -C \"$1\" -cf - . | socat -u - \"$2\"",
+                        "tar-socat", source.string(),
+                        "TCP:" + route_.receiver_host + ":" + std::to_string(port)}));
+        double cpu1 = reaped_children_cpu_seconds();
+        auto status = p.wait_for(kRunLimit);
+        Sample s{seconds_since(start), cpu1 - cpu0, reaped_children_cpu_seconds() - cpu1};
+        if (!status || !status->success())
+            throw std::runtime_error("tar | socat receiver failed: " + p.stderr_text());
+        return s;
+    }
+
+private:
+    Route route_;
+};
 
 class StreamdWebSocket : public Contender {
 public:
@@ -502,8 +592,8 @@ std::unique_ptr<Contender> nginx_aria2(const Tools& t, const fs::path& served) {
 std::unique_ptr<Contender> nginx_https_curl(const Tools& t, const fs::path& served) {
     return std::make_unique<NginxClient>(t, served, false, true);
 }
-std::unique_ptr<Contender> scp(const Tools& t) {
-    return std::make_unique<OverSsh>(t, false);
+std::unique_ptr<Contender> scp(const Tools& t, Shape shape) {
+    return std::make_unique<OverSsh>(t, false, shape);
 }
 std::unique_ptr<Contender> rsync_ssh(const Tools& t) {
     return std::make_unique<OverSsh>(t, true);
@@ -511,8 +601,11 @@ std::unique_ptr<Contender> rsync_ssh(const Tools& t) {
 std::unique_ptr<Contender> durable_write(const fs::path& folder, const Route& route) {
     return std::make_unique<DurableWrite>(folder, route);
 }
-std::unique_ptr<Contender> rsync_daemon(const Tools& t) {
-    return std::make_unique<RsyncDaemon>(t);
+std::unique_ptr<Contender> rsync_daemon(const Tools& t, Shape shape) {
+    return std::make_unique<RsyncDaemon>(t, shape);
+}
+std::unique_ptr<Contender> tar_socat(const Tools& t) {
+    return std::make_unique<TarSocat>(t);
 }
 std::unique_ptr<Contender> streamd_websocket(const Tools& t, it::StreamdInstance& daemon,
                                              WebSocketRun run) {

@@ -5,6 +5,7 @@
 //                [--unverified N,...] [--only streamd] [--no-websocket] [--json PATH]
 //                [--wan RTT[/LOSS],...] [--wan-size MIB] [--wan-rounds N]
 //                [--reference STREAMD] [--disk DIR] [--no-encrypted]
+//                [--no-trees | --trees-only] [--tree-scale F] [--tree-rounds N]
 //
 // --streams: stream counts to run at the daemon's default chunk size; --chunk-sizes:
 // other chunk sizes, at 8 streams; --unverified: stream counts to run once more from a
@@ -23,12 +24,18 @@
 // into the first one's image and syncing it, the disk's own limit.
 // --no-encrypted: leaves out the encrypted rows: two more daemons that share a key (TLS,
 // 1 and 8 streams), scp and rsync through an sshd of the bench's own, nginx over HTTPS.
+// --no-trees, --trees-only: leave out the folder rows, or run nothing else. They send a
+// tree of 10,000 files of 64 KiB and 100 of 10 MiB in 220 folders with streamd, and the
+// same bytes as one file, next to rsync -r, tar through socat and scp -r, after the file
+// rows; --tree-scale multiplies the numbers of files (0.001: 10 small, 1 large), and
+// --tree-rounds says how often each moves the tree.
 //
 // Starts two real daemons on loopback, each with its own bus, and the peers' real
 // programs, then moves the same file with each of them in turn, round after round.
 // Then the same between two network namespaces joined by a delay line, one link after
 // the other. Run it with TMPDIR on a tmpfs so that disk writeback stays out of the
-// numbers. Every received file is compared with the source; a wrong one ends the run.
+// numbers. Every received file and folder is compared with the source; a wrong one ends
+// the run.
 #include "contenders.hpp"
 #include "streamd_instance.hpp"
 #include "temp_dir.hpp"
@@ -37,11 +44,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <random>
 #include <sched.h>
@@ -78,6 +87,10 @@ struct Options {
     unsigned wan_rounds = 3;
     fs::path reference;
     fs::path disk = "/var/tmp";
+    bool trees = true;
+    bool trees_only = false;
+    double tree_scale = 1;
+    unsigned tree_rounds = 3;
 };
 
 // "a,b,c" → {a, b, c}; "" → {}.
@@ -141,12 +154,23 @@ Options parse(int argc, char** argv) {
             o.reference = value();
         } else if (a == "--disk") {
             o.disk = value();
+        } else if (a == "--no-trees") {
+            o.trees = false;
+        } else if (a == "--trees-only") {
+            o.trees_only = true;
+        } else if (a == "--tree-scale") {
+            o.tree_scale = std::stod(value());
+        } else if (a == "--tree-rounds") {
+            o.tree_rounds = static_cast<unsigned>(std::stoul(value()));
         } else {
             throw std::invalid_argument("unknown option " + a);
         }
     }
-    if (o.rounds == 0 || o.size_mib == 0 || o.wan_rounds == 0 || o.wan_size_mib == 0)
+    if (o.rounds == 0 || o.size_mib == 0 || o.wan_rounds == 0 || o.wan_size_mib == 0 ||
+        o.tree_rounds == 0 || !(o.tree_scale > 0))
         throw std::invalid_argument("sizes and rounds must be positive");
+    if (o.trees_only && !o.trees)
+        throw std::invalid_argument("--trees-only and --no-trees leave nothing to run");
     // Rather now than after the source file is written and the first daemons are up.
     if (!o.reference.empty() && ::access(o.reference.c_str(), X_OK) != 0)
         throw std::invalid_argument("--reference: " + o.reference.string() +
@@ -186,6 +210,31 @@ bool same_content(const fs::path& a, const fs::path& b) {
     return same;
 }
 
+// The first difference between two folders, as a relative path and what is wrong with it;
+// empty if they hold the same paths with the same contents. Each folder is listed once and
+// only regular files are read, so ten thousand files take a moment, not a process each.
+std::string tree_difference(const fs::path& source, const fs::path& copy) {
+    auto listing = [](const fs::path& top) {
+        std::map<std::string, fs::file_type> entries;
+        for (auto it = fs::recursive_directory_iterator(top);
+             it != fs::recursive_directory_iterator(); ++it)
+            entries[it->path().lexically_relative(top).string()] = it->symlink_status().type();
+        return entries;
+    };
+    if (!fs::is_directory(copy)) return "the copy is no folder";
+    const auto want = listing(source), got = listing(copy);
+    for (const auto& [path, type] : want) {
+        auto found = got.find(path);
+        if (found == got.end()) return path + " is missing";
+        if (found->second != type) return path + " is of another kind";
+        if (type == fs::file_type::regular && !same_content(source / path, copy / path))
+            return path + " has other contents";
+    }
+    for (const auto& [path, type] : got)
+        if (!want.contains(path)) return path + " is not in the source";
+    return "";
+}
+
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
@@ -218,20 +267,26 @@ struct Row {
 };
 
 // Every contender once per round, in turn, so that a slow spell of the machine hits them
-// all alike.
+// all alike; each moves its own source.
 std::vector<Row> run_rounds(const std::vector<std::unique_ptr<Contender>>& contenders,
-                            const fs::path& source, unsigned rounds) {
+                            const std::vector<fs::path>& sources, unsigned rounds) {
     std::vector<Row> rows;
     for (const auto& c : contenders)
         rows.push_back({c->name(), {}});
     for (unsigned round = 1; round <= rounds; ++round) {
         std::printf("round %u:", round);
         for (size_t i = 0; i < contenders.size(); ++i) {
+            const fs::path& source = sources[i];
             Sample s = contenders[i]->run(source);
             if (auto copy = contenders[i]->received()) {
-                if (!same_content(source, *copy))
+                if (fs::is_directory(source)) {
+                    if (auto wrong = tree_difference(source, *copy); !wrong.empty())
+                        throw std::runtime_error(contenders[i]->name() +
+                                                 " delivered a different folder: " + wrong);
+                } else if (!same_content(source, *copy)) {
                     throw std::runtime_error(contenders[i]->name() + " delivered a different file");
-                fs::remove(*copy);
+                }
+                fs::remove_all(*copy);
             }
             rows[i].samples.push_back(s);
             std::printf(" %s %.3f s;", contenders[i]->name().c_str(), s.seconds);
@@ -240,6 +295,11 @@ std::vector<Row> run_rounds(const std::vector<std::unique_ptr<Contender>>& conte
         std::printf("\n");
     }
     return rows;
+}
+
+std::vector<Row> run_rounds(const std::vector<std::unique_ptr<Contender>>& contenders,
+                            const fs::path& source, unsigned rounds) {
+    return run_rounds(contenders, std::vector<fs::path>(contenders.size(), source), rounds);
 }
 
 // Wide enough for the longest name, so that the columns stay straight.
@@ -252,19 +312,24 @@ int name_width(const std::vector<Row>& rows) {
 
 constexpr double kGbitPerGib = 8 * 1.073741824;
 
-// Prints the table and returns the results as a JSON array. Ratios are to the first row's
-// median time, or, with `reference_gbit` set, to that rate.
-std::string report(const std::vector<Row>& rows, uint64_t size_mib, double reference_gbit = 0) {
-    double gib = static_cast<double>(size_mib) / 1024;
-    double reference = rows[0].median_of(&Sample::seconds);
-    const char* ratio = "ceiling";
-    if (reference_gbit > 0) {
-        reference = gib * kGbitPerGib / reference_gbit;
-        ratio = "link";
-    }
+// What the last column of a table is: each row's speed over that of one of the rows, or
+// over a link's rate.
+struct Against {
+    std::string what = "ceiling"; // heads the column; "vs_" and this, spaces as _, in JSON
+    size_t row = 0;
+    double link_gbit = 0; // the link's rate instead of a row's, if set
+};
+
+// Prints the table and returns the results as a JSON array.
+std::string report(const std::vector<Row>& rows, uint64_t bytes, const Against& against = {}) {
+    double gib = static_cast<double>(bytes) / (1 << 30);
+    double reference = rows[against.row].median_of(&Sample::seconds);
+    if (against.link_gbit > 0) reference = gib * kGbitPerGib / against.link_gbit;
+    std::string ratio = against.what;
+    std::replace(ratio.begin(), ratio.end(), ' ', '_');
     int width = name_width(rows);
     std::printf("\n%-*s %9s %15s %7s %7s %17s %8s\n", width, "contender", "median s", "spread s",
-                "GiB/s", "Gbit/s", "CPU s/GiB snd+rcv", ratio);
+                "GiB/s", "Gbit/s", "CPU s/GiB snd+rcv", against.what.c_str());
     std::ostringstream json;
     json << '[';
     for (size_t i = 0; i < rows.size(); ++i) {
@@ -367,12 +432,10 @@ struct DiskReceivers {
     it::StreamdInstance data, none;
 };
 
-// The loopback runs: the ceilings, streamd in every configuration asked for, the peers.
-std::string loopback(const Options& opt, const Tools& loop, const fs::path& source,
-                     const fs::path& served, std::string& tsv) {
-    // Each end on a core of its own, as on two machines: left to the scheduler, both ends'
-    // threads wander across both cores, and the more threads a contender has (streamd's
-    // rings and the kernel's workers for them), the more it pays for the moves.
+// Each end on a core of its own, as on two machines: left to the scheduler, both ends'
+// threads wander across both cores, and the more threads a contender has (streamd's
+// rings and the kernel's workers for them), the more it pays for the moves.
+Tools pinned(const Tools& loop) {
     Tools tools = loop;
     cpu_set_t allowed;
     if (::sched_getaffinity(0, sizeof allowed, &allowed) == 0 && CPU_COUNT(&allowed) >= 2) {
@@ -384,7 +447,13 @@ std::string loopback(const Options& opt, const Tools& loop, const fs::path& sour
         tools.route.sender_prefix = {"taskset", "-c", tools.route.sender_core};
         tools.route.receiver_prefix = {"taskset", "-c", tools.route.receiver_core};
     }
-    Daemons daemons(it::streamd_binary(), tools.route);
+    return tools;
+}
+
+// The loopback runs: the ceilings, streamd in every configuration asked for, the peers.
+// `tools` are pinned, and `daemons` run on the same cores.
+std::string loopback(const Options& opt, const Tools& tools, Daemons& daemons,
+                     const fs::path& source, const fs::path& served, std::string& tsv) {
     std::optional<Daemons> reference;
     if (!opt.reference.empty()) reference.emplace(opt.reference, tools.route);
     std::vector<std::unique_ptr<Contender>> contenders;
@@ -453,7 +522,7 @@ std::string loopback(const Options& opt, const Tools& loop, const fs::path& sour
                 tools.route.receiver_core.empty() ? "any" : tools.route.receiver_core.c_str(),
                 tools.work.c_str());
     auto rows = run_rounds(contenders, source, opt.rounds);
-    std::string results = report(rows, opt.size_mib);
+    std::string results = report(rows, opt.size_mib << 20);
     std::ostringstream versus;
     if (reference) {
         std::printf("\nspeed against the reference build %s, new/reference:\n",
@@ -516,6 +585,143 @@ std::string loopback(const Options& opt, const Tools& loop, const fs::path& sour
              << ",\"speed\":" << versus.str() << "}";
     json << "}";
     std::printf("\n");
+    return json.str();
+}
+
+// The folder rows' tree: at scale 1, 10,000 files of 64 KiB, 50 to a folder and ten such
+// folders to one of the top level, and 100 of 10 MiB spread over the top level's folders:
+// 220 folders, 1625 MiB. A scale multiplies the numbers of files, never their sizes: what
+// each file costs stays what it is in the full tree.
+struct TreeShape {
+    static constexpr uint64_t kSmallBytes = 64 << 10;
+    static constexpr uint64_t kLargeBytes = 10 << 20;
+    static constexpr uint64_t kPerFolder = 50;
+    static constexpr uint64_t kPerTop = 10;
+    uint64_t small_files = 0;
+    uint64_t large_files = 0;
+
+    explicit TreeShape(double scale)
+        : small_files(scaled(10000, scale)), large_files(scaled(100, scale)) {}
+    uint64_t leaves() const { return (small_files + kPerFolder - 1) / kPerFolder; }
+    uint64_t tops() const { return (leaves() + kPerTop - 1) / kPerTop; }
+    uint64_t folders() const { return leaves() + tops(); }
+    uint64_t bytes() const { return small_files * kSmallBytes + large_files * kLargeBytes; }
+
+private:
+    static uint64_t scaled(double n, double scale) {
+        return std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(n * scale)));
+    }
+};
+
+// The tree under `top`, and the same bytes, file after file, in `one_file`: random, so that
+// nothing on the way can compress them, and no two files alike.
+void write_tree(const TreeShape& shape, const fs::path& top, const fs::path& one_file) {
+    std::ofstream whole(one_file, std::ios::binary);
+    std::mt19937_64 rng(7);
+    std::vector<uint64_t> block;
+    auto put = [&](const fs::path& path, uint64_t bytes) {
+        block.resize(bytes / sizeof(uint64_t));
+        for (auto& w : block)
+            w = rng();
+        const auto* data = reinterpret_cast<const char*>(block.data());
+        const auto n = static_cast<std::streamsize>(bytes);
+        fs::create_directories(path.parent_path());
+        if (!std::ofstream(path, std::ios::binary).write(data, n) || !whole.write(data, n))
+            throw std::runtime_error("cannot write " + path.string());
+    };
+    char path[80];
+    for (uint64_t i = 0; i < shape.small_files; ++i) {
+        const uint64_t leaf = i / TreeShape::kPerFolder;
+        std::snprintf(path, sizeof path, "t%02" PRIu64 "/s%03" PRIu64 "/f%05" PRIu64 ".bin",
+                      leaf / TreeShape::kPerTop, leaf, i);
+        put(top / path, TreeShape::kSmallBytes);
+    }
+    for (uint64_t i = 0; i < shape.large_files; ++i) {
+        std::snprintf(path, sizeof path, "t%02" PRIu64 "/large%03" PRIu64 ".bin", i % shape.tops(),
+                      i);
+        put(top / path, TreeShape::kLargeBytes);
+    }
+}
+
+// The folder rows against each other and against the targets: printed, and returned as
+// JSON.
+std::string folder_summary(const std::vector<Row>& rows) {
+    auto find = [&](const std::string& name) -> const Row* {
+        for (const auto& r : rows)
+            if (r.name == name) return &r;
+        return nullptr;
+    };
+    const Row* folder = find("streamd folder, 8 streams");
+    const Row* one_file = find("streamd one file, 8 streams");
+    std::ostringstream json;
+    json << '{';
+    std::printf("\nfolders, speed over speed:\n");
+    auto ratio = [&](const char* label, const Row* fast, const Row* slow, const char* key) {
+        if (!fast || !slow) return;
+        const double r = slow->median_of(&Sample::seconds) / fast->median_of(&Sample::seconds);
+        std::printf("  %-56s %6.2fx\n", label, r);
+        json << (json.tellp() > 1 ? "," : "") << '"' << key << "\":" << r;
+    };
+    ratio("streamd folder vs streamd one file (target >= 0.7x)", folder, one_file,
+          "folder_vs_one_file");
+    ratio("streamd folder vs rsync daemon -r (target >= 3x)", folder, find("rsync daemon -r"),
+          "folder_vs_rsync_r");
+    ratio("streamd folder vs tar | socat", folder, find("tar | socat"), "folder_vs_tar_socat");
+    ratio("streamd folder vs scp -r", folder, find("scp -r"), "folder_vs_scp_r");
+    // The part of streamd's time that is not the transfer: streamctl's walk, its opening
+    // of every file and the hand-over of their descriptors on the bus.
+    for (auto [r, key] : {std::pair{folder, "folder"}, std::pair{one_file, "one_file"}}) {
+        const double before = r->median_of(&Sample::preparing);
+        std::printf("  %-56s %6.3f s of %.3f s\n", ("before the daemon had it, " + r->name).c_str(),
+                    before, r->median_of(&Sample::seconds));
+        json << ",\"" << key << "_before_transfer_s\":" << before;
+    }
+    json << '}';
+    return json.str();
+}
+
+// The folder rows: streamd sending the tree, and the same bytes as one file, between the
+// loopback rows' daemons, next to the peers' ways of sending a folder. Every contender
+// receives into a folder of its own on the same file system, and every copy is compared
+// with the tree.
+std::string folders(const Options& opt, const Tools& tools, Daemons& daemons) {
+    const TreeShape shape(opt.tree_scale);
+    const fs::path top = tools.work / "tree";
+    const fs::path one_file = tools.work / "tree-as-one-file";
+    write_tree(shape, top, one_file);
+    std::vector<std::unique_ptr<Contender>> contenders;
+    std::vector<fs::path> sources;
+    contenders.push_back(streamd_native(daemons.sender, daemons.receiver,
+                                        {.what = "one file", .from_command = true}));
+    sources.push_back(one_file);
+    contenders.push_back(
+        streamd_native(daemons.sender, daemons.receiver, {.what = "folder", .from_command = true}));
+    if (!opt.only_streamd) {
+        contenders.push_back(rsync_daemon(tools, Shape::Folder));
+        contenders.push_back(tar_socat(tools));
+        contenders.push_back(scp(tools, Shape::Folder));
+    }
+    sources.resize(contenders.size(), top);
+    std::printf("\nfolders: %llu files of 64 KiB and %llu of 10 MiB in %llu folders, %.1f MiB; "
+                "%u round%s, alternating, each end on its own core; files in %s\n",
+                static_cast<unsigned long long>(shape.small_files),
+                static_cast<unsigned long long>(shape.large_files),
+                static_cast<unsigned long long>(shape.folders()),
+                static_cast<double>(shape.bytes()) / (1 << 20), opt.tree_rounds,
+                opt.tree_rounds == 1 ? "" : "s", tools.work.c_str());
+    std::fflush(stdout);
+    auto rows = run_rounds(contenders, sources, opt.tree_rounds);
+    const std::string results = report(rows, shape.bytes(), {.what = "one file"});
+    const std::string summary = folder_summary(rows);
+    fs::remove_all(top);
+    fs::remove(one_file);
+    std::ostringstream json;
+    json << "{\"small_files\":" << shape.small_files
+         << ",\"small_bytes\":" << TreeShape::kSmallBytes
+         << ",\"large_files\":" << shape.large_files
+         << ",\"large_bytes\":" << TreeShape::kLargeBytes << ",\"folders\":" << shape.folders()
+         << ",\"bytes\":" << shape.bytes() << ",\"rounds\":" << opt.tree_rounds
+         << ",\"results\":" << results << ",\"summary\":" << summary << "}";
     return json.str();
 }
 
@@ -587,7 +793,8 @@ std::string wan(const Options& opt, const WanLink::Options& link_options, const 
         contenders.push_back(rsync_daemon(tools));
     }
     auto rows = run_rounds(contenders, source, opt.wan_rounds);
-    std::string results = report(rows, opt.wan_size_mib, link.rate_gbit());
+    std::string results =
+        report(rows, opt.wan_size_mib << 20, {.what = "link", .link_gbit = link.rate_gbit()});
     const std::string rates =
         rate_summary({rows.begin() + rated, rows.begin() + rated + 2}, opt.wan_size_mib);
     chart.contenders.clear();
@@ -627,10 +834,10 @@ int main(int argc, char** argv) try {
     fs::path served = dir.path() / "served";
     fs::create_directories(served);
     fs::path source = served / "source";
-    write_random(source, opt.size_mib << 20);
+    if (!opt.trees_only) write_random(source, opt.size_mib << 20);
     Tools tools{tool, dir.path()};
     std::string client;
-    if (opt.websocket) {
+    if (opt.websocket && !opt.trees_only) {
         if (const char* script = std::getenv("WS_CLIENT")) tools.ws_client = script;
         if (auto why = websocket_unavailable(tools, client); !why.empty()) {
             std::printf("WebSocket upload and download skipped: %s\n\n", why.c_str());
@@ -643,9 +850,17 @@ int main(int argc, char** argv) try {
     std::ostringstream json;
     WanChart wan_chart;
     // Which node and which `ws` the browsers' numbers come from.
-    json << "{\"websocket_client\":" << (tools.ws_client.empty() ? "null" : client)
-         << ",\"loopback\":" << loopback(opt, tools, source, served, tsv) << ",\"wan\":[";
-    if (!opt.wan.empty()) {
+    json << "{\"websocket_client\":" << (tools.ws_client.empty() ? "null" : client);
+    {
+        // The folder rows use the file rows' daemons; all of them stop before the WAN runs.
+        const Tools local = pinned(tools);
+        Daemons daemons(it::streamd_binary(), local.route);
+        json << ",\"loopback\":"
+             << (opt.trees_only ? "null" : loopback(opt, local, daemons, source, served, tsv));
+        json << ",\"folders\":" << (opt.trees ? folders(opt, local, daemons) : "null");
+    }
+    json << ",\"wan\":[";
+    if (!opt.wan.empty() && !opt.trees_only) {
         if (auto why = wan_unavailable(); !why.empty()) {
             std::printf("\nWAN runs skipped: %s\n", why.c_str());
         } else {
@@ -660,10 +875,13 @@ int main(int argc, char** argv) try {
     if (!opt.json.empty()) {
         fs::create_directories(fs::path(opt.json).parent_path());
         std::ofstream(opt.json) << json.str();
+        std::printf("wrote %s\n", opt.json.c_str());
         // The loopback results again, as columns for the chart.
-        fs::path tsv_path = fs::path(opt.json).replace_extension(".tsv");
-        std::ofstream(tsv_path) << tsv;
-        std::printf("wrote %s and %s\n", opt.json.c_str(), tsv_path.c_str());
+        if (!tsv.empty()) {
+            fs::path tsv_path = fs::path(opt.json).replace_extension(".tsv");
+            std::ofstream(tsv_path) << tsv;
+            std::printf("wrote %s\n", tsv_path.c_str());
+        }
         // And the WAN results, contenders by links, Gbit/s.
         if (!wan_chart.links.empty()) {
             fs::path wan_path = fs::path(opt.json).replace_extension(".wan.tsv");
