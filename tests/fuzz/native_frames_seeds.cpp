@@ -64,6 +64,13 @@ int main(int argc, char** argv) {
     unicode.digest = DigestAlgorithm::None;
     unicode.chunk_size = 64 * 1024;
     unicode.size = 0;
+    Offer tree = offer;
+    tree.kind = OfferKind::Tree;
+    tree.name = "photos";
+    tree.manifest_length = 4096 + 10;
+    tree.manifest_digest = 0x0011223344556677ULL;
+    const std::vector<uint8_t> manifest_bytes(4096, 0x5A);
+    ManifestPiece piece{manifest_bytes};
     Join join{id, 3, 8};
     Accept accept{id, {{0, 4 * 1024 * 1024}, {8 * 1024 * 1024, 2 * 1024 * 1024 + 123}}};
     Accept accept_join{id, {}};
@@ -81,6 +88,8 @@ int main(int argc, char** argv) {
     body("auth", auth);
     body("offer", offer);
     body("offer_unicode_empty_file", unicode);
+    body("offer_tree", tree);
+    body("manifest", piece);
     body("join", join);
     body("accept", accept);
     body("accept_for_join", accept_join);
@@ -107,6 +116,12 @@ int main(int argc, char** argv) {
     encode(hole, sender);
     encode(finish, sender);
     write("stream_sender", kSelectFrameStream, sender);
+    std::vector<uint8_t> tree_sender;
+    encode(tree, tree_sender);
+    encode(piece, tree_sender);
+    encode(ManifestPiece{std::span(manifest_bytes).first(10)}, tree_sender);
+    encode(chunk, tree_sender);
+    write("stream_tree_sender", kSelectFrameStream, tree_sender);
     std::vector<uint8_t> receiver;
     encode(welcome, receiver);
     encode(accept, receiver);
