@@ -251,10 +251,10 @@ std::shared_ptr<IncomingTransfer> Daemon::admit(const proto::Offer& offer,
     log_transfer(spdlog::level::info, *t, "receiving {} ({}) from {} over {} stream{}{}",
                  offer.name, proto::format_size(offer.size), peer, offer.stream_count,
                  offer.stream_count == 1 ? "" : "s",
-                 t->origin().empty()
-                     ? std::string()
-                     : fmt::format(", {} partial file: {} of {} chunks present", t->origin(),
-                                   t->chunks_present(), offer.chunk_count()));
+                 t->origin().empty() ? std::string()
+                                     : fmt::format(", {} partial {}: {} of {} chunks present",
+                                                   t->origin(), t->tree() ? "folder" : "file",
+                                                   t->chunks_present(), offer.chunk_count()));
     return t;
 }
 

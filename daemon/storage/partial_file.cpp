@@ -22,6 +22,21 @@ UniqueFd open_in(const Storage& storage, const std::string& name) {
     return UniqueFd(::openat(storage.dir(), name.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
 }
 
+bool is_tree(const proto::Offer& offer) {
+    return offer.kind == proto::OfferKind::Tree;
+}
+
+// What holds the data of transfer `id`: a partial file, or the partial folder of a tree.
+std::string data_name(const proto::TransferId& id, const proto::Offer& offer) {
+    return is_tree(offer) ? Storage::tree_name(id) : Storage::partial_name(id);
+}
+
+UniqueFd open_data(const Storage& storage, const std::string& name, const proto::Offer& offer) {
+    if (!is_tree(offer)) return open_in(storage, name);
+    return UniqueFd(
+        ::openat(storage.dir(), name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
+}
+
 std::optional<proto::TransferId> id_of_journal(std::string_view name) {
     if (!name.starts_with(proto::kPartialPrefix) || !name.ends_with(kJournalSuffix))
         return std::nullopt;
@@ -47,8 +62,8 @@ std::optional<proto::TransferId> id_of_journal(std::string_view name) {
 PartialFile open_existing(const Storage& storage, const proto::TransferId& id,
                           const proto::Offer& offer) {
     PartialFile p;
-    const std::string partial = Storage::partial_name(id), journal = Storage::journal_name(id);
-    UniqueFd file = open_in(storage, partial);
+    const std::string partial = data_name(id, offer), journal = Storage::journal_name(id);
+    UniqueFd file = open_data(storage, partial, offer);
     UniqueFd journal_fd = open_in(storage, journal);
     if (!file && !journal_fd) return p;
     std::string problem;
@@ -58,8 +73,10 @@ PartialFile open_existing(const Storage& storage, const proto::TransferId& id,
         problem = "its journal has no partial file";
     } else if (!journal_fd) {
         problem = "it has no journal";
-    } else if (::fstat(file.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
-               static_cast<uint64_t>(st.st_size) != offer.size) {
+    } else if (is_tree(offer) && (::fstat(file.get(), &st) != 0 || !S_ISDIR(st.st_mode))) {
+        problem = "it is not a folder";
+    } else if (!is_tree(offer) && (::fstat(file.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
+                                   static_cast<uint64_t>(st.st_size) != offer.size)) {
         problem = "it is not a file of " + std::to_string(offer.size) + " bytes";
     } else {
         try {
@@ -85,7 +102,8 @@ PartialFile open_existing(const Storage& storage, const proto::TransferId& id,
     }
     p.file = std::move(file);
     p.entries = std::move(contents.entries);
-    p.allocated = static_cast<uint64_t>(st.st_blocks) * 512;
+    // A tree's blocks are in its files; counting none only asks for more room than needed.
+    if (!is_tree(offer)) p.allocated = static_cast<uint64_t>(st.st_blocks) * 512;
     return p;
 }
 
@@ -94,7 +112,8 @@ PartialFile open_existing(const Storage& storage, const proto::TransferId& id,
 bool same_file(const proto::Offer& a, const proto::Offer& b) {
     return a.size == b.size && a.chunk_size == b.chunk_size && a.digest == b.digest &&
            a.name == b.name && a.mode == b.mode && a.mtime_sec == b.mtime_sec &&
-           a.mtime_nsec == b.mtime_nsec;
+           a.mtime_nsec == b.mtime_nsec && a.kind == b.kind &&
+           a.manifest_length == b.manifest_length && a.manifest_digest == b.manifest_digest;
 }
 
 PartialFile find_partial(const Storage& storage, const proto::Offer& offer) {
@@ -122,8 +141,8 @@ PartialFile find_partial(const Storage& storage, const proto::Offer& offer) {
         if (::renameat(storage.dir(), Storage::journal_name(*id).c_str(), storage.dir(),
                        Storage::journal_name(offer.id).c_str()) != 0)
             continue;
-        if (::renameat(storage.dir(), Storage::partial_name(*id).c_str(), storage.dir(),
-                       Storage::partial_name(offer.id).c_str()) != 0) {
+        if (::renameat(storage.dir(), data_name(*id, offer).c_str(), storage.dir(),
+                       data_name(offer.id, offer).c_str()) != 0) {
             storage.discard(Storage::journal_name(offer.id));
             continue;
         }
@@ -154,20 +173,28 @@ std::optional<proto::Offer> kept_offer(const Storage& storage, const proto::Tran
     }
 }
 
-PartialFile create_partial(const Storage& storage, const proto::Offer& offer) {
-    PartialFile p;
-    const std::string partial = Storage::partial_name(offer.id);
-    p.file = storage.create_partial(partial, offer.size);
+std::unique_ptr<TransferJournal> create_journal(const Storage& storage, const proto::Offer& offer) {
     const std::string journal = Storage::journal_name(offer.id);
     UniqueFd fd(::openat(storage.dir(), journal.c_str(),
                          O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
     try {
         if (!fd) throw std::system_error(errno, std::generic_category(), "cannot create journal");
-        p.journal = TransferJournal::create(std::move(fd), offer);
+        return TransferJournal::create(std::move(fd), offer);
     } catch (const std::system_error& e) {
-        storage.discard(partial);
         storage.discard(journal);
         throw Refusal{proto::ErrorCode::IoError, e.what()};
+    }
+}
+
+PartialFile create_partial(const Storage& storage, const proto::Offer& offer) {
+    PartialFile p;
+    const std::string partial = Storage::partial_name(offer.id);
+    p.file = storage.create_partial(partial, offer.size);
+    try {
+        p.journal = create_journal(storage, offer);
+    } catch (const Refusal&) {
+        storage.discard(partial);
+        throw;
     }
     return p;
 }

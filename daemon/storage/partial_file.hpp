@@ -1,7 +1,8 @@
-// A partial file with its journal, as a receiving transfer holds it. An offer picks up
-// what an earlier attempt left: the partial under its own transfer id (a sender that
-// reconnected), or a kept partial of the very same file under another id (the file sent
-// again after a failure); otherwise it starts a new one.
+// A partial file with its journal, as a receiving transfer holds it (for a tree, the
+// journal beside its partial folder). An offer picks up what an earlier attempt left: the
+// partial under its own transfer id (a sender that reconnected), or a kept partial of the
+// very same file or tree under another id (sent again after a failure); otherwise it
+// starts a new one.
 #pragma once
 
 #include "native_frames.hpp"
@@ -17,7 +18,7 @@
 namespace streamd {
 
 struct PartialFile {
-    UniqueFd file;
+    UniqueFd file; // a tree's partial folder, opened only to tell that it is there
     std::unique_ptr<TransferJournal> journal;
     // What the journal says is in the file; not yet checked against the data.
     std::vector<JournalEntry> entries;
@@ -37,8 +38,11 @@ PartialFile find_partial(const Storage& storage, const proto::Offer& offer);
 std::optional<proto::Offer> kept_offer(const Storage& storage, const proto::TransferId& id);
 // A new partial file and journal; throws Refusal.
 PartialFile create_partial(const Storage& storage, const proto::Offer& offer);
+// A new journal alone, for a tree whose folder PartialTree makes; throws Refusal.
+std::unique_ptr<TransferJournal> create_journal(const Storage& storage, const proto::Offer& offer);
 
-// True when two offers describe the same file (the transfer id and stream count aside).
+// True when two offers describe the same file or tree (the transfer id and stream count
+// aside; a tree's manifest by its length and digest).
 bool same_file(const proto::Offer& a, const proto::Offer& b);
 
 } // namespace streamd

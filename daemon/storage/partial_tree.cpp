@@ -74,31 +74,56 @@ std::string PartialTree::folder_name(const proto::TransferId& id) {
 }
 
 PartialTree::PartialTree(const Storage& storage, const proto::TransferId& id,
-                         proto::TreeManifest manifest)
+                         proto::TreeManifest manifest, bool reuse)
     : storage_(storage), name_(folder_name(id)), manifest_(std::move(manifest)) {
-    if (::mkdirat(storage_.dir(), name_.c_str(), 0700) != 0)
-        throw refusal("cannot create the folder to receive into", errno);
-    top_.reset(::openat(storage_.dir(), name_.c_str(), kFolderFlags));
-    try {
-        if (!top_) throw refusal("cannot open the folder to receive into", errno);
-        for (const auto& e : manifest_.entries) {
-            if (e.kind == proto::EntryKind::Link) continue;
-            UniqueFd parent = open_parent(e.path);
-            const std::string leaf = leaf_of(e.path);
-            if (e.kind == proto::EntryKind::Folder) {
-                if (::mkdirat(parent.get(), leaf.c_str(), 0700) != 0)
-                    throw refusal("cannot create the folder '" + e.path + "'", errno);
-                continue;
-            }
-            UniqueFd file(::openat(parent.get(), leaf.c_str(),
-                                   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-            if (!file) throw refusal("cannot create '" + e.path + "'", errno);
-            if (e.size > 0 && ::ftruncate(file.get(), static_cast<off_t>(e.size)) != 0)
-                throw refusal("cannot size '" + e.path + "'", errno);
+    if (reuse) {
+        try {
+            build(true);
+            reused_ = true;
+            return;
+        } catch (const Refusal&) {
+            // Not what the manifest says, so nothing in it can be trusted: start over.
+            discard();
+            top_.reset();
         }
+    }
+    try {
+        build(false);
     } catch (...) {
         discard();
         throw;
+    }
+}
+
+void PartialTree::build(bool reuse) {
+    if (!reuse && ::mkdirat(storage_.dir(), name_.c_str(), 0700) != 0)
+        throw refusal("cannot create the folder to receive into", errno);
+    top_.reset(::openat(storage_.dir(), name_.c_str(), kFolderFlags));
+    if (!top_) throw refusal("cannot open the folder to receive into", errno);
+    for (const auto& e : manifest_.entries) {
+        UniqueFd parent = open_parent(e.path);
+        const std::string leaf = leaf_of(e.path);
+        if (e.kind == proto::EntryKind::Link) {
+            // Made only by place(), which a kill may have cut short.
+            if (reuse && ::unlinkat(parent.get(), leaf.c_str(), 0) != 0 && errno != ENOENT)
+                throw refusal("cannot remove the link '" + e.path + "'", errno);
+            continue;
+        }
+        if (e.kind == proto::EntryKind::Folder) {
+            if (::mkdirat(parent.get(), leaf.c_str(), 0700) != 0 && !(reuse && errno == EEXIST))
+                throw refusal("cannot create the folder '" + e.path + "'", errno);
+            continue;
+        }
+        const int exclusive = reuse ? 0 : O_EXCL;
+        UniqueFd file(::openat(parent.get(), leaf.c_str(),
+                               O_WRONLY | O_CREAT | exclusive | O_NOFOLLOW | O_CLOEXEC, 0600));
+        if (!file) throw refusal("cannot create '" + e.path + "'", errno);
+        struct stat st {};
+        if (reuse && (::fstat(file.get(), &st) != 0 || !S_ISREG(st.st_mode)))
+            throw refusal("'" + e.path + "' is not a file", EINVAL);
+        if (static_cast<uint64_t>(st.st_size) != e.size &&
+            ::ftruncate(file.get(), static_cast<off_t>(e.size)) != 0)
+            throw refusal("cannot size '" + e.path + "'", errno);
     }
 }
 
@@ -115,11 +140,10 @@ UniqueFd PartialTree::open_parent(const std::string& path) const {
     return folder;
 }
 
-UniqueFd PartialTree::open_file(size_t entry) const {
+UniqueFd PartialTree::open_file(size_t entry, int access) const {
     const proto::TreeEntry& e = manifest_.entries.at(entry);
     UniqueFd parent = open_parent(e.path);
-    UniqueFd file(
-        ::openat(parent.get(), leaf_of(e.path).c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
+    UniqueFd file(::openat(parent.get(), leaf_of(e.path).c_str(), access | O_NOFOLLOW | O_CLOEXEC));
     if (!file) throw refusal("cannot open '" + e.path + "'", errno);
     return file;
 }

@@ -18,17 +18,23 @@ namespace streamd {
 class PartialTree {
 public:
     // Creates the hidden folder with every folder and file of `manifest`; throws
-    // Refusal (and leaves nothing behind).
-    PartialTree(const Storage& storage, const proto::TransferId& id, proto::TreeManifest manifest);
+    // Refusal (and leaves nothing behind). With `reuse`, takes the folder an earlier
+    // attempt of the same manifest left, files and all, when it still fits the manifest,
+    // and starts over otherwise.
+    PartialTree(const Storage& storage, const proto::TransferId& id, proto::TreeManifest manifest,
+                bool reuse);
     PartialTree(const PartialTree&) = delete;
     PartialTree& operator=(const PartialTree&) = delete;
     ~PartialTree() = default;
 
     const proto::TreeManifest& manifest() const { return manifest_; }
+    // Whether the folder an earlier attempt left was taken (and its data kept).
+    bool reused() const { return reused_; }
     static std::string folder_name(const proto::TransferId& id);
 
-    // A file entry of the manifest, opened for writing beneath the tree; throws Refusal.
-    UniqueFd open_file(size_t entry) const;
+    // A file entry of the manifest, opened beneath the tree for `access` (O_WRONLY,
+    // O_RDONLY); throws Refusal.
+    UniqueFd open_file(size_t entry, int access) const;
 
     // Makes the links, gives every entry its mode and mtime (deepest first, so that
     // making one does not change its folder's), the top folder the offer's, and renames
@@ -43,6 +49,8 @@ public:
     void discard() noexcept;
 
 private:
+    // Makes every folder and file; with `reuse` what is there already may stay.
+    void build(bool reuse);
     // The folder that holds `path`, opened beneath the tree.
     UniqueFd open_parent(const std::string& path) const;
 
@@ -50,6 +58,7 @@ private:
     const std::string name_;
     proto::TreeManifest manifest_;
     UniqueFd top_;
+    bool reused_ = false;
 };
 
 // Removes everything beneath the folder open as `folder` without following a link; the

@@ -34,7 +34,7 @@ bool SyncedJournal::record(uint64_t id) {
     return ok;
 }
 
-bool SyncedJournal::flush(int file) {
+bool SyncedJournal::flush(const std::function<bool()>& sync_data) {
     std::lock_guard lock(mutex_);
     if (!journal_ || (waiting_.empty() && syncing_.empty())) return true;
     auto chunks = std::exchange(waiting_, {});
@@ -42,7 +42,7 @@ bool SyncedJournal::flush(int file) {
     for (auto& [id, batch] : syncing_)
         chunks.insert(chunks.end(), batch.begin(), batch.end());
     syncing_.clear();
-    if (::fdatasync(file) != 0) return false;
+    if (!sync_data()) return false;
     bool ok = true;
     for (const auto& entry : chunks)
         ok = journal_->record(entry) && ok;

@@ -8,6 +8,7 @@
 #include "unique_fd.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -48,11 +49,11 @@ public:
     // Any thread: a sync covered batch `id`; false when the journal could not be written.
     bool record(uint64_t id);
 
-    // The transfer ended with its partial kept for a resume: syncs `file`, then records
+    // The transfer ended with its partial kept for a resume: syncs the data, then records
     // every chunk waiting or in a batch whose sync has not come back, and syncs the
     // journal, here and now, so that a resume sends them no more. False when the disk
     // or the journal said no.
-    bool flush(int file);
+    bool flush(const std::function<bool()>& sync_data);
     // The partial is put in place or let go: what comes later is not recorded.
     void close();
 

@@ -8,8 +8,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <system_error>
+#include <unistd.h>
 
 namespace streamd {
 
@@ -22,23 +24,34 @@ IncomingTransfer::IncomingTransfer(uint32_t id, const proto::Offer& offer, std::
       chunk_state_(std::make_unique<std::atomic<uint8_t>[]>(offer.chunk_count())),
       digests_(offer.chunk_count(), 0) {
     auto lock = storage.lock_partials();
-    if (manifest) {
-        storage.check_offer(offer);
-        // A tree starts over: what an earlier attempt left has no journal to resume from.
-        storage.discard(Storage::tree_name(offer.id));
-        tree_ = std::make_unique<PartialTree>(storage, offer.id, std::move(*manifest));
-        layout_.emplace(tree_->manifest());
-        spans_.emplace(tree_->manifest(), offer.chunk_size);
-        holds_tree_ = true;
-        storage.hold(offer.id);
-        return;
-    }
     PartialFile partial = find_partial(storage, offer);
     // A refusal leaves what an earlier attempt left for a later one, when there is room.
     storage.check_offer(offer, partial.allocated);
-    if (!partial.exists()) partial = create_partial(storage, offer);
-    file_ = std::move(partial.file);
-    journal_ = std::make_unique<SyncedJournal>(std::move(partial.journal), storage.syncs());
+    if (manifest) {
+        const bool kept = partial.exists();
+        partial.file.reset();
+        tree_ = std::make_unique<PartialTree>(storage, offer.id, std::move(*manifest), kept);
+        if (!tree_->reused()) {
+            partial = {};
+            storage.discard(Storage::journal_name(offer.id));
+            try {
+                partial.journal = create_journal(storage, offer);
+            } catch (const Refusal&) {
+                tree_->discard();
+                throw;
+            }
+        }
+        layout_.emplace(tree_->manifest());
+        spans_.emplace(tree_->manifest(), offer.chunk_size);
+        holds_tree_ = true;
+    } else {
+        if (!partial.exists()) partial = create_partial(storage, offer);
+        file_ = std::move(partial.file);
+    }
+    // A tree's chunks are spread over many files, too many to sync one by one: its journal
+    // records each chunk at once, and a resume reads back every chunk it names.
+    const bool batches = syncs_ && (!manifest || offer.digest == proto::DigestAlgorithm::None);
+    journal_ = std::make_unique<SyncedJournal>(std::move(partial.journal), batches);
     origin_ = std::move(partial.origin);
     storage.hold(offer.id);
     restore(partial.entries);
@@ -64,16 +77,11 @@ void IncomingTransfer::restore(const std::vector<JournalEntry>& entries) {
             continue;
         const uint64_t offset = e.index * offer_.chunk_size;
         const uint64_t length = std::min<uint64_t>(offer_.chunk_size, offer_.size - offset);
-        if (offer_.digest != proto::DigestAlgorithm::None) {
-            // The journal says what arrived; the data has to agree (a crash of the
-            // machine can lose data the journal recorded).
-            try {
-                MappedRegion region(file_.get(), offset, length);
-                if (proto::chunk_digest(offer_.digest, region.bytes()) != e.digest) continue;
-            } catch (const std::system_error&) {
-                continue;
-            }
-        }
+        // The journal says what arrived; the data has to agree (a crash of the machine can
+        // lose data the journal recorded).
+        if (offer_.digest != proto::DigestAlgorithm::None &&
+            digest_on_disk(offset, length) != e.digest)
+            continue;
         if (chunk_state_[e.index].exchange(Written, std::memory_order_relaxed) != Written) {
             ++chunks_present_;
             add_bytes(length);
@@ -81,6 +89,32 @@ void IncomingTransfer::restore(const std::vector<JournalEntry>& entries) {
         digests_[e.index] = e.digest;
     }
     chunks_done_.store(chunks_present_, std::memory_order_release);
+}
+
+std::optional<uint64_t> IncomingTransfer::digest_on_disk(uint64_t offset, uint64_t length) const {
+    try {
+        if (!tree_) {
+            MappedRegion region(file_.get(), offset, length);
+            return proto::chunk_digest(offer_.digest, region.bytes());
+        }
+        std::vector<uint8_t> bytes(length);
+        size_t at = 0;
+        for (const auto& e : layout_->extents(offset, length)) {
+            UniqueFd file = tree_->open_file(e.entry, O_RDONLY);
+            for (uint64_t done = 0; done < e.length;) {
+                const ssize_t n = ::pread(file.get(), bytes.data() + at, e.length - done,
+                                          static_cast<off_t>(e.file_offset + done));
+                if (n <= 0) return std::nullopt;
+                done += static_cast<uint64_t>(n);
+                at += static_cast<size_t>(n);
+            }
+        }
+        return proto::chunk_digest(offer_.digest, bytes);
+    } catch (const std::system_error&) {
+        return std::nullopt;
+    } catch (const Refusal&) {
+        return std::nullopt;
+    }
 }
 
 std::vector<proto::Range> IncomingTransfer::missing() const {
@@ -156,40 +190,39 @@ bool IncomingTransfer::detach_stream() {
 }
 
 void IncomingTransfer::let_go() {
-    if (std::exchange(holds_tree_, false)) {
-        storage_.let_go(offer_.id);
-        storage_.take_doomed(offer_.id);
-        if (!handed_over_ && !discarded_) tree_->discard();
-        return;
-    }
-    if (!file_) return;
+    const bool holds = tree_ ? std::exchange(holds_tree_, false) : static_cast<bool>(file_);
+    if (!holds) return;
     storage_.let_go(offer_.id);
     const bool doomed = storage_.take_doomed(offer_.id);
     const bool kept =
         !handed_over_ && !discarded_ && !doomed && chunks_done_.load(std::memory_order_acquire) > 0;
     // Blocks this thread for one sync, once per broken-off transfer: cheaper than sending
     // what waited for a batch again.
-    if (kept && !journal_->flush(file_.get())) journal_unwritable();
+    if (kept &&
+        !journal_->flush([this] { return tree_ ? tree_->sync() : ::fdatasync(file_.get()) == 0; }))
+        journal_unwritable();
     file_.reset();
     journal_->close();
     if (handed_over_ || discarded_) return;
-    if (!kept) {
+    if (!kept) return remove_partial();
+    log_transfer(spdlog::level::info, *this, "partial {} of {} kept for a resume ({} of {} chunks)",
+                 tree_ ? "folder" : "file", name(), chunks_done_.load(std::memory_order_relaxed),
+                 offer_.chunk_count());
+}
+
+void IncomingTransfer::remove_partial() {
+    if (tree_)
+        tree_->discard();
+    else
         storage_.discard(Storage::partial_name(offer_.id));
-        storage_.discard(Storage::journal_name(offer_.id));
-        return;
-    }
-    log_transfer(spdlog::level::info, *this,
-                 "partial file of {} kept for a resume ({} of {} chunks)", name(),
-                 chunks_done_.load(std::memory_order_relaxed), offer_.chunk_count());
+    storage_.discard(Storage::journal_name(offer_.id));
 }
 
 void IncomingTransfer::discard() {
     auto lock = storage_.lock_partials();
     if (handed_over_ || discarded_ || state() == TransferState::Done) return;
     discarded_ = true;
-    if (tree_) return tree_->discard();
-    storage_.discard(Storage::partial_name(offer_.id));
-    storage_.discard(Storage::journal_name(offer_.id));
+    remove_partial();
 }
 
 void IncomingTransfer::hand_over() {
@@ -217,13 +250,9 @@ std::string IncomingTransfer::place() {
     auto lock = storage_.lock_partials();
     if (handed_over_) throw Refusal{proto::ErrorCode::Canceled, "the sender started over"};
     if (finished()) throw Refusal{proto::ErrorCode::Canceled, error()};
-    if (tree_) {
-        std::string stored = tree_->place(offer_);
-        holds_tree_ = false;
-        storage_.let_go(offer_.id);
-        return stored;
-    }
-    std::string stored = storage_.place(Storage::partial_name(offer_.id), offer_);
+    std::string stored =
+        tree_ ? tree_->place(offer_) : storage_.place(Storage::partial_name(offer_.id), offer_);
+    holds_tree_ = false;
     storage_.discard(Storage::journal_name(offer_.id));
     file_.reset();
     journal_->close();

@@ -14,6 +14,7 @@
 #include "unique_fd.hpp"
 
 #include <atomic>
+#include <fcntl.h>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,7 +26,7 @@ class IncomingTransfer : public Transfer {
 public:
     // Picks up the partial an earlier attempt left (partial_file.hpp), checking every
     // chunk its journal names against the data, or creates a new one; with a manifest, a
-    // new partial folder (partial_tree.hpp) instead. Throws Refusal.
+    // partial folder (partial_tree.hpp) instead. Throws Refusal.
     IncomingTransfer(uint32_t id, const proto::Offer& offer, std::string peer,
                      const Storage& storage, std::optional<proto::TreeManifest> manifest);
     ~IncomingTransfer() override;
@@ -39,7 +40,7 @@ public:
     std::vector<proto::Extent> extents(uint64_t offset, uint64_t length) const {
         return layout_->extents(offset, length);
     }
-    UniqueFd open_file(size_t entry) const { return tree_->open_file(entry); }
+    UniqueFd open_file(size_t entry) const { return tree_->open_file(entry, O_WRONLY); }
     uint32_t files() const override { return spans_ ? spans_->files() : 1; }
     uint32_t files_done() const override;
     // What ACCEPT asks for: the chunks not in the file yet, as chunk-aligned ranges.
@@ -63,8 +64,9 @@ public:
     // Whether written data waits for the disk ([storage] sync) before it counts.
     bool syncs() const { return syncs_; }
     // Chunks waiting for a sync of file() and the journal before the journal records
-    // them, once enough do; then chunks_synced() records them. A tree keeps no journal.
-    JournalBatch take_sync_batch() { return journal_ ? journal_->take_batch() : JournalBatch{}; }
+    // them, once enough do; then chunks_synced() records them. A tree's wait for the
+    // transfer to break off (see the constructor).
+    JournalBatch take_sync_batch() { return tree_ ? JournalBatch{} : journal_->take_batch(); }
     void chunks_synced(const JournalBatch& batch);
     // Whether the chunk is written and verified.
     bool has_chunk(uint64_t index) const;
@@ -96,6 +98,9 @@ private:
     enum ChunkState : uint8_t { Missing, Writing, Written };
 
     void restore(const std::vector<JournalEntry>& entries);
+    // The digest of what the partial holds at a chunk's place; none when it cannot be read.
+    std::optional<uint64_t> digest_on_disk(uint64_t offset, uint64_t length) const;
+    void remove_partial();
     void journal_unwritable();
     // Closes the partial; removes it unless it is worth keeping for a resume.
     void let_go();

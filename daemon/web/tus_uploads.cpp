@@ -153,8 +153,9 @@ std::shared_ptr<TusUploads::Upload> TusUploads::reopen(const proto::TransferId& 
                                                        const std::string& peer) {
     auto offer = kept_offer(transfers_.storage(), id);
     // Only what an upload over HTTP left: a PUT or a native transfer has no URL.
-    if (!offer || offer->mtime_sec != proto::kMtimeUnknown ||
-        offer->digest != proto::DigestAlgorithm::None || offer->stream_count != 1)
+    if (!offer || offer->kind != proto::OfferKind::File ||
+        offer->mtime_sec != proto::kMtimeUnknown || offer->digest != proto::DigestAlgorithm::None ||
+        offer->stream_count != 1)
         return nullptr;
     auto upload = std::make_shared<Upload>();
     upload->id = id;

@@ -11,6 +11,7 @@
 #include "test_files.hpp"
 #include "test_seed.hpp"
 #include "transfer_states.hpp"
+#include "tree_facts.hpp"
 #include "wait_until.hpp"
 
 #include <filesystem>
@@ -36,6 +37,9 @@ constexpr std::uint64_t resend_bound = streams * chunk + 64 * KiB;
 // A receiver killed loses from its journal what waited for the next sync of the data
 // ([storage] sync = "data"): one batch of chunks (16 MiB) at most goes again besides.
 constexpr std::uint64_t sync_batch = 16 * MiB;
+// A folder of the same bytes in this many files, and a bound on its manifest.
+constexpr std::uint64_t tree_files = 32;
+constexpr std::uint64_t tree_manifest = 4 * KiB;
 
 // A sender that tries again at once (each second) and often, so that rounds stay short.
 StreamdOptions eager_sender() {
@@ -104,6 +108,30 @@ protected:
     // Queues `name` (random bytes from `seed`) through the relay; returns its id on the sender.
     std::uint32_t send(const std::string& name, std::uint64_t seed) {
         write_random_file(sources_ / name, file_size, seed);
+        return queue(name);
+    }
+
+    // The same bytes as a folder `name`: 32 files, half of them in a subfolder, an empty
+    // folder and a link. Queued as send() does.
+    std::uint32_t send_tree(const std::string& name, std::uint64_t seed) {
+        const fs::path top = sources_ / name;
+        fs::create_directories(top / "sub");
+        fs::create_directories(top / "empty");
+        for (std::uint64_t i = 0; i < tree_files; ++i)
+            write_random_file(top / (i % 2 ? "sub" : ".") / ("part-" + std::to_string(i)),
+                              file_size / tree_files, seed + i);
+        fs::create_symlink("sub/part-1", top / "latest");
+        return queue(name);
+    }
+
+    // Sends the folder `name` until the relay holds it at the run's first budget.
+    void stop_tree_in_the_middle(const std::string& name, const BreakPoints& points) {
+        pair_.relay.hold_after(points.budgets[0]);
+        ASSERT_NE(send_tree(name, points.seed), 0u);
+        wait_stopped_in_the_middle(name, points.budgets[0], tree_manifest);
+    }
+
+    std::uint32_t queue(const std::string& name) {
         RunResult sent = run_streamctl(pair_.sender.bus_address(),
                                        {"send", "--no-block", "--streams", std::to_string(streams),
                                         "--chunk-size", "256K", (sources_ / name).string(),
@@ -117,12 +145,17 @@ protected:
     // Waits until the relay holds every stream of `name` at `budget` bytes and the receiver has
     // written and verified every whole chunk those bytes carry: the transfer is stopped in the
     // middle, with nothing but one partial chunk per stream in flight.
-    void wait_stopped_in_the_middle(const std::string& name, std::uint64_t budget) {
+    //
+    // The first stream of a folder also carries its manifest, of at most `manifest` bytes: it
+    // may then hold one whole chunk more than waited for.
+    void wait_stopped_in_the_middle(const std::string& name, std::uint64_t budget,
+                                    std::uint64_t manifest = 0) {
         // A stream's first bytes are its preamble and OFFER or JOIN (after the TLS handshake);
         // each chunk has a header.
         const std::uint64_t start = wire_ == Wire::Plain ? 512 : 2048;
         const std::uint64_t whole_chunks = (budget - start) / on_the_wire(chunk + 32);
-        const std::uint64_t expected = streams * whole_chunks * chunk;
+        const std::uint64_t first_chunks = (budget - start - manifest) / on_the_wire(chunk + 32);
+        const std::uint64_t expected = ((streams - 1) * whole_chunks + first_chunks) * chunk;
         ASSERT_TRUE(wait_until([&] {
             for (const auto& row : pair_.receiver_bus.list_transfers())
                 if (row.name == name && row.state == "running" && row.bytes_done >= expected) {
@@ -169,6 +202,18 @@ protected:
         EXPECT_TRUE(wait_until([&] {
             return entries_in(pair_.receiver.incoming()).size() == delivered_.size() + 1;
         })) << "partial files left: "
+            << ::testing::PrintToString(entries_in(pair_.receiver.incoming()));
+        delivered_.push_back(name);
+    }
+
+    void expect_tree_arrived_whole(const std::string& name) {
+        const fs::path got = pair_.receiver.incoming() / name;
+        ASSERT_TRUE(fs::is_directory(got)) << pair_.logs();
+        EXPECT_EQ(tree_facts(got), tree_facts(sources_ / name)) << pair_.logs();
+        EXPECT_EQ(facts_of(got).mtime_seconds, facts_of(sources_ / name).mtime_seconds);
+        EXPECT_TRUE(wait_until([&] {
+            return entries_in(pair_.receiver.incoming()).size() == delivered_.size() + 1;
+        })) << "partials left: "
             << ::testing::PrintToString(entries_in(pair_.receiver.incoming()));
         delivered_.push_back(name);
     }
@@ -270,6 +315,52 @@ TEST_P(Resumes, SenderKilledAndRestartedPicksItsQueueUp) {
         EXPECT_LE(to_receiver() - before_restart, on_the_wire(file_size - kept + 64 * KiB))
             << pair_.logs();
     }
+}
+
+// A folder's journal records each chunk once verified, so a killed receiver loses only what
+// was in flight (and, at a budget where the manifest cost the first stream a chunk, one more).
+TEST_P(Resumes, ATreeGoesOnWhereItStoppedAfterItsReceiverIsKilled) {
+    const BreakPoints points = draw_break_points(1);
+    SCOPED_TRACE(points.describe());
+    const std::string name = "tree-receiver-killed";
+    const std::uint64_t before = to_receiver();
+    stop_tree_in_the_middle(name, points);
+    ASSERT_FALSE(HasFailure());
+    pair_.receiver.kill();
+    wait_path_closed();
+    pair_.relay.release();
+    pair_.receiver.restart();
+    wait_sent(name);
+    expect_tree_arrived_whole(name);
+    EXPECT_LE(to_receiver() - before,
+              on_the_wire(file_size + resend_bound + chunk + 2 * tree_manifest))
+        << pair_.logs();
+}
+
+// The sender keeps no folder in its state: after its kill the user sends the folder again, and
+// the receiver takes what it kept over for the new transfer.
+TEST_P(Resumes, ATreeSentAgainAfterItsSenderIsKilledSendsOnlyWhatIsMissing) {
+    const BreakPoints points = draw_break_points(1);
+    SCOPED_TRACE(points.describe());
+    const std::string name = "tree-sender-killed";
+    stop_tree_in_the_middle(name, points);
+    ASSERT_FALSE(HasFailure());
+    pair_.sender.kill();
+    pair_.relay.release();
+    const std::uint64_t kept = kept_after_failure(name);
+    ASSERT_FALSE(HasFailure());
+    EXPECT_GT(kept, 0u);
+    wait_path_closed();
+    pair_.sender.restart();
+    const std::uint64_t before = to_receiver();
+    RunResult again = run_streamctl(pair_.sender.bus_address(),
+                                    {"send", "--streams", std::to_string(streams), "--chunk-size",
+                                     "256K", (sources_ / name).string(), pair_.relay.endpoint()});
+    ASSERT_TRUE(succeeded(again)) << again.describe() << pair_.logs();
+    expect_tree_arrived_whole(name);
+    EXPECT_LE(to_receiver() - before, on_the_wire(file_size - kept + tree_manifest + 64 * KiB))
+        << pair_.logs();
+    EXPECT_NE(pair_.receiver.log(200).find("taken over from"), std::string::npos) << pair_.logs();
 }
 
 // systemctl stop: SIGTERM pauses what runs, so that it resumes after the start.

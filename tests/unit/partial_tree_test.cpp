@@ -4,6 +4,7 @@
 #include "storage/partial_tree.hpp"
 #include "temp_dir.hpp"
 
+#include <fcntl.h>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -63,14 +64,14 @@ protected:
 };
 
 TEST_F(PartialTreeTest, IsBuiltHiddenAndPlacedWhole) {
-    PartialTree tree(storage_, offer().id, manifest());
+    PartialTree tree(storage_, offer().id, manifest(), false);
     const fs::path hidden = incoming() / PartialTree::folder_name(offer().id);
     EXPECT_EQ(fs::file_size(hidden / "sub" / "data.bin"), 10U);
     EXPECT_EQ(fs::status(hidden).permissions(), fs::perms::owner_all);
     EXPECT_FALSE(fs::exists(fs::symlink_status(hidden / "sub" / "latest")))
         << "links come only at the end";
     {
-        UniqueFd fd = tree.open_file(1);
+        UniqueFd fd = tree.open_file(1, O_WRONLY);
         ASSERT_EQ(::pwrite(fd.get(), "0123456789", 10, 0), 10);
     }
     EXPECT_EQ(tree.place(offer()), "photos");
@@ -95,7 +96,7 @@ TEST_F(PartialTreeTest, IsBuiltHiddenAndPlacedWhole) {
 
 TEST_F(PartialTreeTest, AClashOnTheTopLevelNameFollowsOnConflict) {
     fs::create_directories(incoming() / "photos");
-    PartialTree tree(storage_, offer().id, manifest());
+    PartialTree tree(storage_, offer().id, manifest(), false);
     EXPECT_EQ(tree.place(offer()), "photos (1)");
     EXPECT_TRUE(fs::is_directory(incoming() / "photos (1)" / "sub" / "empty"));
 }
@@ -103,7 +104,7 @@ TEST_F(PartialTreeTest, AClashOnTheTopLevelNameFollowsOnConflict) {
 TEST_F(PartialTreeTest, DiscardingFollowsNoLinkPlantedInside) {
     fs::create_directories(tmp_.path() / "outside");
     std::ofstream(tmp_.path() / "outside" / "precious") << "keep";
-    PartialTree tree(storage_, offer().id, manifest());
+    PartialTree tree(storage_, offer().id, manifest(), false);
     const fs::path hidden = incoming() / PartialTree::folder_name(offer().id);
     fs::create_directory_symlink(tmp_.path() / "outside", hidden / "sub" / "planted");
     tree.discard();
@@ -113,11 +114,11 @@ TEST_F(PartialTreeTest, DiscardingFollowsNoLinkPlantedInside) {
 
 TEST_F(PartialTreeTest, WritesCannotBeLedOutThroughAFolderReplacedByALink) {
     fs::create_directories(tmp_.path() / "outside");
-    PartialTree tree(storage_, offer().id, manifest());
+    PartialTree tree(storage_, offer().id, manifest(), false);
     const fs::path hidden = incoming() / PartialTree::folder_name(offer().id);
     fs::remove_all(hidden / "sub");
     fs::create_directory_symlink(tmp_.path() / "outside", hidden / "sub");
-    EXPECT_THROW(tree.open_file(1), Refusal);
+    EXPECT_THROW(tree.open_file(1, O_WRONLY), Refusal);
     EXPECT_TRUE(fs::is_empty(tmp_.path() / "outside"));
 }
 
@@ -126,12 +127,43 @@ TEST_F(PartialTreeTest, AFailedBuildLeavesNothingBehind) {
     // build fail half-way.
     proto::TreeManifest twice = manifest();
     twice.entries.push_back(entry(EntryKind::Folder, "sub", 0700));
-    EXPECT_THROW(PartialTree(storage_, offer().id, twice), Refusal);
+    EXPECT_THROW(PartialTree(storage_, offer().id, twice, false), Refusal);
     EXPECT_TRUE(fs::is_empty(incoming()));
     // Another transfer's folder under the same id is neither taken over nor removed.
-    PartialTree first(storage_, offer().id, manifest());
-    EXPECT_THROW(PartialTree(storage_, offer().id, manifest()), Refusal);
+    PartialTree first(storage_, offer().id, manifest(), false);
+    EXPECT_THROW(PartialTree(storage_, offer().id, manifest(), false), Refusal);
     EXPECT_TRUE(fs::exists(incoming() / PartialTree::folder_name(offer().id) / "top.txt"));
+}
+
+TEST_F(PartialTreeTest, AnEarlierAttemptsFolderIsTakenWithItsData) {
+    const fs::path hidden = incoming() / PartialTree::folder_name(offer().id);
+    {
+        PartialTree first(storage_, offer().id, manifest(), false);
+        UniqueFd fd = first.open_file(1, O_WRONLY);
+        ASSERT_EQ(::pwrite(fd.get(), "0123456789", 10, 0), 10);
+    }
+    // A kill in the middle of place() leaves a link made.
+    fs::create_symlink("data.bin", hidden / "sub" / "latest");
+    PartialTree again(storage_, offer().id, manifest(), true);
+    EXPECT_TRUE(again.reused());
+    std::ifstream in(hidden / "sub" / "data.bin");
+    std::string kept;
+    in >> kept;
+    EXPECT_EQ(kept, "0123456789");
+    EXPECT_EQ(again.place(offer()), "photos");
+    EXPECT_EQ(fs::read_symlink(incoming() / "photos" / "sub" / "latest"), "data.bin");
+}
+
+TEST_F(PartialTreeTest, AFolderThatNoLongerFitsTheManifestStartsOver) {
+    const fs::path hidden = incoming() / PartialTree::folder_name(offer().id);
+    { PartialTree first(storage_, offer().id, manifest(), false); }
+    fs::remove(hidden / "top.txt");
+    fs::create_directory(hidden / "top.txt");
+    std::ofstream(hidden / "sub" / "stray") << "not in the manifest";
+    PartialTree again(storage_, offer().id, manifest(), true);
+    EXPECT_FALSE(again.reused());
+    EXPECT_TRUE(fs::is_regular_file(hidden / "top.txt"));
+    EXPECT_FALSE(fs::exists(hidden / "sub" / "stray"));
 }
 
 } // namespace
