@@ -2,6 +2,7 @@
 
 #include "byte_order.hpp"
 #include "json_value.hpp"
+#include "tree_manifest.hpp"
 
 #include <algorithm>
 #include <concepts>
@@ -73,10 +74,46 @@ public:
     std::optional<int64_t> mtime() const {
         const JsonValue* value = optional("mtime");
         if (!value) return std::nullopt;
+        return mtime_value("mtime", *value);
+    }
+
+    int64_t mtime_value(std::string_view key, const JsonValue& value) const {
         constexpr auto kLatest = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-        if (!value->is_int() && !(value->is_uint() && value->as_uint() <= kLatest))
-            refuse("mtime", "must be an integer number of milliseconds");
-        return value->as_int();
+        if (!value.is_int() && !(value.is_uint() && value.as_uint() <= kLatest))
+            refuse(key, "must be an integer number of milliseconds");
+        return value.as_int();
+    }
+
+    // A folder's files: [path, size] or [path, size, mtime] each.
+    std::vector<UploadFile> upload_files(const JsonValue& value) const {
+        if (!value.is_array() || value.as_array().size() > kMaxTreeEntries)
+            refuse("files",
+                   "must be an array of at most " + std::to_string(kMaxTreeEntries) + " files");
+        std::vector<UploadFile> files;
+        files.reserve(value.as_array().size());
+        for (const JsonValue& file : value.as_array()) {
+            const bool shaped =
+                file.is_array() && (file.as_array().size() == 2 || file.as_array().size() == 3);
+            if (!shaped || !file.as_array()[0].is_string())
+                refuse("files", "must hold [path, size] or [path, size, mtime] arrays");
+            const auto& a = file.as_array();
+            UploadFile u{a[0].as_string(), count_value("files", a[1]), std::nullopt};
+            if (a.size() == 3) u.mtime_ms = mtime_value("files", a[2]);
+            files.push_back(std::move(u));
+        }
+        return files;
+    }
+
+    std::vector<std::string> upload_folders(const JsonValue& value) const {
+        if (!value.is_array() || value.as_array().size() > kMaxTreeEntries)
+            refuse("folders",
+                   "must be an array of at most " + std::to_string(kMaxTreeEntries) + " paths");
+        std::vector<std::string> folders;
+        for (const JsonValue& folder : value.as_array()) {
+            if (!folder.is_string()) refuse("folders", "must hold paths as strings");
+            folders.push_back(folder.as_string());
+        }
+        return folders;
     }
 
 private:
@@ -101,6 +138,11 @@ StartUpload start_upload(const Fields& f) {
     m.digest = f.chunk_digest();
     m.mtime_ms = f.mtime();
     if (const JsonValue* id = f.optional("id")) m.id = f.hex_value<16>("id", *id);
+    if (const JsonValue* files = f.optional("files")) m.files = f.upload_files(*files);
+    if (const JsonValue* folders = f.optional("folders")) {
+        if (!m.files) throw MessageError(false, "start_upload: \"folders\" without \"files\"");
+        m.folders = f.upload_folders(*folders);
+    }
     return m;
 }
 

@@ -22,7 +22,7 @@ inline constexpr uint32_t kMinChunkSize = kMinChunk;
 inline constexpr uint32_t kMaxChunkSize = 16 * 1024 * 1024;
 inline constexpr uint32_t kDefaultChunkSize = 4 * 1024 * 1024;
 inline constexpr unsigned kMaxInFlight = 8;
-inline constexpr size_t kMaxTextMessage = 64 * 1024;
+inline constexpr size_t kMaxTextMessage = 1024 * 1024;
 inline constexpr uint64_t kMaxBinaryMessage = kMaxChunkSize + kChunkHeaderSize;
 
 using Id = TransferId; // 16 bytes, written as 32 lower-case hex digits
@@ -41,6 +41,13 @@ enum class ChunkDigest : uint8_t { None, Xxh32 };
 struct Auth {
     std::array<uint8_t, 32> proof{};
 };
+// A file of a folder being uploaded: where it is inside the folder, as the browser says.
+struct UploadFile {
+    std::string path;
+    uint64_t size = 0;
+    std::optional<int64_t> mtime_ms;
+    bool operator==(const UploadFile&) const = default;
+};
 struct StartUpload {
     std::string name;
     uint64_t size = 0;
@@ -48,6 +55,10 @@ struct StartUpload {
     ChunkDigest digest = ChunkDigest::Xxh32;
     std::optional<int64_t> mtime_ms;
     std::optional<Id> id;
+    // A folder: its files in the order of its data (paths are checked by the daemon, as a
+    // manifest's), and any folders that hold no file.
+    std::optional<std::vector<UploadFile>> files;
+    std::vector<std::string> folders;
 };
 struct FinishUpload {
     Id id{};

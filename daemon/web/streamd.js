@@ -518,6 +518,27 @@ export async function uploadFile(file, options = {}) {
   return uploadOverWebSocket(file, options);
 }
 
+/**
+ * Uploads a folder as one transfer over the WebSocket, stored as NAME/ beside the received
+ * files once every byte has arrived and been checked; resolves as uploadFile does. `entries`
+ * lists what it holds: {path, file} for each file and {path} for a folder that is to arrive
+ * even when empty, paths relative to the folder with '/' between names. Options as for
+ * uploadFile over the WebSocket, `name` (the folder's) required.
+ */
+export async function uploadFolder(entries, options = {}) {
+  if (typeof options.name !== 'string' || options.name === '') throw new TypeError('the folder needs a name');
+  const files = entries.filter((e) => e.file);
+  const tree = {
+    files: files.map((e) => (Number.isFinite(e.file.lastModified)
+      ? [e.path, e.file.size, e.file.lastModified] : [e.path, e.file.size])),
+    folders: entries.filter((e) => !e.file).map((e) => e.path),
+  };
+  // The folder's data is its files one after another; a Blob of them slices across their
+  // boundaries without copying them first.
+  const data = new Blob(files.map((e) => e.file));
+  return uploadOverWebSocket(data, { ...options, tree });
+}
+
 async function uploadOverWebSocket(file, options) {
   const name = options.name ?? file.name;
   if (typeof name !== 'string' || name === '') throw new TypeError('the upload needs a name');
@@ -597,6 +618,7 @@ async function uploadOnce(job) {
       digest: job.useDigest ? 'xxh32' : 'none', id: job.id,
     };
     if (Number.isFinite(file.lastModified)) start.mtime = file.lastModified;
+    if (options.tree) Object.assign(start, options.tree);
     conn.send(start);
     job.started = true;
 

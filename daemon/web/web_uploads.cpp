@@ -4,6 +4,7 @@
 #include "file_name.hpp"
 #include "size_units.hpp"
 #include "transfer/transfer_log.hpp"
+#include "web/upload_tree.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -82,9 +83,22 @@ std::string WebUploads::start(const web::StartUpload& m) {
         return web::error(offer.id, "name_invalid", *problem);
     if (offer.chunk_count() > kMaxChunks)
         return web::error(offer.id, "too_large", "the file has too many chunks");
+    std::optional<proto::TreeManifest> manifest;
+    if (m.files) {
+        auto tree = upload_tree(m);
+        if (auto* problem = std::get_if<std::string>(&tree))
+            return web::error(offer.id, "name_invalid", *problem);
+        auto& made = std::get<UploadTree>(tree);
+        offer.kind = proto::OfferKind::Tree;
+        offer.mode = 0755;
+        offer.manifest_length = made.length;
+        offer.manifest_digest = made.digest;
+        manifest = std::move(made.manifest);
+    }
     std::shared_ptr<IncomingTransfer> t;
     try {
-        t = transfers_.accept_offer(offer, peer_ + " (browser)");
+        t = manifest ? transfers_.accept_tree(offer, std::move(*manifest), peer_ + " (browser)")
+                     : transfers_.accept_offer(offer, peer_ + " (browser)");
     } catch (const Refusal& r) {
         spdlog::info("web {}: upload of {} refused: {}", peer_, offer.name, r.message);
         return web::error(offer.id, code_of(r.code), r.message);
@@ -180,6 +194,8 @@ void WebUploads::begin_message() {
     message_.answer.reset();
     message_.got = 0;
     message_.length = 0;
+    message_.rest = {};
+    message_.target.reset();
 }
 
 void WebUploads::frame(uint64_t payload_length) {
@@ -207,7 +223,30 @@ std::optional<WebUploads::Write> WebUploads::piece(std::span<const uint8_t> byte
     data_at_ = Clock::now();
     if (!m.upload || !m.claimed) return std::nullopt; // dropped
     if (m.upload->offer().digest != proto::DigestAlgorithm::None) m.hasher.update(bytes);
-    return Write{m.upload->file(), m.offset + m.got - bytes.size(), bytes};
+    if (!m.upload->tree()) return Write{m.upload->file(), m.offset + m.got - bytes.size(), bytes};
+    m.rest = bytes;
+    m.rest_at = m.offset + m.got - bytes.size();
+    try {
+        return tree_write();
+    } catch (const Refusal& r) {
+        m.upload->release_chunk(m.chunk.index);
+        m.claimed = false;
+        m.answer = failed(m.chunk.id, Failure::Storage, "io_error", r.message);
+        return std::nullopt;
+    }
+}
+
+WebUploads::Write WebUploads::tree_write() {
+    Message& m = message_;
+    const proto::Extent e = m.upload->extents(m.rest_at, m.rest.size()).front();
+    if (!m.target || m.target_entry != e.entry) {
+        m.target = m.upload->open_file(e.entry);
+        m.target_entry = e.entry;
+    }
+    const Write w{m.target.get(), e.file_offset, m.rest.first(e.length)};
+    m.rest = m.rest.subspan(e.length);
+    m.rest_at += e.length;
+    return w;
 }
 
 void WebUploads::header_complete() {
@@ -244,7 +283,16 @@ std::variant<std::monostate, WebUploads::Write, std::string> WebUploads::written
         const auto n = static_cast<size_t>(res);
         return Write{done.file, done.offset + n, done.bytes.subspan(n)};
     }
-    if (res > 0) return {};
+    if (res > 0 && m.rest.empty()) return {};
+    if (res > 0) {
+        // The piece goes on in the folder's next file.
+        try {
+            return tree_write();
+        } catch (const Refusal& r) {
+            res = -EIO;
+            spdlog::error("web {}: cannot write {}: {}", peer_, m.upload->name(), r.message);
+        }
+    }
     m.upload->release_chunk(m.chunk.index);
     m.claimed = false;
     m.answer.reset();

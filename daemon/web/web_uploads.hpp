@@ -8,6 +8,7 @@
 #include "transfer/durable_commit.hpp"
 #include "transfer/incoming_transfer.hpp"
 #include "transfer/transfers.hpp"
+#include "unique_fd.hpp"
 #include "web_messages.hpp"
 #include "websocket_frame.hpp"
 
@@ -99,9 +100,17 @@ private:
         uint64_t length = 0;               // its length
         uint64_t got = 0;                  // data bytes so far
         proto::Xxh32Hasher hasher;
+        // Of a folder: what is left of the piece being written, where it lies in the
+        // folder's data, and the file written to.
+        std::span<const uint8_t> rest;
+        uint64_t rest_at = 0;
+        UniqueFd target;
+        size_t target_entry = 0;
     };
 
     void header_complete();
+    // The next write of `rest`, into the file of the folder it falls on; throws Refusal.
+    Write tree_write();
     // Ends an upload that failed: fails its transfer; returns what to tell the client.
     std::string failed(const proto::web::Id& id, Failure kind, std::string_view code,
                        const std::string& why);

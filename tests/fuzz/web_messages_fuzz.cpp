@@ -66,6 +66,19 @@ std::string plainest(const ClientMessage& message) {
                            (m->digest == ChunkDigest::Xxh32 ? "\"xxh32\"" : "\"none\"");
         if (m->mtime_ms) text += ",\"mtime\":" + std::to_string(*m->mtime_ms);
         if (m->id) text += ",\"id\":" + hex(*m->id);
+        if (m->files) {
+            text += ",\"files\":[";
+            for (const auto& f : *m->files) {
+                text += (&f == m->files->data() ? "[" : ",[") + quoted(f.path) + "," +
+                        std::to_string(f.size);
+                if (f.mtime_ms) text += "," + std::to_string(*f.mtime_ms);
+                text += "]";
+            }
+            text += "],\"folders\":[";
+            for (const auto& folder : m->folders)
+                text += (&folder == m->folders.data() ? "" : ",") + quoted(folder);
+            text += "]";
+        }
         return text + "}";
     }
     if (const auto* m = std::get_if<FinishUpload>(&message))
@@ -91,6 +104,9 @@ void check_taken(std::string_view text, const ClientMessage& message) {
         FUZZ_CHECK(m->size == json.at("size").as_uint());
         FUZZ_CHECK(m->mtime_ms.has_value() == (json.find("mtime") != nullptr));
         FUZZ_CHECK(m->id.has_value() == (json.find("id") != nullptr));
+        FUZZ_CHECK(m->files.has_value() == (json.find("files") != nullptr));
+        if (m->files) FUZZ_CHECK(m->files->size() == json.at("files").as_array().size());
+        if (!m->files) FUZZ_CHECK(m->folders.empty());
     } else if (const auto* d = std::get_if<RequestDownload>(&message)) {
         check_chunk_size(d->chunk_size);
         FUZZ_CHECK(d->name == json.at("name").as_string());

@@ -267,6 +267,26 @@ TEST(WebMessages, StartUploadTakes) {
               -1);
 }
 
+TEST(WebMessages, StartUploadOfAFolder) {
+    const auto m = decoded<StartUpload>(message(
+        "start_upload",
+        changed(changed(kStartUpload, "files", R"([["a/b.txt",3,1700000000000],["c.bin",0]])"),
+                "folders", R"(["empty","a/deeper"])")));
+    ASSERT_TRUE(m.files);
+    EXPECT_EQ(*m.files, (std::vector<UploadFile>{{"a/b.txt", 3, 1700000000000}, {"c.bin", 0, {}}}));
+    EXPECT_EQ(m.folders, (std::vector<std::string>{"empty", "a/deeper"}));
+    EXPECT_FALSE(decoded<StartUpload>(message("start_upload", kStartUpload)).files);
+}
+
+TEST(WebMessages, StartUploadOfAFolderRefusals) {
+    expect_field_refuses("start_upload", changed(kStartUpload, "files", "[]"), "files",
+                         {"{}", "\"a\"", "[\"a\"]", "[[\"a\"]]", "[[\"a\",1,2,3]]", "[[1,1]]",
+                          "[[\"a\",-1]]", "[[\"a\",1,1.5]]", "null"});
+    expect_field_refuses("start_upload", changed(kStartUpload, "files", "[]"), "folders",
+                         {"{}", "[1]", "\"a\"", "[[\"a\"]]", "null"});
+    expect_refused(message("start_upload", changed(kStartUpload, "folders", "[]")), "folders");
+}
+
 TEST(WebMessages, ChunkSizeIsAMultipleOfFourKiBWithinBounds) {
     const std::vector<std::pair<std::string_view, Members>> messages{
         {"start_upload", kStartUpload}, {"request_download", {{"name", "\"big.iso\""}}}};

@@ -2,12 +2,13 @@
 // 100 MiB file through its file input, over HTTP and then over the WebSocket, and downloads
 // it back through the page's own link. SHA-256 is compared at every stop. A screenshot of the
 // page once each upload is done is kept in STREAMD_ARTIFACTS (default build/artifacts/) as
-// browser-upload-TRANSPORT.png, for a person to look at.
+// browser-upload-TRANSPORT.png, for a person to look at. Then a folder, dropped on the page
+// and chosen with its folder input, arrives as the same tree.
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -34,6 +35,23 @@ async function sha256OfFile(file) {
     const hash = createHash('sha256');
     for await (const piece of createReadStream(file, { highWaterMark: 4 * MiB })) hash.update(piece);
     return hash.digest('hex');
+}
+
+// What a folder holds, by path: a folder as 'folder', a file as its size, mtime to the
+// millisecond (what a browser knows of it) and SHA-256.
+async function treeOf(top, prefix = '') {
+    const out = {};
+    for (const entry of await readdir(path.join(top, prefix), { withFileTypes: true })) {
+        const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+        if (entry.isDirectory()) {
+            out[rel] = 'folder';
+            Object.assign(out, await treeOf(top, rel));
+        } else {
+            const st = await stat(path.join(top, rel));
+            out[rel] = `${st.size} bytes, mtime ${Math.floor(st.mtimeMs)}, ${await sha256OfFile(path.join(top, rel))}`;
+        }
+    }
+    return out;
 }
 
 // CSS attribute values in double quotes; the name here is plain, but a later name may not be.
@@ -131,4 +149,45 @@ describe('the page in Chromium', () => {
             assert.deepEqual(pageErrors, [], 'the page reported errors');
         }));
     }
+
+    it('uploads a folder dropped on the page, and one chosen with its folder input', { timeout: testTimeoutMs }, () => withLog(async () => {
+        const top = path.join(work, 'album');
+        await mkdir(path.join(top, 'sub', 'deeper'), { recursive: true });
+        await mkdir(path.join(top, 'empty'));
+        await writeRandomFile(path.join(top, 'big.bin'), 5 * MiB + 3);
+        await writeRandomFile(path.join(top, 'sub', 'näme with spaces.bin'), 100 * KiB);
+        await writeRandomFile(path.join(top, 'sub', 'deeper', 'small.bin'), 1000);
+        await writeFile(path.join(top, 'sub', 'empty.txt'), '');
+        const want = await treeOf(top);
+
+        await page.goto(daemon.url('/'));
+        await page.waitForFunction(() => document.querySelector('#received-status')?.textContent !== 'Loading…');
+        const row = page.locator('#uploads [data-upload-name="album"]');
+        const ended = page.locator('#uploads [data-upload-name="album"]:not([data-state="uploading"])');
+        const expectDone = async () => {
+            await ended.waitFor({ timeout: transferTimeoutMs });
+            const rowText = (await row.innerText()).replace(/\s+/g, ' ').trim();
+            assert.equal(await row.getAttribute('data-state'), 'done', `the upload ended: ${rowText}`);
+            assert.match(rowText, /4 files/);
+        };
+
+        // A drop as the system's file manager makes it: Chromium is handed the folder's path.
+        const box = await page.locator('#drop-zone').boundingBox();
+        const cdp = await page.context().newCDPSession(page);
+        const drag = { items: [], files: [top], dragOperationsMask: 1 };
+        for (const type of ['dragEnter', 'dragOver', 'drop'])
+            await cdp.send('Input.dispatchDragEvent', { type, x: box.x + box.width / 2, y: box.y + box.height / 2, data: drag });
+        await expectDone();
+        assert.deepEqual(await treeOf(path.join(daemon.incoming, 'album')), want);
+
+        // The folder input lists files only: the empty folder stays behind.
+        await page.setInputFiles('#folder-input', top);
+        await expectDone();
+        const { empty, ...picked } = want;
+        assert.equal(empty, 'folder');
+        assert.deepEqual(await treeOf(path.join(daemon.incoming, 'album (1)')), picked);
+        assert.deepEqual((await readdir(daemon.incoming)).filter((n) => n.startsWith('.streamd-')), [],
+            'something partial was left behind');
+        assert.deepEqual(pageErrors, [], 'the page reported errors');
+    }));
 });

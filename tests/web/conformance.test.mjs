@@ -15,6 +15,9 @@ import {
 import { Streamd, explain } from './harness.mjs';
 import { chunkHeaderSize, chunkMessage, randomId } from './messages.mjs';
 
+// The largest text message (a folder's start_upload lists its files).
+const maxText = 1024 * 1024;
+
 let daemon;
 
 before(async () => {
@@ -380,13 +383,13 @@ describe('5 fragmentation', () => {
         });
     });
 
-    it('answers a message fragmented across 64 KiB in total', async () => {
+    it('answers a message fragmented across 1 MiB in total', async () => {
         await withWs(async (ws) => {
-            const json = Buffer.from(paddedJson(65536));
+            const json = Buffer.from(paddedJson(maxText));
             await ws.write(Buffer.concat([
-                text(json.subarray(0, 30000), { fin: false }),
-                continuation(json.subarray(30000, 60000), { fin: false }),
-                continuation(json.subarray(60000)),
+                text(json.subarray(0, 300000), { fin: false }),
+                continuation(json.subarray(300000, 600000), { fin: false }),
+                continuation(json.subarray(600000)),
             ]));
             await expectBadRequest(ws);
         });
@@ -668,28 +671,28 @@ describe('7 close handling', () => {
 });
 
 describe('9 limits', () => {
-    it('closes with 1009 on a text message of 64 KiB and one byte', async () => {
+    it('closes with 1009 on a text message of 1 MiB and one byte', async () => {
         await withWs(async (ws) => {
-            await ws.write(text(paddedJson(65537)));
+            await ws.write(text(paddedJson(maxText + 1)));
             await expectFail(ws, 1009);
         });
     });
 
-    it('closes with 1009 on the header of a text frame over 64 KiB, without its payload', async () => {
+    it('closes with 1009 on the header of a text frame over 1 MiB, without its payload', async () => {
         await withWs(async (ws) => {
-            await ws.write(frame({ opcode: Op.TEXT, length: 65537 }));
+            await ws.write(frame({ opcode: Op.TEXT, length: maxText + 1 }));
             await expectFail(ws, 1009);
         });
     });
 
-    it('closes with 1009 once fragments of a text message pass 64 KiB', async () => {
+    it('closes with 1009 once fragments of a text message pass 1 MiB', async () => {
         await withWs(async (ws) => {
-            const json = Buffer.from(paddedJson(65536));
-            await ws.write(text(json.subarray(0, 60000), { fin: false }));
+            const json = Buffer.from(paddedJson(maxText));
+            await ws.write(text(json.subarray(0, 1_000_000), { fin: false }));
             await ws.write(ping('still open'));
             await ws.expectPong('still open');
             // Only the header: the sum is known to be too large before the payload comes.
-            await ws.write(frame({ opcode: Op.CONTINUATION, length: 65537 - 60000 }));
+            await ws.write(frame({ opcode: Op.CONTINUATION, length: maxText + 1 - 1_000_000 }));
             await expectFail(ws, 1009);
         });
     });

@@ -463,6 +463,94 @@ describe('upload', () => {
     }));
 });
 
+describe('folder upload', () => {
+    // Files whose bytes run one after another: chunks of 64 KiB cross from one file to the next.
+    const folder = () => {
+        const files = [
+            ['a.bin', randomBytes(100 * KiB + 7)],
+            ['sub/empty.txt', Buffer.alloc(0)],
+            ['sub/deeper/b.bin', randomBytes(3 * KiB)],
+            ['sub/c.bin', randomBytes(70 * KiB)],
+        ];
+        return { files, bytes: Buffer.concat(files.map(([, b]) => b)) };
+    };
+    const start = (name, { files, bytes }, extra = {}) => ({
+        type: 'start_upload', name, size: bytes.length, chunk_size: chunkSize, digest: 'xxh32',
+        files: files.map(([p, b], i) => [p, b.length, 1_700_000_000_000 + i]), folders: ['empty'], ...extra,
+    });
+
+    it('stores a folder whose chunks run across its files, with empty folders and mtimes', () => withLog(async () => {
+        const s = await connect();
+        const name = uniqueName('folder');
+        const tree = folder();
+        s.send(start(name, tree));
+        const ready = await s.expect('upload_ready', { name });
+        assert.deepEqual(normalizeRanges(ready.missing), [[0, tree.bytes.length]]);
+        const chunks = chunksOf(tree.bytes, chunkSize);
+        const digests = chunks.map((c) => xxh32(c));
+        chunks.forEach((c, i) => s.sendBinary(chunkMessage(ready.id, i, c, digests[i])));
+        await expectReceived(s, ready.id, chunks.map((_, i) => i));
+        s.send({ type: 'finish_upload', id: ready.id, digest: fileDigest(digests) });
+        await s.expect('upload_complete', { id: ready.id, name, size: tree.bytes.length });
+        for (const [i, [p, b]] of tree.files.entries()) {
+            assert.deepEqual(await readFile(path.join(incoming(name), p)), b, p);
+            const st = await stat(path.join(incoming(name), p), { bigint: true });
+            assert.equal(st.mtimeNs / 1_000_000n, BigInt(1_700_000_000_000 + i), `the mtime of ${p}`);
+        }
+        assert.deepEqual(await readdir(path.join(incoming(name), 'empty')), []);
+        assert.deepEqual(await partials(), []);
+    }));
+
+    it('resumes a folder after a dropped connection, asking only for what was not acknowledged', () => withLog(async () => {
+        const name = uniqueName('folder-resume');
+        const tree = folder();
+        const id = randomId();
+        const chunks = chunksOf(tree.bytes, chunkSize);
+        const digests = chunks.map((c) => xxh32(c));
+        const first = await connect();
+        first.send(start(name, tree, { id }));
+        await first.expect('upload_ready', { id, name });
+        first.sendBinary(chunkMessage(id, 1, chunks[1], digests[1]));
+        await expectReceived(first, id, [1]);
+        await first.kill();
+
+        const second = await connect();
+        second.send(start(name, tree, { id }));
+        const resumed = await second.expect('upload_ready', { id, name });
+        assert.deepEqual(normalizeRanges(resumed.missing), [[0, chunkSize], [2 * chunkSize, tree.bytes.length - 2 * chunkSize]]);
+        for (const i of [0, 2]) second.sendBinary(chunkMessage(id, i, chunks[i], digests[i]));
+        await expectReceived(second, id, [0, 2]);
+        second.send({ type: 'finish_upload', id, digest: fileDigest(digests) });
+        await second.expect('upload_complete', { id, name });
+        assert.deepEqual(await readFile(path.join(incoming(name), 'sub/c.bin')), tree.files[3][1]);
+    }));
+
+    for (const [what, files, folders] of [
+        ['a path that climbs out', [['../x.bin', 1]], []],
+        ['an absolute path', [['/etc/x.bin', 1]], []],
+        ['an empty name inside a path', [['a//x.bin', 1]], []],
+        ['a control character', [['a\nb', 1]], []],
+        ['the same path twice', [['x.bin', 1], ['x.bin', 0]], []],
+        ['a file where a folder is', [['x', 1], ['x/y.bin', 0]], []],
+        ['a folder that climbs out', [['x.bin', 1]], ['..']],
+    ]) {
+        it(`refuses a folder with ${what} as name_invalid, leaving nothing`, () => withLog(async () => {
+            const s = await connect();
+            const before = await partials();
+            s.send({ type: 'start_upload', name: uniqueName('hostile'), size: 1, chunk_size: chunkSize, digest: 'xxh32', files, folders });
+            await s.expectError('name_invalid');
+            assert.deepEqual(await partials(), before, 'a refused folder left something');
+        }));
+    }
+
+    it('refuses a folder whose files do not add up to its size', () => withLog(async () => {
+        const s = await connect();
+        s.send({ type: 'start_upload', name: uniqueName('sizes'), size: 5, chunk_size: chunkSize, digest: 'xxh32', files: [['x.bin', 4]] });
+        const e = await s.expectError('name_invalid');
+        assert.match(e.message, /add up to 4 bytes, not 5/);
+    }));
+});
+
 describe('download', () => {
     async function receivedFile(size, name = uniqueName('download')) {
         const bytes = randomBytes(size);
