@@ -90,6 +90,17 @@ void read_file_counts(const std::map<std::string, sdbus::Variant>& props, std::s
     files_done = done.value_or(files_done_by_state(state, files));
 }
 
+// Skipped, where the daemon has it.
+std::vector<SkippedEntry> read_skipped(const std::map<std::string, sdbus::Variant>& props) {
+    std::vector<sdbus::Struct<std::string, std::string>> given;
+    read_property(props, "Skipped", given);
+    std::vector<SkippedEntry> out;
+    out.reserve(given.size());
+    for (const auto& s : given)
+        out.push_back({std::get<0>(s), std::get<1>(s)});
+    return out;
+}
+
 } // namespace
 
 // The Manager interface as generated from its XML, so that a change there that this client
@@ -252,7 +263,10 @@ bool BusClient::fill_in(TransferRow& row, bool encryption) {
     // Where the daemon is older than FilesDone, the row's own state stands in for it, so
     // that the two agree.
     read_file_counts(props, row.state, row.files, row.files_done);
-    if (encryption) read_property(props, "Encryption", row.encryption);
+    if (encryption) {
+        read_property(props, "Encryption", row.encryption);
+        row.skipped = read_skipped(props);
+    }
     return true;
 }
 
@@ -369,6 +383,7 @@ TransferSnapshot BusClient::transfer_snapshot(const TransferRef& transfer) {
     read_property(props, "StartedAt", s.started_at);
     read_property(props, "FinishedAt", s.finished_at);
     read_file_counts(props, s.state, s.files, s.files_done);
+    s.skipped = read_skipped(props);
     return s;
 }
 

@@ -62,7 +62,7 @@ public:
     // Manager.ListTransfers. Throws Failure.
     std::vector<TransferRow> list_transfers();
     // Fills in what ListTransfers leaves out from the row's Transfer object, in one call:
-    // files and files_done, and encryption when `encryption`. False, with the row as it
+    // files and files_done, and encryption and skipped when `encryption`. False, with the row as it
     // was, when the transfer is gone meanwhile.
     bool fill_in(TransferRow& row, bool encryption);
 

@@ -68,8 +68,15 @@ std::vector<Outgoing> open_all(const SendRequest& request) {
 TransferRef queue(BusClient& client, SendSource& source, const std::string& destination,
                   const std::map<std::string, sdbus::Variant>& options) {
     if (!source.tree) return client.send(source.file, destination, options);
+    auto with_skipped = options;
+    if (!source.tree->skipped.empty()) {
+        std::vector<sdbus::Struct<std::string, std::string>> skipped;
+        for (const auto& s : source.tree->skipped)
+            skipped.emplace_back(s.path, s.why);
+        with_skipped["skipped"] = sdbus::Variant(skipped);
+    }
     return client.send_tree(source.tree->folder, source.manifest, take_data_files(*source.tree),
-                            destination, options);
+                            destination, with_skipped);
 }
 
 void queue_all(BusClient& client, std::vector<Outgoing>& files, const SendRequest& request) {

@@ -2,6 +2,18 @@
 
 namespace streamd::ctl {
 
+void write_skipped(JsonWriter& json, const std::vector<SkippedEntry>& skipped) {
+    json.key("skipped");
+    json.begin_array();
+    for (const SkippedEntry& s : skipped) {
+        json.begin_object();
+        json.member("path", s.path);
+        json.member("reason", s.reason);
+        json.end_object();
+    }
+    json.end_array();
+}
+
 void write_transfer_row(JsonWriter& json, const TransferRow& r) {
     json.begin_object();
     json.member("id", r.id);
@@ -17,6 +29,7 @@ void write_transfer_row(JsonWriter& json, const TransferRow& r) {
     json.member("error", r.error);
     // Read from the transfer's own object only where asked for (list, not watch).
     if (!r.encryption.empty()) json.member("encryption", r.encryption);
+    if (r.skipped) write_skipped(json, *r.skipped);
     json.member("path", r.path);
     json.end_object();
 }

@@ -2,9 +2,17 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace streamd::ctl {
+
+// What of a folder its sender left out, and why (the Transfer object's Skipped).
+struct SkippedEntry {
+    std::string path;
+    std::string reason;
+};
 
 struct TransferRow {
     uint32_t id = 0;
@@ -23,6 +31,8 @@ struct TransferRow {
     // read, what they are for a single file.
     uint32_t files = 1;
     uint32_t files_done = 0;
+    // And its Skipped, where read.
+    std::optional<std::vector<SkippedEntry>> skipped = std::nullopt;
 };
 
 } // namespace streamd::ctl

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace streamd::ctl {
 
@@ -20,6 +21,7 @@ struct TransferSnapshot {
     uint64_t eta = 0;   // seconds; 0 when not known or finished
     uint32_t files = 1; // 1 for a file; a folder's files, empty ones too
     uint32_t files_done = 0;
+    std::vector<SkippedEntry> skipped = {};
     uint32_t streams = 0;
     uint32_t chunk_size = 0;
     uint64_t max_rate = 0; // bytes per second, its own limit; 0: none
@@ -34,8 +36,8 @@ struct TransferSnapshot {
 
 // The snapshot as `list` shows it, so that output made from either reads the same.
 inline TransferRow to_row(const TransferSnapshot& s) {
-    return {s.id,   s.direction, s.state, s.name,       s.peer,  s.size,      s.bytes_done,
-            s.rate, s.error,     s.path,  s.encryption, s.files, s.files_done};
+    return {s.id,   s.direction, s.state, s.name,       s.peer,  s.size,       s.bytes_done,
+            s.rate, s.error,     s.path,  s.encryption, s.files, s.files_done, s.skipped};
 }
 
 } // namespace streamd::ctl

@@ -33,6 +33,10 @@ std::string format_transfer_status(const TransferSnapshot& t, bool colour) {
     if (counts_files(t.files))
         lines.add("Files", std::to_string(std::min(t.files_done, t.files)) + " of " +
                                std::to_string(t.files));
+    if (!t.skipped.empty())
+        lines.add("Skipped", std::to_string(t.skipped.size()) +
+                                 (t.skipped.size() == 1 ? " entry" : " entries") +
+                                 " of the folder (--json lists them)");
     // Rate and time left are the daemon's while data moves and 0 otherwise.
     if (t.state == "running") {
         lines.add("Rate", format_rate(t.rate));

@@ -1,5 +1,7 @@
 #include "transfer_status_json.hpp"
 
+#include "transfer_json.hpp"
+
 namespace streamd::ctl {
 
 namespace {
@@ -15,6 +17,7 @@ void write_status(JsonWriter& json, const TransferSnapshot& t) {
     json.member("bytes_done", t.bytes_done);
     json.member("files", t.files);
     json.member("files_done", t.files_done);
+    write_skipped(json, t.skipped);
     json.member("rate", t.rate);
     json.member("eta", t.eta);
     json.member("streams", t.streams);

@@ -9,6 +9,8 @@
 #include "file_name.hpp"
 #include "manager_adaptor.hpp"
 #include "size_units.hpp"
+#include "transfer/transfer.hpp"
+#include "tree_manifest.hpp"
 #include "version.hpp"
 
 #include <algorithm>
@@ -118,6 +120,29 @@ private:
         return r;
     }
 
+    // SendTree's "skipped", taken out of `options`: what the caller left out of the folder.
+    static std::vector<Transfer::Skipped>
+    skipped_option(std::map<std::string, sdbus::Variant>& options) {
+        using Entries = std::vector<sdbus::Struct<std::string, std::string>>;
+        const auto given = bus_options::option<Entries>(options, "skipped", "a(ss)", {});
+        options.erase("skipped");
+        if (given.size() > proto::kMaxTreeEntries)
+            throw bus_error("InvalidArgument", "option 'skipped' lists more than " +
+                                                   std::to_string(proto::kMaxTreeEntries) +
+                                                   " entries");
+        std::vector<Transfer::Skipped> out;
+        out.reserve(given.size());
+        for (const auto& entry : given) {
+            const std::string& path = std::get<0>(entry);
+            const std::string& reason = std::get<1>(entry);
+            if (path.size() > proto::kMaxTreePath || reason.size() > kMaxSkipReason)
+                throw bus_error("InvalidArgument", "option 'skipped' holds an entry too long");
+            out.push_back({path, reason});
+        }
+        return out;
+    }
+    static constexpr size_t kMaxSkipReason = 1024;
+
     // Our own copy: sdbus closes its descriptor when the message goes away.
     static UniqueFd take(const sdbus::UnixFd& fd) {
         UniqueFd own(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 3));
@@ -164,10 +189,12 @@ private:
              const std::map<std::string, sdbus::Variant>& options) override {
         const auto* call = getObject().getCurrentlyProcessedMessage();
         service_.authorize(call, "send files");
-        SendOptions o = send_options(destination, options);
-        TreeRequest r{take(folder),      manifest,  take(files),  std::move(o.destination),
-                      std::move(o.name), o.streams, o.chunk_size, o.max_rate,
-                      call->getSender()};
+        auto rest = options;
+        auto skipped = skipped_option(rest);
+        SendOptions o = send_options(destination, rest);
+        TreeRequest r{take(folder),      manifest,          take(files),  std::move(o.destination),
+                      std::move(o.name), o.streams,         o.chunk_size, o.max_rate,
+                      call->getSender(), std::move(skipped)};
         const uint32_t id = queue([&] { return daemon_.send_tree(std::move(r)); });
         service_.publish();
         return {id, sdbus::ObjectPath(transfer_path(id))};

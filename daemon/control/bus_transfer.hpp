@@ -76,6 +76,13 @@ private:
     uint64_t BytesDone() override { return t_->bytes_done(); }
     uint32_t Files() override { return t_->files(); }
     uint32_t FilesDone() override { return t_->files_done(); }
+    std::vector<sdbus::Struct<std::string, std::string>> Skipped() override {
+        std::vector<sdbus::Struct<std::string, std::string>> out;
+        out.reserve(t_->skipped().size());
+        for (const auto& s : t_->skipped())
+            out.emplace_back(s.path, s.reason);
+        return out;
+    }
     uint64_t Rate() override { return rate(); }
     uint64_t Eta() override {
         uint64_t done = t_->bytes_done();

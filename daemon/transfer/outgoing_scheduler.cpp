@@ -105,6 +105,7 @@ uint32_t OutgoingScheduler::send_tree(TreeRequest r) {
     g.destination = std::move(r.destination);
     g.max_rate = r.max_rate;
     g.owner = std::move(r.owner);
+    g.skipped = std::move(r.skipped);
     g.files.reserve(g.sizes.size());
     const uint32_t id = transfers_.registry().next_id();
     auto [at, _] = gathering_.emplace(id, std::move(g));
@@ -152,6 +153,7 @@ void OutgoingScheduler::gather(uint32_t id, Gathering& g, std::vector<UniqueFd> 
     auto t = std::make_shared<OutgoingTransfer>(
         id, SourceData(std::move(g.manifest), std::move(g.files)), std::move(g.offer),
         std::move(g.destination), g.max_rate);
+    t->set_skipped(std::move(g.skipped));
     gathering_.erase(id);
     enqueue(t);
 }

@@ -44,6 +44,7 @@ struct TreeRequest {
     uint32_t chunk_size = 0;
     uint64_t max_rate = 0;
     std::string owner; // the caller, the only one that may add the rest
+    std::vector<Transfer::Skipped> skipped;
 };
 
 class OutgoingScheduler {
@@ -99,6 +100,7 @@ private:
         Destination destination;
         uint64_t max_rate = 0;
         std::string owner;
+        std::vector<Transfer::Skipped> skipped;
         Clock::time_point due; // dropped unless the next files come before
     };
     std::map<uint32_t, Gathering> gathering_;

@@ -9,6 +9,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace streamd {
 
@@ -71,6 +72,13 @@ public:
     // Files it carries (a folder's, empty ones too), and those of them complete.
     virtual uint32_t files() const { return 1; }
     virtual uint32_t files_done() const { return state() == TransferState::Done ? 1 : 0; }
+    // What of a folder its sender left out, and why; set before the transfer is published.
+    struct Skipped {
+        std::string path;
+        std::string reason;
+    };
+    const std::vector<Skipped>& skipped() const { return skipped_; }
+    void set_skipped(std::vector<Skipped> skipped) { skipped_ = std::move(skipped); }
 
     TransferState state() const { return state_.load(std::memory_order_acquire); }
     uint64_t bytes_done() const { return bytes_done_.load(std::memory_order_relaxed); }
@@ -158,6 +166,7 @@ private:
     Failure failure_ = Failure::Other;
     std::string stored_name_;
     std::string encryption_ = "none";
+    std::vector<Skipped> skipped_;
 };
 
 } // namespace streamd

@@ -22,13 +22,14 @@ namespace {
 namespace fs = std::filesystem;
 using proto::JsonValue;
 
-const std::vector<std::string> list_keys = {"id",    "direction",  "state", "name",       "peer",
-                                            "size",  "bytes_done", "files", "files_done", "rate",
-                                            "error", "encryption", "path"};
+const std::vector<std::string> list_keys = {"id",    "direction",  "state",   "name",       "peer",
+                                            "size",  "bytes_done", "files",   "files_done", "rate",
+                                            "error", "encryption", "skipped", "path"};
 const std::vector<std::string> status_keys = {
-    "id",         "direction",   "state", "name",       "peer",       "size",        "bytes_done",
-    "files",      "files_done",  "rate",  "eta",        "streams",    "chunk_size",  "max_rate",
-    "encryption", "stored_name", "error", "created_at", "started_at", "finished_at", "path"};
+    "id",         "direction",  "state",       "name",       "peer",        "size",
+    "bytes_done", "files",      "files_done",  "skipped",    "rate",        "eta",
+    "streams",    "chunk_size", "max_rate",    "encryption", "stored_name", "error",
+    "created_at", "started_at", "finished_at", "path"};
 const std::vector<std::string> stats_keys = {
     "bytes_in",        "bytes_out",      "transfers_done", "transfers_failed", "transfers_canceled",
     "active_in",       "active_out",     "queued",         "rate_in",          "rate_out",

@@ -76,10 +76,12 @@ std::vector<sdbus::UnixFd> unix_fds(const std::vector<int>& fds) {
 
 std::uint32_t StreamdBus::send_tree(int folder, const std::vector<std::uint8_t>& manifest,
                                     const std::vector<int>& files, const std::string& destination,
-                                    const std::string& name) {
+                                    const std::string& name,
+                                    std::map<std::string, sdbus::Variant> more) {
     std::uint32_t id = 0;
     sdbus::ObjectPath path;
-    std::map<std::string, sdbus::Variant> options{{"name", sdbus::Variant(name)}};
+    std::map<std::string, sdbus::Variant> options = std::move(more);
+    options["name"] = sdbus::Variant(name);
     proxy(manager_path)
         ->callMethod("SendTree")
         .onInterface(manager_interface)

@@ -50,10 +50,11 @@ public:
     // Transfer.Cancel() on the transfer's object.
     void cancel_on_object(std::uint32_t id);
     void reload();
-    // Manager.SendTree with options {"name": name}; the id it returns.
+    // Manager.SendTree with options {"name": name} and `more`; the id it returns.
     std::uint32_t send_tree(int folder, const std::vector<std::uint8_t>& manifest,
                             const std::vector<int>& files, const std::string& destination,
-                            const std::string& name);
+                            const std::string& name,
+                            std::map<std::string, sdbus::Variant> more = {});
     void add_files(std::uint32_t id, const std::vector<int>& files);
     std::map<std::string, sdbus::Variant> stats();
 

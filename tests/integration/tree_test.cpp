@@ -3,6 +3,7 @@
 // manifest that would write outside the incoming folder is refused with nothing kept.
 
 #include "digest.hpp"
+#include "json_value.hpp"
 #include "process.hpp"
 #include "raw_peer.hpp"
 #include "streamctl.hpp"
@@ -110,6 +111,19 @@ TEST_F(Trees, ArriveWithContentsModesTimesAndLinks) {
             << skipped << " is not named as left out\n"
             << sent.describe();
 
+    // And kept with the transfer, for --json.
+    RunResult listed = run_streamctl(sender_->bus_address(), {"list", "--json"});
+    ASSERT_TRUE(listed.status.success()) << listed.describe();
+    std::map<std::string, std::string> left_out;
+    const proto::JsonValue transfers = proto::parse_json(listed.out);
+    for (const auto& t : transfers.as_array())
+        if (t.at("name").as_string() == "album")
+            for (const auto& e : t.at("skipped").as_array())
+                left_out[e.at("path").as_string()] = e.at("reason").as_string();
+    EXPECT_EQ(left_out.size(), 3u) << listed.out;
+    for (const char* skipped : {"escape", "hard.bin", "fifo"})
+        EXPECT_FALSE(left_out[skipped].empty()) << skipped << " has no reason\n" << listed.out;
+
     fs::remove(top / "escape");
     fs::remove(top / "hard.bin");
     fs::remove(top / "fifo");
@@ -205,8 +219,16 @@ TEST_F(Trees, FilesComeInSeveralCallsAndAreChecked) {
     EXPECT_EQ(not_a_folder.error_name, invalid) << not_a_folder.describe();
     auto unknown = outcome_of([&] { bus.add_files(4242, {fds[0].get()}); });
     EXPECT_EQ(unknown.error_name, invalid) << unknown.describe();
+    auto bad_skipped = outcome_of([&] {
+        bus.send_tree(folder.get(), manifest, {fds[0].get()}, to, "calls",
+                      {{"skipped", sdbus::Variant(std::string("fifo"))}});
+    });
+    EXPECT_EQ(bad_skipped.error_name, invalid) << bad_skipped.describe();
 
-    const std::uint32_t id = bus.send_tree(folder.get(), manifest, {fds[0].get()}, to, "calls");
+    using Skipped = std::vector<sdbus::Struct<std::string, std::string>>;
+    const Skipped skipped{{"fifo", "a FIFO"}, {"näme/link", "a link out of the folder"}};
+    const std::uint32_t id = bus.send_tree(folder.get(), manifest, {fds[0].get()}, to, "calls",
+                                           {{"skipped", sdbus::Variant(skipped)}});
     EXPECT_FALSE(bus.find_transfer(id)) << "queued before its files were in";
     bus.add_files(id, {fds[1].get()});
     bus.add_files(id, {fds[2].get()});
@@ -221,6 +243,8 @@ TEST_F(Trees, FilesComeInSeveralCallsAndAreChecked) {
               4u);
     EXPECT_EQ(bus.property(transfer_path(id), transfer_interface, "FilesDone").get<std::uint32_t>(),
               4u);
+    EXPECT_EQ(bus.property(transfer_path(id), transfer_interface, "Skipped").get<Skipped>(),
+              skipped);
     // The manifest made here says mode 0644 and mtime 0: only the contents are the files'.
     for (const char* name : {"a", "b", "c", "d"})
         EXPECT_EQ(digest_of(receiver_->incoming() / "calls" / name), digest_of(top / name)) << name;

@@ -257,6 +257,18 @@ TEST(CtlTransferJson, FoldersSayHowManyFilesAreDone) {
               R"("path":"/x"}])");
 }
 
+TEST(CtlTransferJson, WhatAFolderLeftOutIsListedWhereItWasRead) {
+    TransferRow r = row(5, "done", "photos");
+    r.skipped = std::vector<SkippedEntry>{{"fifo", "a FIFO"}};
+    EXPECT_NE(format_transfer_json({r}).find(
+                  R"("error":"","skipped":[{"path":"fifo","reason":"a FIFO"}],"path":"/x"})"),
+              std::string::npos);
+    r.skipped = std::vector<SkippedEntry>{};
+    EXPECT_NE(format_transfer_json({r}).find(R"("skipped":[],)"), std::string::npos);
+    EXPECT_EQ(format_transfer_json({row(5, "done", "photos")}).find("skipped"), std::string::npos)
+        << "not read: not shown";
+}
+
 // --- counting files for the live table ----------------------------------------------------
 
 namespace {

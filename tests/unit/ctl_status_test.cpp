@@ -203,6 +203,16 @@ TEST_F(CtlTransferStatus, AnEmptyFolderHasNoFilesToCount) {
         << text;
 }
 
+TEST_F(CtlTransferStatus, AFolderSaysHowManyOfItsEntriesWereLeftOut) {
+    TransferSnapshot t = done();
+    t.skipped = {{"fifo", "a FIFO"}, {"hard.bin", "another name of 'big.bin'"}};
+    const std::string text = format_transfer_status(t, false);
+    EXPECT_NE(text.find("   Skipped: 2 entries of the folder (--json lists them)\n"),
+              std::string::npos)
+        << text;
+    EXPECT_EQ(format_transfer_status(done(), false).find("Skipped"), std::string::npos);
+}
+
 TEST_F(CtlTransferStatus, ASingleFileHasNoFilesLine) {
     EXPECT_EQ(format_transfer_status(running(), false).find("Files:"), std::string::npos);
     EXPECT_EQ(format_transfer_status(done(), false).find("Files:"), std::string::npos);
@@ -230,7 +240,7 @@ TEST(CtlTransferStatusJson, OneObjectCompact) {
     EXPECT_EQ(format_transfer_status_json({done()}, JsonStyle::Compact, false),
               R"({"id":3,"direction":"out","state":"done","name":"big.iso",)"
               R"("peer":"otherhost:7740","size":4294967296,"bytes_done":4294967296,"files":1,)"
-              R"("files_done":1,"rate":0,)"
+              R"("files_done":1,"skipped":[],"rate":0,)"
               R"("eta":0,"streams":8,"chunk_size":4194304,"max_rate":0,"encryption":"",)"
               R"("stored_name":"big (1).iso",)"
               R"("error":"","created_at":1795271387000000,"started_at":1795271389000000,)"
@@ -248,6 +258,7 @@ TEST(CtlTransferStatusJson, OneObjectPretty) {
   "bytes_done": 1288490189,
   "files": 1,
   "files_done": 0,
+  "skipped": [],
   "rate": 536870912,
   "eta": 6,
   "streams": 8,
@@ -270,7 +281,7 @@ TEST(CtlTransferStatusJson, SeveralAsAnArray) {
     b.id = 2;
     const std::string one =
         R"("direction":"","state":"","name":"","peer":"","size":0,"bytes_done":0,"files":1,)"
-        R"("files_done":0,"rate":0,)"
+        R"("files_done":0,"skipped":[],"rate":0,)"
         R"("eta":0,"streams":0,"chunk_size":0,"max_rate":0,"encryption":"","stored_name":"","error":"",)"
         R"("created_at":0,)"
         R"("started_at":0,"finished_at":0,"path":"")";
@@ -289,12 +300,24 @@ TEST(CtlTransferStatusJson, PrettyArrayNestsTheObjects) {
         << json;
 }
 
+TEST(CtlTransferStatusJson, AFolderListsWhatWasLeftOutAndWhy) {
+    TransferSnapshot t = running();
+    t.skipped = {{"näme/fifo", "a FIFO"}, {"x\"y", "a link out of the folder"}};
+    const std::string json = format_transfer_status_json({t}, JsonStyle::Compact, false);
+    EXPECT_NE(json.find(R"("skipped":[{"path":"näme/fifo","reason":"a FIFO"},)"
+                        R"({"path":"x\"y","reason":"a link out of the folder"}],)"),
+              std::string::npos)
+        << json;
+}
+
 TEST(CtlTransferStatusJson, AFolderSaysHowManyFilesAreDone) {
     TransferSnapshot t = running();
     t.files = 10100;
     t.files_done = 8204;
     const std::string json = format_transfer_status_json({t}, JsonStyle::Compact, false);
-    EXPECT_NE(json.find(R"("bytes_done":1288490189,"files":10100,"files_done":8204,"rate":)"),
-              std::string::npos)
+    EXPECT_NE(
+        json.find(
+            R"("bytes_done":1288490189,"files":10100,"files_done":8204,"skipped":[],"rate":)"),
+        std::string::npos)
         << json;
 }
