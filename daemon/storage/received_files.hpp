@@ -1,6 +1,7 @@
-// The files in the incoming folder that the web side may show and serve: regular files
-// with names a peer could have sent, so neither partial files and journals nor whatever
-// else (links, folders, oddly named files) was put there by hand.
+// The files and folders in the incoming folder that the web side may show, and the files
+// it serves: regular files and folders with names a peer could have sent, so neither
+// partial files, folders and journals nor whatever else (links, devices, oddly named
+// files) was put there by hand.
 #pragma once
 
 #include "unique_fd.hpp"
@@ -16,8 +17,9 @@ namespace streamd {
 
 struct ReceivedFile {
     std::string name;
-    uint64_t size = 0;
+    uint64_t size = 0; // of a folder: of the regular files beneath it
     int64_t mtime = 0; // seconds since the Unix epoch
+    bool folder = false;
 };
 
 // Sorted by name, byte by byte. Throws std::system_error when the folder cannot be read.

@@ -10,8 +10,9 @@ std::string files_json(const std::vector<ReceivedFile>& files) {
         if (out.size() > 1) out += ',';
         out += "{\"name\":";
         proto::append_json_string(out, f.name);
-        out +=
-            ",\"size\":" + std::to_string(f.size) + ",\"mtime\":" + std::to_string(f.mtime) + "}";
+        out += ",\"size\":" + std::to_string(f.size) + ",\"mtime\":" + std::to_string(f.mtime);
+        if (f.folder) out += ",\"folder\":true";
+        out += "}";
     }
     out += "]\n";
     return out;

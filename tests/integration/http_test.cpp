@@ -94,17 +94,23 @@ TEST_F(Http, ServesThePage) {
     EXPECT_EQ(contents_of(page), r.body);
 }
 
-TEST_F(Http, ListsReceivedFilesAndHidesEverythingElse) {
+TEST_F(Http, ListsReceivedFilesAndFoldersAndHidesEverythingElse) {
     const fs::path in = daemon().incoming();
     write_random_file(in / "b.bin", 1000, 1);
     write_text_file(in / "a.txt", "hello\n");
     const std::string odd = "quote\" back\\slash \xc3\xbc.txt";
     write_text_file(in / odd, "odd\n");
     set_mtime(in / "a.txt", 1700000000, 5);
-    // A transfer in progress, a folder and a link: none of them is a received file.
+    // A folder, with its files' bytes, links beneath it not followed.
+    fs::create_directories(in / "folder" / "inner");
+    write_random_file(in / "folder" / "inner" / "x.bin", 300, 2);
+    write_random_file(in / "folder" / "y.bin", 20, 3);
+    fs::create_symlink(in / "b.bin", in / "folder" / "link.bin");
+    set_mtime(in / "folder", 1600000000, 0);
+    // Transfers in progress and a link: none of them is a received file.
     write_text_file(in / ".streamd-0123456789abcdef0123456789abcdef.part", "partial");
     write_text_file(in / ".streamd-0123456789abcdef0123456789abcdef.journal", "journal");
-    fs::create_directory(in / "folder");
+    fs::create_directory(in / ".streamd-0123456789abcdef0123456789abcdee.tree");
     fs::create_symlink(in / "a.txt", in / "link.txt");
 
     HttpReply r = get("/api/files");
@@ -114,11 +120,18 @@ TEST_F(Http, ListsReceivedFilesAndHidesEverythingElse) {
     ASSERT_TRUE(list.is_array()) << r.body;
     std::vector<std::string> names;
     for (const auto& f : list.as_array()) {
-        EXPECT_EQ(f.keys(), (std::vector<std::string>{"name", "size", "mtime"})) << f.dump();
+        if (f.at("name").as_string() != "folder") {
+            EXPECT_EQ(f.keys(), (std::vector<std::string>{"name", "size", "mtime"})) << f.dump();
+        }
         names.push_back(f.at("name").as_string());
     }
-    EXPECT_EQ(names, (std::vector<std::string>{"a.txt", "b.bin", odd})) << r.body;
-    ASSERT_EQ(list.as_array().size(), 3u);
+    EXPECT_EQ(names, (std::vector<std::string>{"a.txt", "b.bin", "folder", odd})) << r.body;
+    ASSERT_EQ(list.as_array().size(), 4u);
+    const auto& folder = list.as_array()[2];
+    EXPECT_EQ(folder.keys(), (std::vector<std::string>{"name", "size", "mtime", "folder"}));
+    EXPECT_EQ(folder.at("size").as_uint(), 320u);
+    EXPECT_EQ(folder.at("mtime").as_uint(), 1600000000u);
+    EXPECT_TRUE(folder.at("folder").as_bool());
     EXPECT_EQ(list.as_array()[0].at("size").as_uint(), 6u);
     EXPECT_EQ(list.as_array()[0].at("mtime").as_uint(), 1700000000u);
     EXPECT_EQ(list.as_array()[1].at("size").as_uint(), 1000u);

@@ -14,6 +14,11 @@ TEST(WebApi, FilesAreAnArrayOfObjects) {
     EXPECT_NO_THROW(proto::parse_json(json));
 }
 
+TEST(WebApi, FoldersSaySo) {
+    EXPECT_EQ(files_json({{"album", 300, 1700000000, true}}),
+              "[{\"name\":\"album\",\"size\":300,\"mtime\":1700000000,\"folder\":true}]\n");
+}
+
 TEST(WebApi, NamesAreEscaped) {
     const std::string name = "q\"b\\s\x01\x1f\xc3\xbc\x7f";
     const std::string json = files_json({{name, 1, 2}});

@@ -179,6 +179,10 @@ describe('the page in Chromium', () => {
             await cdp.send('Input.dispatchDragEvent', { type, x: box.x + box.width / 2, y: box.y + box.height / 2, data: drag });
         await expectDone();
         assert.deepEqual(await treeOf(path.join(daemon.incoming, 'album')), want);
+        // Listed with the received files, as a folder.
+        const listedFolder = page.locator('#received [data-file-name="album"]');
+        await listedFolder.waitFor();
+        assert.match((await listedFolder.innerText()).trim(), /^album\//);
 
         // The folder input lists files only: the empty folder stays behind.
         await page.setInputFiles('#folder-input', top);
