@@ -302,6 +302,17 @@ std::string upload_canceled(const Id& id) {
     return Object("upload_canceled").hex("id", id).text();
 }
 
+FileTime file_time(const std::optional<int64_t>& ms) {
+    if (!ms) return {};
+    int64_t sec = *ms / 1000;
+    int64_t rest = *ms % 1000;
+    if (rest < 0) {
+        rest += 1000;
+        sec -= 1;
+    }
+    return {sec, static_cast<uint32_t>(rest * 1'000'000)};
+}
+
 std::string download_ready(const Id& id, std::string_view name, uint64_t size, int64_t mtime_ms,
                            uint32_t chunk_size) {
     return Object("download_ready")

@@ -38,6 +38,14 @@ std::array<uint8_t, kChunkHeaderSize> encode_chunk_header(const ChunkHeader& h);
 
 enum class ChunkDigest : uint8_t { None, Xxh32 };
 
+// A browser's time (milliseconds since the epoch) as a file's: seconds and nanoseconds,
+// rounding down also before 1970; absent, kMtimeUnknown.
+struct FileTime {
+    int64_t sec = kMtimeUnknown;
+    uint32_t nsec = 0;
+};
+FileTime file_time(const std::optional<int64_t>& ms);
+
 struct Auth {
     std::array<uint8_t, 32> proof{};
 };

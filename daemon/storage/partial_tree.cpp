@@ -1,10 +1,10 @@
 #include "storage/partial_tree.hpp"
 
 #include "file_name.hpp"
+#include "storage/folder_entries.hpp"
 
 #include <cerrno>
 #include <cstring>
-#include <dirent.h>
 #include <fcntl.h>
 #include <memory>
 #include <sys/stat.h>
@@ -40,30 +40,17 @@ void stamp(int folder, const std::string& name, uint32_t mode, int64_t sec, uint
 } // namespace
 
 bool remove_beneath(int folder) noexcept {
-    const int copy = ::openat(folder, ".", kFolderFlags);
-    DIR* dir = copy < 0 ? nullptr : ::fdopendir(copy);
-    if (!dir) {
-        if (copy >= 0) ::close(copy);
-        return false;
-    }
-    std::unique_ptr<DIR, int (*)(DIR*)> closer(dir, ::closedir);
-    std::vector<std::string> names;
-    while (const dirent* d = ::readdir(dir))
-        if (std::strcmp(d->d_name, ".") != 0 && std::strcmp(d->d_name, "..") != 0)
-            names.emplace_back(d->d_name);
+    // Read whole before anything goes: removing while reading may skip entries.
+    const auto entries = folder_entries(folder);
+    if (!entries) return false;
     bool all = true;
-    for (const auto& name : names) {
-        struct stat st {};
-        if (::fstatat(folder, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-            all = false;
-            continue;
-        }
-        if (S_ISDIR(st.st_mode)) {
-            UniqueFd sub(::openat(folder, name.c_str(), kFolderFlags));
+    for (const auto& e : *entries) {
+        if (S_ISDIR(e.st.st_mode)) {
+            UniqueFd sub(::openat(folder, e.name.c_str(), kFolderFlags));
             all = sub && remove_beneath(sub.get()) && all;
-            all = ::unlinkat(folder, name.c_str(), AT_REMOVEDIR) == 0 && all;
+            all = ::unlinkat(folder, e.name.c_str(), AT_REMOVEDIR) == 0 && all;
         } else {
-            all = ::unlinkat(folder, name.c_str(), 0) == 0 && all;
+            all = ::unlinkat(folder, e.name.c_str(), 0) == 0 && all;
         }
     }
     return all;

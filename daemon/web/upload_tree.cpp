@@ -8,25 +8,6 @@
 
 namespace streamd {
 
-namespace {
-
-// Milliseconds since the epoch as seconds and nanoseconds, rounding down.
-void set_mtime(proto::TreeEntry& e, const std::optional<int64_t>& ms) {
-    if (!ms) {
-        e.mtime_sec = proto::kMtimeUnknown;
-        return;
-    }
-    e.mtime_sec = *ms / 1000;
-    int64_t rest = *ms % 1000;
-    if (rest < 0) {
-        rest += 1000;
-        e.mtime_sec -= 1;
-    }
-    e.mtime_nsec = static_cast<uint32_t>(rest * 1'000'000);
-}
-
-} // namespace
-
 std::variant<UploadTree, std::string> upload_tree(const proto::web::StartUpload& m) {
     // Ordered by bytes, so that a folder comes before every folder beneath it.
     std::set<std::string> folders(m.folders.begin(), m.folders.end());
@@ -57,7 +38,9 @@ std::variant<UploadTree, std::string> upload_tree(const proto::web::StartUpload&
         proto::TreeEntry e;
         e.path = f.path;
         e.size = f.size;
-        set_mtime(e, f.mtime_ms);
+        const auto time = proto::web::file_time(f.mtime_ms);
+        e.mtime_sec = time.sec;
+        e.mtime_nsec = time.nsec;
         manifest.entries.push_back(std::move(e));
     }
     UploadTree tree;

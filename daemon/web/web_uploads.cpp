@@ -64,18 +64,10 @@ std::string WebUploads::start(const web::StartUpload& m) {
     offer.chunk_size = m.chunk_size;
     offer.size = m.size;
     offer.mode = 0644;
-    if (m.mtime_ms) {
-        offer.mtime_sec = *m.mtime_ms / 1000;
-        int64_t ms = *m.mtime_ms % 1000;
-        if (ms < 0) {
-            ms += 1000;
-            offer.mtime_sec -= 1;
-        }
-        offer.mtime_nsec = static_cast<uint32_t>(ms * 1'000'000);
-    } else {
-        // Not the time now: a resume later must describe the same file.
-        offer.mtime_sec = proto::kMtimeUnknown;
-    }
+    // Unknown rather than the time now: a resume later must describe the same file.
+    const auto time = web::file_time(m.mtime_ms);
+    offer.mtime_sec = time.sec;
+    offer.mtime_nsec = time.nsec;
     offer.digest = m.digest == web::ChunkDigest::Xxh32 ? proto::DigestAlgorithm::Xxh32
                                                        : proto::DigestAlgorithm::None;
     offer.name = m.name;

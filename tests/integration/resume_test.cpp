@@ -191,6 +191,16 @@ protected:
         return kept;
     }
 
+    // The receiver killed in the middle of `name`, started again once its connections are
+    // gone, and the transfer gone on to its end.
+    void kill_and_restart_receiver(const std::string& name) {
+        pair_.receiver.kill();
+        wait_path_closed();
+        pair_.relay.release();
+        pair_.receiver.restart();
+        wait_sent(name);
+    }
+
     // Waits until the sender lists `name` as done, under whichever id.
     void wait_sent(const std::string& name) {
         EXPECT_TRUE(ended_done(pair_.sender_bus, name)) << pair_.logs();
@@ -276,11 +286,7 @@ TEST_P(Resumes, ReceiverKilledAndRestarted) {
         ASSERT_NE(send(name, points.seed + round), 0u);
         wait_stopped_in_the_middle(name, budget);
         ASSERT_FALSE(HasFailure());
-        pair_.receiver.kill();
-        wait_path_closed();
-        pair_.relay.release();
-        pair_.receiver.restart();
-        wait_sent(name);
+        kill_and_restart_receiver(name);
         expect_arrived_whole(name);
         EXPECT_LE(to_receiver() - before, on_the_wire(file_size + resend_bound + sync_batch))
             << pair_.logs();
@@ -326,11 +332,7 @@ TEST_P(Resumes, ATreeGoesOnWhereItStoppedAfterItsReceiverIsKilled) {
     const std::uint64_t before = to_receiver();
     stop_tree_in_the_middle(name, points);
     ASSERT_FALSE(HasFailure());
-    pair_.receiver.kill();
-    wait_path_closed();
-    pair_.relay.release();
-    pair_.receiver.restart();
-    wait_sent(name);
+    kill_and_restart_receiver(name);
     expect_tree_arrived_whole(name);
     EXPECT_LE(to_receiver() - before,
               on_the_wire(file_size + resend_bound + chunk + 2 * tree_manifest))

@@ -439,5 +439,17 @@ TEST(WebMessages, ChunkHeaderRoundTrips) {
     }
 }
 
+TEST(WebMessages, BrowserTimesRoundDownToSecondsAndNanoseconds) {
+    EXPECT_EQ(file_time(1700000000123).sec, 1700000000);
+    EXPECT_EQ(file_time(1700000000123).nsec, 123'000'000u);
+    // Before 1970 the milliseconds still count forward from a whole second.
+    EXPECT_EQ(file_time(-1500).sec, -2);
+    EXPECT_EQ(file_time(-1500).nsec, 500'000'000u);
+    EXPECT_EQ(file_time(-2000).sec, -2);
+    EXPECT_EQ(file_time(-2000).nsec, 0u);
+    EXPECT_EQ(file_time(std::nullopt).sec, kMtimeUnknown);
+}
+
 } // namespace
+
 } // namespace streamd::proto::web
