@@ -1,11 +1,14 @@
 #include "daemon.hpp"
 
 #include "control/dbus_service.hpp"
+#include "engine/destination.hpp"
 #include "engine/io_ring.hpp"
+#include "file_name.hpp"
 #include "native/receive_stream.hpp"
 #include "native/send_stream.hpp"
 #include "port/first_bytes.hpp"
 #include "size_units.hpp"
+#include "storage/received_files.hpp"
 #include "transfer/transfer_log.hpp"
 #include "version.hpp"
 #include "web/http_connection.hpp"
@@ -13,8 +16,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <system_error>
 #include <thread>
 
@@ -285,6 +290,43 @@ void Daemon::send_cancel_notice(std::shared_ptr<OutgoingTransfer> t) {
     Worker& w = *workers_[t->id() % workers_.size()];
     w.post([this, t = std::move(t)](Worker& self) {
         self.adopt(SendStream::cancel_notice(self, *this, t));
+    });
+}
+
+void Daemon::serve_pull(const proto::Pull& pull, const sockaddr* from) {
+    // What the web side shows, and nothing else: regular files with a bare name.
+    if (!settings_.web_enabled())
+        throw Refusal{proto::ErrorCode::NotFound,
+                      "this daemon shows none of its files ([web] enabled = false)"};
+    if (auto problem = proto::name_problem(pull.name))
+        throw Refusal{proto::ErrorCode::BadName, "the name cannot be fetched: " + *problem};
+    auto file = open_received_file(storage_.dir(), pull.name);
+    if (!file) {
+        struct stat st {};
+        const bool folder =
+            ::fstatat(storage_.dir(), pull.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISDIR(st.st_mode);
+        throw Refusal{proto::ErrorCode::NotFound,
+                      folder ? "'" + pull.name + "' is a folder, and only files can be fetched"
+                             : "no file named '" + pull.name + "' is here to be fetched"};
+    }
+    auto request = std::make_shared<SendRequest>();
+    request->file = std::move(file->fd);
+    request->destination = {format_host(from), pull.port};
+    request->name = pull.name;
+    request->streams = pull.stream_count;
+    request->chunk_size = pull.chunk_size;
+    request->id = pull.id;
+    on_control_thread([this, request] {
+        const std::string to = request->destination.to_string();
+        const std::string name = request->name;
+        try {
+            const uint32_t id = scheduler_.send(std::move(*request));
+            dbus_->publish();
+            spdlog::info("transfer {}: sending {} to {}, which asked for it", id, name, to);
+        } catch (const std::exception& e) {
+            spdlog::warn("cannot send {} to {}, which asked for it: {}", name, to, e.what());
+        }
     });
 }
 

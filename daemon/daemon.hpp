@@ -68,6 +68,7 @@ private:
     std::shared_ptr<IncomingTransfer> accept_tree(const proto::Offer& offer,
                                                   proto::TreeManifest manifest,
                                                   const std::string& peer) override;
+    void serve_pull(const proto::Pull& pull, const sockaddr* from) override;
     void close_transfer(uint32_t id) override;
     void start_streams(const std::shared_ptr<OutgoingTransfer>& t, uint16_t first,
                        uint16_t count) override;

@@ -23,6 +23,7 @@ constexpr size_t kAckSize = 16;
 constexpr size_t kFinishSize = 16;
 constexpr size_t kDoneFixed = 2;
 constexpr size_t kCancelSize = 16;
+constexpr size_t kPullFixed = 26;
 constexpr size_t kOfferTreeTail = 12; // manifest length and digest, after the name
 
 // Reserves the header, lets `body` write, then fills in the length.
@@ -193,13 +194,24 @@ void encode(const ManifestPiece& f, std::vector<uint8_t>& out) {
     frame(FrameType::Manifest, out, [&](Writer& w) { w.bytes(f.bytes); });
 }
 
+void encode(const Pull& f, std::vector<uint8_t>& out) {
+    frame(FrameType::Pull, out, [&](Writer& w) {
+        w.bytes(f.id);
+        w.u16(f.port);
+        w.u16(f.stream_count);
+        w.u32(f.chunk_size);
+        w.u16(static_cast<uint16_t>(f.name.size()));
+        w.bytes(f.name);
+    });
+}
+
 FrameHeader decode_header(std::span<const uint8_t, kHeaderSize> in) {
     Reader r(in);
     uint8_t type = r.u8();
     r.skip(3);
     uint32_t length = r.u32();
     if (type < static_cast<uint8_t>(FrameType::Welcome) ||
-        type > static_cast<uint8_t>(FrameType::Manifest))
+        type > static_cast<uint8_t>(FrameType::Pull))
         throw FrameError("unknown frame type " + std::to_string(type));
     if (length > kMaxBody)
         throw FrameError(std::string(to_string(static_cast<FrameType>(type))) + " body of " +
@@ -367,6 +379,29 @@ Cancel decode_cancel(std::span<const uint8_t> body) {
     return Cancel{fixed<16>(r)};
 }
 
+Pull decode_pull(std::span<const uint8_t> body) {
+    if (body.size() < kPullFixed) throw FrameError("PULL body is truncated");
+    Reader r(body);
+    Pull f;
+    f.id = fixed<16>(r);
+    f.port = r.u16();
+    f.stream_count = r.u16();
+    f.chunk_size = r.u32();
+    const uint16_t name_len = r.u16();
+    if (name_len != r.remaining())
+        throw FrameError("PULL name length " + std::to_string(name_len) + " does not match the " +
+                         std::to_string(r.remaining()) + " bytes that follow");
+    f.name = r.string(name_len);
+    if (f.port == 0) throw FrameError("PULL port is 0");
+    if (f.stream_count > kMaxStreams)
+        throw FrameError("PULL stream count " + std::to_string(f.stream_count) + " is above " +
+                         std::to_string(kMaxStreams));
+    if (f.chunk_size != 0 && !valid_chunk_size(f.chunk_size))
+        throw FrameError("PULL chunk size " + std::to_string(f.chunk_size) +
+                         " is neither 0 nor a multiple of 4096 between 64 KiB and 256 MiB");
+    return f;
+}
+
 std::span<const uint8_t> decode_manifest_piece(std::span<const uint8_t> body) {
     if (body.empty()) throw FrameError("MANIFEST body is empty");
     return body;
@@ -408,6 +443,8 @@ const char* to_string(FrameType t) {
         return "MANIFEST";
     case FrameType::Cancel:
         return "CANCEL";
+    case FrameType::Pull:
+        return "PULL";
     }
     return "UNKNOWN";
 }
@@ -440,6 +477,8 @@ const char* to_string(ErrorCode c) {
         return "CANCELED";
     case ErrorCode::EncryptionRequired:
         return "ENCRYPTION_REQUIRED";
+    case ErrorCode::NotFound:
+        return "NOT_FOUND";
     }
     return "UNKNOWN";
 }

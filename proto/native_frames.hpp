@@ -52,6 +52,7 @@ enum class FrameType : uint8_t {
     Done = 10,
     Cancel = 11,
     Manifest = 12,
+    Pull = 13,
 };
 
 enum class ErrorCode : uint16_t {
@@ -68,6 +69,7 @@ enum class ErrorCode : uint16_t {
     Internal = 11,
     Canceled = 12,
     EncryptionRequired = 13,
+    NotFound = 14,
 };
 
 // Xxh32 is for browsers (docs/WEBSOCKET.md): XXH32 is fast in JavaScript, XXH3 is not.
@@ -162,6 +164,17 @@ struct Cancel {
     TransferId id{};
 };
 
+// Asks the receiving end to send what it holds under `name` back to the asking daemon,
+// which listens at `port` and will know the transfer by `id`.
+struct Pull {
+    TransferId id{};
+    uint16_t port = 0;
+    uint16_t stream_count = 0; // 0: the sending end's own
+    uint32_t chunk_size = 0;   // 0: the sending end's own
+    std::string name;
+    bool operator==(const Pull&) const = default;
+};
+
 // A piece of a tree's manifest, in order after its OFFER.
 struct ManifestPiece {
     std::span<const uint8_t> bytes;
@@ -186,6 +199,7 @@ void encode(const Finish& f, std::vector<uint8_t>& out);
 void encode(const Done& f, std::vector<uint8_t>& out);
 void encode(const Cancel& f, std::vector<uint8_t>& out);
 void encode(const ManifestPiece& f, std::vector<uint8_t>& out);
+void encode(const Pull& f, std::vector<uint8_t>& out);
 // The OFFER body alone, as decode_offer() takes it: how an offer is kept on disk.
 std::vector<uint8_t> encode_offer_body(const Offer& f);
 
@@ -206,6 +220,8 @@ ChunkAck decode_chunk_ack(std::span<const uint8_t> body);
 Finish decode_finish(std::span<const uint8_t> body);
 Done decode_done(std::span<const uint8_t> body);
 Cancel decode_cancel(std::span<const uint8_t> body);
+// The name is not checked here: the end that serves it answers an unsafe one BAD_NAME.
+Pull decode_pull(std::span<const uint8_t> body);
 // The bytes of a MANIFEST body (1 … kMaxBody of them), as they are.
 std::span<const uint8_t> decode_manifest_piece(std::span<const uint8_t> body);
 

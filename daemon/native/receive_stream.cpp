@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <utility>
 
 namespace streamd {
@@ -164,6 +165,8 @@ void ReceiveStream::on_frame(std::span<const uint8_t> body) {
         return on_finish(body);
     case FrameType::Cancel:
         return on_cancel(body);
+    case FrameType::Pull:
+        return on_pull(body);
     case FrameType::Error: {
         auto e = proto::decode_error(body);
         if (transfer_) {
@@ -242,6 +245,21 @@ void ReceiveStream::on_cancel(std::span<const uint8_t> body) {
     // file has no future.
     transfers_.storage().doom(id);
     close();
+}
+
+void ReceiveStream::on_pull(std::span<const uint8_t> body) {
+    if (transfer_ || tree_offer_)
+        return refuse(proto::ErrorCode::BadFrame, "PULL on a stream that carries a transfer");
+    const proto::Pull pull = proto::decode_pull(body);
+    sockaddr_storage from{};
+    socklen_t length = sizeof from;
+    if (::getpeername(transport().socket(), reinterpret_cast<sockaddr*>(&from), &length) != 0)
+        return abandon(Failure::Connection, std::string("peer gone: ") + std::strerror(errno));
+    transfers_.serve_pull(pull, reinterpret_cast<const sockaddr*>(&from));
+    // The transfer comes on connections of its own: this one has said all it had to.
+    admission_.settle();
+    send_frame(proto::Accept{pull.id, {}});
+    close_after_send_ = true;
 }
 
 void ReceiveStream::on_join(std::span<const uint8_t> body) {

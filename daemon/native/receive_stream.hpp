@@ -50,6 +50,7 @@ private:
     void accepted(const proto::Offer& offer);
     void on_join(std::span<const uint8_t> body);
     void on_cancel(std::span<const uint8_t> body);
+    void on_pull(std::span<const uint8_t> body);
     void on_chunk(std::span<const uint8_t> body);
     void on_finish(std::span<const uint8_t> body);
 

@@ -63,8 +63,9 @@ proto::Offer OutgoingScheduler::make_offer(uint64_t size, unsigned streams, uint
 
 uint32_t OutgoingScheduler::send(SendRequest r) {
     const struct stat st = inspect(r.file.get(), S_IFREG, "the file descriptor");
-    const proto::Offer offer = make_offer(static_cast<uint64_t>(st.st_size), r.streams,
-                                          r.chunk_size, st, std::move(r.name));
+    proto::Offer offer = make_offer(static_cast<uint64_t>(st.st_size), r.streams, r.chunk_size, st,
+                                    std::move(r.name));
+    if (r.id) offer.id = *r.id;
 
     // Written down by path, so that a restart can pick the transfer up again.
     SavedTransfer saved{offer,

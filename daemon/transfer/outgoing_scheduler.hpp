@@ -30,6 +30,9 @@ struct SendRequest {
     unsigned streams = 0;    // 0: from the configuration
     uint32_t chunk_size = 0; // 0: from the configuration
     uint64_t max_rate = 0;   // bytes per second for this transfer; 0: no limit of its own
+    // The id the receiver knows the transfer by, when it chose one (it asked for the file
+    // with PULL); otherwise a random one.
+    std::optional<proto::TransferId> id = std::nullopt;
 };
 
 // A folder to send as one transfer (source_data.hpp), whose files may come in several

@@ -40,6 +40,7 @@ Failure failure_of(proto::ErrorCode code) {
     case ErrorCode::Busy:
     case ErrorCode::Internal:
     case ErrorCode::Canceled:
+    case ErrorCode::NotFound:
         break;
     }
     return Failure::Refused;

@@ -36,6 +36,10 @@ public:
     virtual std::shared_ptr<IncomingTransfer> accept_tree(const proto::Offer& offer,
                                                           proto::TreeManifest manifest,
                                                           const std::string& peer) = 0;
+    // A peer asks for what this daemon shows of its received files under `pull.name`
+    // (docs/PROTOCOL.md, PULL): it is queued to go to the peer's address `from`, at the
+    // port the peer named. Throws Refusal when it cannot be.
+    virtual void serve_pull(const proto::Pull& pull, const sockaddr* from) = 0;
     // Ends every stream of the transfer with this local id, on every worker.
     virtual void close_transfer(uint32_t id) = 0;
     // Starts streams `first` to `first + count - 1` of an outgoing transfer, spread over

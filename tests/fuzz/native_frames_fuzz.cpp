@@ -52,7 +52,7 @@ void round_trip(const Frame& f, FrameType type, Decode decode, Same same) {
 void check_header(const FrameHeader& h) {
     auto type = static_cast<uint8_t>(h.type);
     FUZZ_CHECK(type >= static_cast<uint8_t>(FrameType::Welcome) &&
-               type <= static_cast<uint8_t>(FrameType::Manifest));
+               type <= static_cast<uint8_t>(FrameType::Pull));
     FUZZ_CHECK(std::string_view(to_string(h.type)) != "UNKNOWN");
     FUZZ_CHECK(h.length <= kMaxBody);
 }
@@ -154,6 +154,12 @@ void check(const Cancel& f) {
     round_trip(f, FrameType::Cancel, decode_cancel, [](auto& a, auto& b) { return a.id == b.id; });
 }
 
+void check(const Pull& f) {
+    FUZZ_CHECK(f.port != 0 && f.stream_count <= kMaxStreams);
+    FUZZ_CHECK(f.chunk_size == 0 || valid_chunk_size(f.chunk_size));
+    round_trip(f, FrameType::Pull, decode_pull, [](auto& a, auto& b) { return a == b; });
+}
+
 // A chunk the receiver takes for a transfer lies inside the file, on a chunk boundary, and
 // is as long as the chunk size allows there: it can never write outside the file.
 void check_chunk_of(const Chunk& c, const Offer& offer) {
@@ -211,6 +217,9 @@ void decode_body(FrameType type, Bytes body, std::optional<Offer>& offer) {
         break;
     case FrameType::Cancel:
         check(decode_cancel(body));
+        break;
+    case FrameType::Pull:
+        check(decode_pull(body));
         break;
     case FrameType::Manifest: {
         const auto piece = decode_manifest_piece(body);

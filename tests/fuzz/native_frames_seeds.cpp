@@ -129,6 +129,10 @@ int main(int argc, char** argv) {
     encode(nack, receiver);
     encode(done, receiver);
     write("stream_receiver", kSelectFrameStream, receiver);
+    std::vector<uint8_t> puller;
+    encode(Auth{}, puller);
+    encode(Pull{id, 7740, 4, 1024 * 1024, "photos"}, puller);
+    write("stream_puller", kSelectFrameStream, puller);
     std::vector<uint8_t> refused;
     encode(welcome, refused);
     encode(error, refused);

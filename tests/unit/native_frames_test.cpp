@@ -136,6 +136,9 @@ auto fields(const Done& f) {
 auto fields(const Cancel& f) {
     return std::tie(f.id);
 }
+auto fields(const Pull& f) {
+    return std::tie(f.id, f.port, f.stream_count, f.chunk_size, f.name);
+}
 
 template <typename Frame> Bytes wire_of(const Frame& f) {
     Bytes out;
@@ -359,6 +362,38 @@ TEST(NativeFrames, RoundTripDone) {
     expect_round_trip(Cancel{sample_id()}, FrameType::Cancel, decode_cancel);
 }
 
+TEST(NativeFrames, RoundTripPull) {
+    expect_round_trip(Pull{sample_id(), 7740, 8, 4 * 1024 * 1024, "report.pdf"}, FrameType::Pull,
+                      decode_pull);
+    expect_round_trip(Pull{sample_id(), 65535, 0, 0, std::string(kMaxName, 'p')}, FrameType::Pull,
+                      decode_pull);
+}
+
+TEST(NativeFrames, PullBodyIsLaidOutAsDocumented) {
+    const Bytes body = body_of(Pull{sample_id(), 0x1E3C, 2, 0x10000, "ab"});
+    ASSERT_EQ(body.size(), 28u);
+    EXPECT_EQ(Bytes(body.begin() + 16, body.end()),
+              (Bytes{0x1E, 0x3C, 0, 2, 0, 1, 0, 0, 0, 2, 'a', 'b'}));
+}
+
+TEST(NativeFrames, PullOutOfRangeIsRefused) {
+    const Pull good{sample_id(), 7740, 0, 0, "x"};
+    std::vector<Pull> bad(4, good);
+    bad[0].port = 0;
+    bad[1].stream_count = kMaxStreams + 1;
+    bad[2].chunk_size = 4096;
+    bad[3].chunk_size = kMinChunk + 1;
+    for (const Pull& p : bad)
+        EXPECT_THROW(decode_pull(body_of(p)), FrameError)
+            << p.port << " " << p.stream_count << " " << p.chunk_size;
+    Bytes truncated = body_of(good);
+    truncated.pop_back();
+    EXPECT_THROW(decode_pull(truncated), FrameError);
+    Bytes longer = body_of(good);
+    longer.push_back('y');
+    EXPECT_THROW(decode_pull(longer), FrameError);
+}
+
 TEST(NativeFrames, OfferModeKeepsOnlyPermissionBits) {
     Offer f = sample_offer();
     f.mode = 0104755; // a regular file with the set-user-id bit
@@ -531,6 +566,7 @@ TEST(NativeFrames, NumbersAndNamesMatchTheProtocolTables) {
         {FrameType::Chunk, 7, "CHUNK"},     {FrameType::ChunkAck, 8, "CHUNK_ACK"},
         {FrameType::Finish, 9, "FINISH"},   {FrameType::Done, 10, "DONE"},
         {FrameType::Cancel, 11, "CANCEL"},  {FrameType::Manifest, 12, "MANIFEST"},
+        {FrameType::Pull, 13, "PULL"},
     };
     for (const auto& [type, number, name] : types) {
         EXPECT_EQ(static_cast<uint8_t>(type), number) << name;
@@ -550,6 +586,8 @@ TEST(NativeFrames, NumbersAndNamesMatchTheProtocolTables) {
         {ErrorCode::Busy, 10, "BUSY"},
         {ErrorCode::Internal, 11, "INTERNAL"},
         {ErrorCode::Canceled, 12, "CANCELED"},
+        {ErrorCode::EncryptionRequired, 13, "ENCRYPTION_REQUIRED"},
+        {ErrorCode::NotFound, 14, "NOT_FOUND"},
     };
     for (const auto& [code, number, name] : codes) {
         EXPECT_EQ(static_cast<uint16_t>(code), number) << name;
@@ -624,7 +662,7 @@ TEST(NativeFrames, DecodeHeaderAcceptsEveryKnownType) {
 }
 
 TEST(NativeFrames, DecodeHeaderRejectsUnknownTypes) {
-    for (uint8_t type : {0, 13, 14, 0x7F, 0x80, 255}) {
+    for (uint8_t type : {0, 14, 15, 0x7F, 0x80, 255}) {
         Bytes h = header_bytes(type, 0);
         EXPECT_THROW(decode_header(std::span<const uint8_t>(h).first<kHeaderSize>()), FrameError)
             << "type " << int{type};
@@ -1015,7 +1053,7 @@ TEST(NativeFrames, FuzzedBodiesEitherDecodeOrThrowFrameError) {
         try {
             FrameHeader h = decode_header(header);
             EXPECT_GE(static_cast<int>(h.type), 1);
-            EXPECT_LE(static_cast<int>(h.type), 12);
+            EXPECT_LE(static_cast<int>(h.type), 13);
             EXPECT_LE(h.length, kMaxBody);
         } catch (const FrameError&) {
         }

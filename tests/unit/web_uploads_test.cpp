@@ -45,6 +45,7 @@ public:
                                                   const std::string&) override {
         return nullptr;
     }
+    void serve_pull(const proto::Pull&, const sockaddr*) override {}
     void close_transfer(uint32_t id) override { closed.push_back(id); }
     void start_streams(const std::shared_ptr<OutgoingTransfer>&, uint16_t, uint16_t) override {}
     void streams_gone(std::shared_ptr<OutgoingTransfer>) override {}
