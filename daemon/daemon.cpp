@@ -9,6 +9,7 @@
 #include "port/first_bytes.hpp"
 #include "size_units.hpp"
 #include "storage/received_files.hpp"
+#include "storage/received_tree.hpp"
 #include "transfer/transfer_log.hpp"
 #include "version.hpp"
 #include "web/http_connection.hpp"
@@ -294,40 +295,55 @@ void Daemon::send_cancel_notice(std::shared_ptr<OutgoingTransfer> t) {
 }
 
 void Daemon::serve_pull(const proto::Pull& pull, const sockaddr* from) {
-    // What the web side shows, and nothing else: regular files with a bare name.
+    // What the web side shows, and nothing else: regular files and folders straight in
+    // incoming, with a bare name.
     if (!settings_.web_enabled())
         throw Refusal{proto::ErrorCode::NotFound,
                       "this daemon shows none of its files ([web] enabled = false)"};
     if (auto problem = proto::name_problem(pull.name))
         throw Refusal{proto::ErrorCode::BadName, "the name cannot be fetched: " + *problem};
-    auto file = open_received_file(storage_.dir(), pull.name);
-    if (!file) {
-        struct stat st {};
-        const bool folder =
-            ::fstatat(storage_.dir(), pull.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-            S_ISDIR(st.st_mode);
-        throw Refusal{proto::ErrorCode::NotFound,
-                      folder ? "'" + pull.name + "' is a folder, and only files can be fetched"
-                             : "no file named '" + pull.name + "' is here to be fetched"};
+    const Destination to{format_host(from), pull.port};
+    auto addressed = [&](auto& request) {
+        request.destination = to;
+        request.name = pull.name;
+        request.streams = pull.stream_count;
+        request.chunk_size = pull.chunk_size;
+        request.id = pull.id;
+    };
+    if (auto file = open_received_file(storage_.dir(), pull.name)) {
+        auto request = std::make_shared<SendRequest>();
+        request->file = std::move(file->fd);
+        addressed(*request);
+        return on_control_thread([this, request, name = pull.name, to] {
+            serve_pulled(name, to, [&] { return scheduler_.send(std::move(*request)); });
+        });
     }
-    auto request = std::make_shared<SendRequest>();
-    request->file = std::move(file->fd);
-    request->destination = {format_host(from), pull.port};
-    request->name = pull.name;
-    request->streams = pull.stream_count;
-    request->chunk_size = pull.chunk_size;
-    request->id = pull.id;
-    on_control_thread([this, request] {
-        const std::string to = request->destination.to_string();
-        const std::string name = request->name;
-        try {
-            const uint32_t id = scheduler_.send(std::move(*request));
-            dbus_->publish();
-            spdlog::info("transfer {}: sending {} to {}, which asked for it", id, name, to);
-        } catch (const std::exception& e) {
-            spdlog::warn("cannot send {} to {}, which asked for it: {}", name, to, e.what());
-        }
+    auto tree = open_received_tree(storage_.dir(), pull.name);
+    if (!tree)
+        throw Refusal{proto::ErrorCode::NotFound,
+                      "nothing named '" + pull.name + "' is here to be fetched"};
+    auto request = std::make_shared<TreeRequest>();
+    request->folder = std::move(tree->folder);
+    request->manifest = proto::encode_manifest(tree->manifest);
+    request->files = std::move(tree->files);
+    addressed(*request);
+    for (auto& [path, why] : tree->skipped)
+        request->skipped.push_back({std::move(path), std::move(why)});
+    on_control_thread([this, request, name = pull.name, to] {
+        serve_pulled(name, to, [&] { return scheduler_.send_tree(std::move(*request)); });
     });
+}
+
+void Daemon::serve_pulled(const std::string& name, const Destination& to,
+                          const std::function<uint32_t()>& queue) {
+    try {
+        const uint32_t id = queue();
+        dbus_->publish();
+        spdlog::info("transfer {}: {} goes to {}, which asked for it", id, name, to.to_string());
+    } catch (const std::exception& e) {
+        spdlog::warn("cannot send {} to {}, which asked for it: {}", name, to.to_string(),
+                     e.what());
+    }
 }
 
 void Daemon::on_control_thread(std::function<void()> task) {

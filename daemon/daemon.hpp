@@ -95,6 +95,9 @@ private:
     void transfer_added();
     // Worker 0, about once a second.
     void tick(Clock::time_point now);
+    // Queues what a peer asked for with `queue`, which returns its id, and says so.
+    void serve_pulled(const std::string& name, const Destination& to,
+                      const std::function<uint32_t()>& queue);
     // accept_offer() and accept_tree().
     std::shared_ptr<IncomingTransfer> admit(const proto::Offer& offer,
                                             std::optional<proto::TreeManifest> manifest,

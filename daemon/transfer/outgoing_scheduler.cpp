@@ -37,7 +37,6 @@ struct stat inspect(int fd, mode_t type, const std::string& what) {
 
 // A caller that does not come back for its tree in this time has gone away.
 constexpr std::chrono::seconds kGatherTimeout{60};
-constexpr size_t kMostFilesPerCall = 253; // what one message can carry
 
 } // namespace
 
@@ -100,6 +99,7 @@ uint32_t OutgoingScheduler::send_tree(TreeRequest r) {
     const proto::TreeLayout layout(g.manifest);
     g.offer = make_offer(layout.data_size(), r.streams, r.chunk_size, st, std::move(r.name));
     g.offer.kind = proto::OfferKind::Tree;
+    if (r.id) g.offer.id = *r.id;
     const auto canonical = proto::encode_manifest(g.manifest);
     g.offer.manifest_length = static_cast<uint32_t>(canonical.size());
     g.offer.manifest_digest = proto::chunk_digest(canonical);
@@ -134,9 +134,6 @@ void OutgoingScheduler::add_files(uint32_t id, const std::string& owner,
 }
 
 void OutgoingScheduler::gather(uint32_t id, Gathering& g, std::vector<UniqueFd> files) {
-    if (files.size() > kMostFilesPerCall)
-        throw std::invalid_argument("at most " + std::to_string(kMostFilesPerCall) +
-                                    " files a call");
     if (g.files.size() + files.size() > g.sizes.size())
         throw std::invalid_argument("more files than the manifest lists");
     for (auto& f : files) {

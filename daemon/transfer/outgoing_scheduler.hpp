@@ -48,6 +48,7 @@ struct TreeRequest {
     uint64_t max_rate = 0;
     std::string owner; // the caller, the only one that may add the rest
     std::vector<Transfer::Skipped> skipped;
+    std::optional<proto::TransferId> id = std::nullopt; // as SendRequest's
 };
 
 class OutgoingScheduler {

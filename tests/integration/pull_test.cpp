@@ -9,6 +9,7 @@
 #include "streamd_instance.hpp"
 #include "temp_dir.hpp"
 #include "test_files.hpp"
+#include "tree_facts.hpp"
 #include "wait_until.hpp"
 
 #include <cstdint>
@@ -18,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <sys/stat.h>
 #include <vector>
 
 namespace streamd::it {
@@ -81,6 +83,18 @@ protected:
         EXPECT_TRUE(peer.read_until_closed().has_value()) << "connection left open";
     }
 
+    // Asks for `name` and waits for the serving daemon's ACCEPT.
+    static void ask_for(const proto::Pull& pull) {
+        RawPeer peer = authenticated();
+        peer.send_frame(pull);
+        auto f = peer.read_frame();
+        ASSERT_TRUE(f && f->header.type == proto::FrameType::Accept) << server_->log();
+        const auto accept = proto::decode_accept(f->body);
+        EXPECT_EQ(accept.id, pull.id);
+        EXPECT_TRUE(accept.missing.empty());
+        EXPECT_TRUE(peer.read_until_closed().has_value()) << "connection left open";
+    }
+
     static std::unique_ptr<fixtures::TempDir> keys_;
     static std::unique_ptr<StreamdInstance> server_;
     static std::unique_ptr<StreamdInstance> puller_;
@@ -100,14 +114,7 @@ TEST_F(Pull, AReceivedFileGoesToTheDaemonThatAskedForIt) {
     proto::Pull pull = pull_of(name, 0x71);
     pull.stream_count = 3;
     pull.chunk_size = 1024 * 1024;
-    RawPeer peer = authenticated();
-    peer.send_frame(pull);
-    auto f = peer.read_frame();
-    ASSERT_TRUE(f && f->header.type == proto::FrameType::Accept) << server_->log();
-    const auto accept = proto::decode_accept(f->body);
-    EXPECT_EQ(accept.id, pull.id);
-    EXPECT_TRUE(accept.missing.empty());
-    EXPECT_TRUE(peer.read_until_closed().has_value()) << "connection left open";
+    ask_for(pull);
 
     StreamdBus puller_bus(puller_->bus_address());
     ASSERT_TRUE(ended_done(puller_bus, name)) << puller_->log() << server_->log();
@@ -125,17 +132,42 @@ TEST_F(Pull, AReceivedFileGoesToTheDaemonThatAskedForIt) {
     EXPECT_NE(server_->log(100).find("which asked for it"), std::string::npos) << server_->log();
 }
 
+TEST_F(Pull, AReceivedFolderGoesWhole) {
+    const std::string name = "album 2";
+    const fs::path held = server_->incoming() / name;
+    fs::create_directories(held / "empty");
+    fs::create_directories(held / "day one" / "raw");
+    write_random_file(held / "day one" / "a.jpg", 700 * KiB, 72);
+    write_random_file(held / "day one" / "raw" / "a.cr2", 2 * MiB + 1, 73);
+    write_text_file(held / "notes.txt", "notes");
+    write_text_file(held / "zero", "");
+    fs::create_symlink("day one/a.jpg", held / "cover.jpg");
+    set_mtime(held / "notes.txt", 1'500'000'000, 123'456'789);
+    ::mkfifo((held / "pipe").c_str(), 0600);
+
+    ask_for(pull_of(name, 0x72));
+
+    StreamdBus puller_bus(puller_->bus_address());
+    ASSERT_TRUE(ended_done(puller_bus, name)) << puller_->log() << server_->log();
+    auto expected = tree_facts(held);
+    expected.erase("pipe"); // a FIFO is not sent, as streamctl sends none
+    EXPECT_EQ(tree_facts(puller_->incoming() / name), expected);
+    StreamdBus server_bus(server_->bus_address());
+    ASSERT_TRUE(ended_done(server_bus, name)) << server_->log();
+}
+
 TEST_F(Pull, WhatTheWebSideDoesNotShowIsNotServed) {
     fs::create_directory(server_->incoming() / "album");
     write_text_file(server_->incoming() / "album" / "one.txt", "one");
     write_text_file(server_->incoming() / "shown.txt", "shown");
     fs::create_symlink("shown.txt", server_->incoming() / "link.txt");
 
+    fs::create_directory_symlink("album", server_->incoming() / "album link");
     expect_refused(pull_of("missing.bin", 1), proto::ErrorCode::NotFound,
-                   "no file named 'missing.bin' is here to be fetched");
-    expect_refused(pull_of("link.txt", 2), proto::ErrorCode::NotFound, "no file named 'link.txt'");
-    expect_refused(pull_of("album", 3), proto::ErrorCode::NotFound,
-                   "'album' is a folder, and only files can be fetched");
+                   "nothing named 'missing.bin' is here to be fetched");
+    expect_refused(pull_of("link.txt", 2), proto::ErrorCode::NotFound, "nothing named 'link.txt'");
+    expect_refused(pull_of("album link", 3), proto::ErrorCode::NotFound,
+                   "nothing named 'album link'");
     const std::vector<std::string> unsafe{"../shown.txt", "album/one.txt", ".streamd-0.part", "..",
                                           ""};
     for (const auto& name : unsafe)
@@ -144,7 +176,7 @@ TEST_F(Pull, WhatTheWebSideDoesNotShowIsNotServed) {
     StreamdBus server_bus(server_->bus_address());
     for (const auto& row : server_bus.list_transfers()) {
         EXPECT_NE(row.name, "link.txt") << row.describe();
-        EXPECT_NE(row.name, "album") << row.describe();
+        EXPECT_NE(row.name, "album link") << row.describe();
         EXPECT_NE(row.name, "shown.txt") << row.describe();
     }
 }
