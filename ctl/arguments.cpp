@@ -60,6 +60,12 @@ constexpr OptionHelp kSendOptions[] = {
     {"--as", "--as NAME", "offer the file or folder under NAME (one PATH only)"},
     {"--no-block", "--no-block", "print the transfers' ids, one a line, and do not wait"},
 };
+constexpr OptionHelp kGetOptions[] = {
+    {"--streams", "--streams N", "parallel TCP streams, 1 to 64 (default: HOST's streamd's)"},
+    {"--chunk-size", "--chunk-size SIZE", "bytes per chunk, 64K to 256M, a multiple of 4K"},
+    {"--as", "--as LOCAL", "store it under the name LOCAL"},
+    {"--no-block", "--no-block", "print the transfer's id once it has begun, and do not wait"},
+};
 constexpr OptionHelp kListOptions[] = {
     {"--json", "--json[=pretty]", "print a JSON array instead; indented with =pretty"},
     {"--no-legend", "--no-legend", "print the rows alone, without header and footer"},
@@ -93,6 +99,13 @@ constexpr CommandSpec kCommands[] = {
      "until all of them are stored, with a progress line for each on a terminal, and\n"
      "succeeds only if all of them arrived.\n",
      kSendOptions},
+    {"get", "HOST[:PORT] NAME", "fetch a file or folder HOST received and wait for it",
+     "Fetch NAME, a file or folder the streamd on HOST received and shows on its web\n"
+     "page, into the incoming folder of the streamd this command talks to, which\n"
+     "must hold HOST's key. HOST's streamd sends it back to that streamd's port as\n"
+     "an ordinary transfer. Waits until it is stored, with a progress line on a\n"
+     "terminal.\n",
+     kGetOptions},
     {"list", "", "show current and recent transfers",
      "Show every transfer streamd knows of, in both directions.\n", kListOptions},
     {"status", "ID...", "show transfers in detail",
@@ -316,6 +329,26 @@ SendRequest parse_send(const CommandLine& line) {
     return r;
 }
 
+GetRequest parse_get(const CommandLine& line) {
+    const auto args = line.arguments();
+    if (args.empty()) throw UsageError("missing HOST[:PORT] and NAME for 'get'");
+    if (args.size() == 1) throw UsageError("missing NAME for 'get'");
+    if (args.size() > 2) throw UsageError("unexpected argument " + quoted(args[2]));
+    GetRequest r;
+    r.source = args[0];
+    if (auto problem = proto::name_problem(args[1]))
+        throw UsageError("NAME " + quoted(args[1]) + " is not a name HOST can show: " + *problem);
+    r.name = args[1];
+    if (auto v = line.value("--streams")) r.streams = parse_streams(*v);
+    if (auto v = line.value("--chunk-size")) r.chunk_size = parse_chunk_size(*v);
+    if (auto v = line.value("--as")) {
+        if (auto problem = proto::name_problem(*v)) throw UsageError("--as: " + *problem);
+        r.as = std::string(*v);
+    }
+    r.wait = !line.has("--no-block");
+    return r;
+}
+
 WatchRequest parse_watch(const CommandLine& line) {
     WatchRequest r;
     const auto args = line.arguments();
@@ -336,6 +369,7 @@ HelpRequest parse_help(const CommandLine& line) {
 
 Request parse_request(const CommandLine& line, std::string_view command) {
     if (command == "send") return parse_send(line);
+    if (command == "get") return parse_get(line);
     if (command == "list") {
         check_no_arguments(line);
         return ListRequest{.json = parse_json(line), .legend = !line.has("--no-legend")};

@@ -31,6 +31,15 @@ struct SendRequest {
     bool wait = true;                 // false with --no-block
 };
 
+struct GetRequest {
+    std::string source; // HOST[:PORT], passed to the daemon unchanged
+    std::string name;   // what the other streamd shows of its received files and folders
+    std::optional<uint32_t> streams;
+    std::optional<uint64_t> chunk_size;
+    std::optional<std::string> as; // --as: the name to store it under here
+    bool wait = true;              // false with --no-block
+};
+
 struct ListRequest {
     std::optional<JsonStyle> json;
     bool legend = true; // false with --no-legend
@@ -58,8 +67,9 @@ struct WatchRequest {
 
 struct ReloadRequest {};
 
-using Request = std::variant<HelpRequest, VersionRequest, SendRequest, ListRequest, StatusRequest,
-                             CancelRequest, StatsRequest, WatchRequest, ReloadRequest>;
+using Request =
+    std::variant<HelpRequest, VersionRequest, SendRequest, GetRequest, ListRequest, StatusRequest,
+                 CancelRequest, StatsRequest, WatchRequest, ReloadRequest>;
 
 struct Invocation {
     BusKind bus = BusKind::System;

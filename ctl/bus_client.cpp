@@ -134,7 +134,20 @@ public:
         return queued_by(reply);
     }
 
+    // The daemon answers once the other streamd has agreed and its transfer has begun here:
+    // a round trip to that streamd, and a wait for its first stream.
+    TransferRef get(const std::string& source, const std::string& name,
+                    const std::map<std::string, sdbus::Variant>& options) {
+        auto call = getProxy().createMethodCall(kManagerInterface, "Get");
+        call << source << name << options;
+        auto reply = getProxy().callMethod(call, kGetTimeoutUsec);
+        return queued_by(reply);
+    }
+
 private:
+    // Longer than the daemon waits for the other streamd's answer and its first stream.
+    static constexpr uint64_t kGetTimeoutUsec = 150'000'000;
+
     // streamctl polls rather than follows signals: simpler, and it cannot miss a change
     // that happened before it subscribed.
     void onTransferNew(const uint32_t&, const sdbus::ObjectPath&) override {}
@@ -192,6 +205,15 @@ TransferRef BusClient::send(const UniqueFd& file, const std::string& destination
                             const std::map<std::string, sdbus::Variant>& options) {
     try {
         return manager_->send(file, destination, options);
+    } catch (const sdbus::Error& e) {
+        throw failure(e);
+    }
+}
+
+TransferRef BusClient::get(const std::string& source, const std::string& name,
+                           const std::map<std::string, sdbus::Variant>& options) {
+    try {
+        return manager_->get(source, name, options);
     } catch (const sdbus::Error& e) {
         throw failure(e);
     }

@@ -59,6 +59,11 @@ public:
                           std::vector<UniqueFd> files, const std::string& destination,
                           const std::map<std::string, sdbus::Variant>& options);
 
+    // Manager.Get: returns once the transfer of what was asked for has begun here.
+    // Throws Failure.
+    TransferRef get(const std::string& source, const std::string& name,
+                    const std::map<std::string, sdbus::Variant>& options);
+
     // Manager.ListTransfers. Throws Failure.
     std::vector<TransferRow> list_transfers();
     // Fills in what ListTransfers leaves out from the row's Transfer object, in one call:

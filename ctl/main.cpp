@@ -3,6 +3,7 @@
 #include "arguments.hpp"
 #include "cancel_command.hpp"
 #include "failure.hpp"
+#include "get_command.hpp"
 #include "list_command.hpp"
 #include "reload_command.hpp"
 #include "send_command.hpp"
@@ -37,6 +38,7 @@ int run(const Invocation& inv) {
                               return 0;
                           },
                           [&](const SendRequest& r) { return run_send(r, inv.bus); },
+                          [&](const GetRequest& r) { return run_get(r, inv.bus); },
                           [&](const ListRequest& r) { return run_list(r, inv.bus); },
                           [&](const StatusRequest& r) { return run_status(r, inv.bus); },
                           [&](const CancelRequest& r) { return run_cancel(r, inv.bus); },

@@ -1,4 +1,4 @@
-// The line `streamctl send` prints once a transfer is done.
+// The line `streamctl send` or `get` prints once a transfer is done.
 #pragma once
 
 #include <cstdint>
@@ -12,5 +12,10 @@ namespace streamd::ctl {
 std::string format_send_summary(std::string_view name, std::string_view destination,
                                 std::string_view stored_name, uint64_t size, double seconds,
                                 uint32_t files = 1);
+
+// "got NAME from SOURCE as STORED: …", the same for `streamctl get`.
+std::string format_get_summary(std::string_view name, std::string_view source,
+                               std::string_view stored_name, uint64_t size, double seconds,
+                               uint32_t files = 1);
 
 } // namespace streamd::ctl

@@ -4,6 +4,7 @@
 #include "engine/destination.hpp"
 #include "engine/io_ring.hpp"
 #include "file_name.hpp"
+#include "native/pull_request.hpp"
 #include "native/receive_stream.hpp"
 #include "native/send_stream.hpp"
 #include "port/first_bytes.hpp"
@@ -18,8 +19,10 @@
 #include <cerrno>
 #include <csignal>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <spdlog/spdlog.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <system_error>
 #include <thread>
@@ -27,6 +30,18 @@
 namespace streamd {
 
 namespace {
+
+// A peer that agreed to send what this daemon asked for opens its first stream at once,
+// unless its own queue holds it back.
+constexpr std::chrono::seconds kOfferWait{60};
+
+uint16_t port_of(int listening) {
+    sockaddr_storage addr{};
+    socklen_t length = sizeof addr;
+    if (::getsockname(listening, reinterpret_cast<sockaddr*>(&addr), &length) != 0) return 0;
+    return addr.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
+                                      : ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+}
 
 unsigned worker_count(const Config& c) {
     if (c.engine.workers > 0) return c.engine.workers;
@@ -94,8 +109,8 @@ bool probe_splice() {
 Daemon::Daemon(Config config, std::filesystem::path config_path, BusKind bus)
     : config_(std::move(config)), config_path_(std::move(config_path)), started_at_(now_us()),
       settings_(config_), tls_(config_, settings_), storage_(config_.storage),
-      listener_(open_listener(config_.listen)), signal_fd_(take_signals()),
-      scheduler_(*this, config_.transfer, config_.storage) {
+      listener_(open_listener(config_.listen)), listen_port_(port_of(listener_.fd.get())),
+      signal_fd_(take_signals()), scheduler_(*this, config_.transfer, config_.storage) {
     const WorkerSettings engine{config_.engine.pipe_size, probe_splice()};
     dbus_ = std::make_unique<DbusService>(*this, bus);
     const unsigned n = worker_count(config_);
@@ -200,6 +215,9 @@ void Daemon::tick(Clock::time_point now) {
         next_expiry_ = now + std::chrono::seconds(std::clamp<uint64_t>(ttl / 4, 1, 600));
     }
     scheduler_.tick(now);
+    for (auto& done : pulls_.take_overdue(now))
+        done(0, "it agreed to send, but nothing came within " + std::to_string(kOfferWait.count()) +
+                    " s; can it reach this daemon at its port?");
     tus_.expire(now, settings_.limits().idle_timeout);
     const Totals totals = registry_.totals();
     const auto [rate_in, rate_out] = dbus_->rates();
@@ -224,13 +242,33 @@ void Daemon::http(Worker& w, Arrival arrival) {
 
 std::shared_ptr<IncomingTransfer> Daemon::accept_offer(const proto::Offer& offer,
                                                        const std::string& peer) {
-    return admit(offer, std::nullopt, peer);
+    return admit_pulled(offer, [&] { return admit(offer, std::nullopt, peer); });
 }
 
 std::shared_ptr<IncomingTransfer> Daemon::accept_tree(const proto::Offer& offer,
                                                       proto::TreeManifest manifest,
                                                       const std::string& peer) {
-    return admit(offer, std::move(manifest), peer);
+    return admit_pulled(offer, [&] { return admit(offer, std::move(manifest), peer); });
+}
+
+std::shared_ptr<IncomingTransfer>
+Daemon::admit_pulled(const proto::Offer& offer,
+                     const std::function<std::shared_ptr<IncomingTransfer>()>& admit) {
+    std::shared_ptr<IncomingTransfer> t;
+    try {
+        t = admit();
+    } catch (const Refusal& r) {
+        if (auto done = pulls_.take(offer.id))
+            on_control_thread([done = std::move(*done), why = r.message] {
+                done(0, "it came, and this daemon refused it: " + why);
+            });
+        throw;
+    }
+    // What this daemon asked for has come: the bus knows of it (transfer_added(), posted
+    // before this) when the asking call hears its id.
+    if (auto done = pulls_.take(offer.id))
+        on_control_thread([done = std::move(*done), id = t->id()] { done(id, {}); });
+    return t;
 }
 
 std::shared_ptr<IncomingTransfer> Daemon::admit(const proto::Offer& offer,
@@ -294,6 +332,35 @@ void Daemon::send_cancel_notice(std::shared_ptr<OutgoingTransfer> t) {
     });
 }
 
+void Daemon::get(GetRequest request,
+                 std::function<void(uint32_t id, const std::string& error)> done) {
+    proto::Pull pull;
+    pull.id = pulls_.add(std::move(done));
+    pull.port = listen_port_;
+    pull.name = std::move(request.name);
+    pull.offer_as = std::move(request.as);
+    pull.stream_count = static_cast<uint16_t>(request.streams);
+    pull.chunk_size = request.chunk_size;
+    std::string peer = request.source.to_string();
+    scheduler_.resolve(std::move(request.source), [this, pull,
+                                                   peer](std::vector<PeerAddress> addresses,
+                                                         const std::string& error) {
+        if (!error.empty()) return pull_answered(pull.id, error);
+        Worker& w = *workers_[pull.id[0] % workers_.size()];
+        w.post([this, pull, peer, addresses = std::move(addresses)](Worker& self) {
+            self.adopt(std::make_unique<PullRequest>(
+                self, *this, pull, peer, addresses,
+                [this, id = pull.id](const std::string& refusal) { pull_answered(id, refusal); }));
+        });
+    });
+}
+
+void Daemon::pull_answered(const proto::TransferId& id, const std::string& refusal) {
+    if (refusal.empty()) return pulls_.accepted(id, Clock::now() + kOfferWait);
+    if (auto done = pulls_.take(id))
+        on_control_thread([done = std::move(*done), refusal] { done(0, refusal); });
+}
+
 void Daemon::serve_pull(const proto::Pull& pull, const sockaddr* from) {
     // What the web side shows, and nothing else: regular files and folders straight in
     // incoming, with a bare name.
@@ -302,10 +369,12 @@ void Daemon::serve_pull(const proto::Pull& pull, const sockaddr* from) {
                       "this daemon shows none of its files ([web] enabled = false)"};
     if (auto problem = proto::name_problem(pull.name))
         throw Refusal{proto::ErrorCode::BadName, "the name cannot be fetched: " + *problem};
+    if (auto problem = pull.offer_as.empty() ? std::nullopt : proto::name_problem(pull.offer_as))
+        throw Refusal{proto::ErrorCode::BadName, "the name to store it as is unsafe: " + *problem};
     const Destination to{format_host(from), pull.port};
     auto addressed = [&](auto& request) {
         request.destination = to;
-        request.name = pull.name;
+        request.name = pull.offer_as.empty() ? pull.name : pull.offer_as;
         request.streams = pull.stream_count;
         request.chunk_size = pull.chunk_size;
         request.id = pull.id;

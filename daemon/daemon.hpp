@@ -14,6 +14,7 @@
 #include "port/listener.hpp"
 #include "storage/storage.hpp"
 #include "transfer/outgoing_scheduler.hpp"
+#include "transfer/pull_requests.hpp"
 #include "transfer/transfer_registry.hpp"
 #include "transfer/transfers.hpp"
 #include "unique_fd.hpp"
@@ -83,6 +84,8 @@ private:
     uint32_t send(SendRequest request) override;
     uint32_t send_tree(TreeRequest request) override;
     void add_files(uint32_t id, const std::string& owner, std::vector<UniqueFd> files) override;
+    void get(GetRequest request,
+             std::function<void(uint32_t id, const std::string& error)> done) override;
     CancelOutcome cancel(uint32_t id, const std::string& reason) override;
     std::vector<std::string> reload() override;
     void fail(const std::string& why) override;
@@ -95,9 +98,16 @@ private:
     void transfer_added();
     // Worker 0, about once a second.
     void tick(Clock::time_point now);
+    // The serving daemon's answer to a PULL this daemon sent; any thread.
+    void pull_answered(const proto::TransferId& id, const std::string& refusal);
     // Queues what a peer asked for with `queue`, which returns its id, and says so.
     void serve_pulled(const std::string& name, const Destination& to,
                       const std::function<uint32_t()>& queue);
+    // accept_offer() and accept_tree(): `admit`, and the answer to the fetch that asked
+    // for the offered transfer, if one did.
+    std::shared_ptr<IncomingTransfer>
+    admit_pulled(const proto::Offer& offer,
+                 const std::function<std::shared_ptr<IncomingTransfer>()>& admit);
     // accept_offer() and accept_tree().
     std::shared_ptr<IncomingTransfer> admit(const proto::Offer& offer,
                                             std::optional<proto::TreeManifest> manifest,
@@ -110,7 +120,9 @@ private:
     TlsContexts tls_;
     Storage storage_;
     Listener listener_;
+    const uint16_t listen_port_;
     TransferRegistry registry_;
+    PullRequests pulls_;
     // Between the registry and the workers: its uploads' requests give their leases back as
     // the workers go, and it hands their transfers back to the registry as it goes.
     TusUploads tus_{*this};

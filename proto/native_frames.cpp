@@ -23,7 +23,7 @@ constexpr size_t kAckSize = 16;
 constexpr size_t kFinishSize = 16;
 constexpr size_t kDoneFixed = 2;
 constexpr size_t kCancelSize = 16;
-constexpr size_t kPullFixed = 26;
+constexpr size_t kPullFixed = 28;
 constexpr size_t kOfferTreeTail = 12; // manifest length and digest, after the name
 
 // Reserves the header, lets `body` write, then fills in the length.
@@ -202,6 +202,8 @@ void encode(const Pull& f, std::vector<uint8_t>& out) {
         w.u32(f.chunk_size);
         w.u16(static_cast<uint16_t>(f.name.size()));
         w.bytes(f.name);
+        w.u16(static_cast<uint16_t>(f.offer_as.size()));
+        w.bytes(f.offer_as);
     });
 }
 
@@ -388,10 +390,16 @@ Pull decode_pull(std::span<const uint8_t> body) {
     f.stream_count = r.u16();
     f.chunk_size = r.u32();
     const uint16_t name_len = r.u16();
-    if (name_len != r.remaining())
-        throw FrameError("PULL name length " + std::to_string(name_len) + " does not match the " +
+    if (size_t{name_len} + 2 > r.remaining())
+        throw FrameError("PULL name length " + std::to_string(name_len) + " is more than the " +
                          std::to_string(r.remaining()) + " bytes that follow");
     f.name = r.string(name_len);
+    const uint16_t as_len = r.u16();
+    if (as_len != r.remaining())
+        throw FrameError("PULL second name length " + std::to_string(as_len) +
+                         " does not match the " + std::to_string(r.remaining()) +
+                         " bytes that follow");
+    f.offer_as = r.string(as_len);
     if (f.port == 0) throw FrameError("PULL port is 0");
     if (f.stream_count > kMaxStreams)
         throw FrameError("PULL stream count " + std::to_string(f.stream_count) + " is above " +

@@ -172,6 +172,7 @@ struct Pull {
     uint16_t stream_count = 0; // 0: the sending end's own
     uint32_t chunk_size = 0;   // 0: the sending end's own
     std::string name;
+    std::string offer_as; // the name to offer it under; empty: its own
     bool operator==(const Pull&) const = default;
 };
 

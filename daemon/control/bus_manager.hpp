@@ -84,39 +84,58 @@ private:
         Destination destination;
     };
 
-    SendOptions send_options(const std::string& destination,
-                             const std::map<std::string, sdbus::Variant>& options) const {
-        static const char* known[] = {"name", "streams", "chunk_size", "max_rate"};
+    static void only_known(const std::map<std::string, sdbus::Variant>& options,
+                           std::initializer_list<std::string_view> known) {
         for (const auto& [key, value] : options)
-            if (std::find(std::begin(known), std::end(known), key) == std::end(known))
+            if (std::find(known.begin(), known.end(), key) == known.end())
                 throw bus_error("InvalidArgument", "unknown option '" + key + "'");
-
-        SendOptions r;
-        r.name = bus_options::option<std::string>(options, "name", "s", "");
-        if (r.name.empty()) throw bus_error("InvalidArgument", "option 'name' (s) is required");
-        if (auto problem = proto::name_problem(r.name))
-            throw bus_error("InvalidArgument", "invalid name '" + r.name + "': " + *problem);
-        r.streams = bus_options::option<uint32_t>(options, "streams", "u", 0);
-        if (options.contains("streams") && (r.streams < 1 || r.streams > proto::kMaxStreams))
+    }
+    static std::string bare_name(const std::string& name, const char* what) {
+        if (auto problem = proto::name_problem(name))
+            throw bus_error("InvalidArgument",
+                            std::string("invalid ") + what + " '" + name + "': " + *problem);
+        return name;
+    }
+    static unsigned streams_option(const std::map<std::string, sdbus::Variant>& options) {
+        const uint32_t streams = bus_options::option<uint32_t>(options, "streams", "u", 0);
+        if (options.contains("streams") && (streams < 1 || streams > proto::kMaxStreams))
             throw bus_error("InvalidArgument",
                             "streams must be between 1 and " + std::to_string(proto::kMaxStreams));
-        uint64_t chunk = bus_options::option<uint64_t>(options, "chunk_size", "t", 0);
+        return streams;
+    }
+    static uint32_t chunk_size_option(const std::map<std::string, sdbus::Variant>& options) {
+        const uint64_t chunk = bus_options::option<uint64_t>(options, "chunk_size", "t", 0);
         if (options.contains("chunk_size") && !proto::valid_chunk_size(chunk))
             throw bus_error("InvalidArgument",
                             "chunk_size must be a multiple of 4096 between 64 KiB and 256 MiB");
-        r.chunk_size = static_cast<uint32_t>(chunk);
+        return static_cast<uint32_t>(chunk);
+    }
+    // "HOST[:PORT]", the port this daemon's own when left out.
+    Destination peer_of(const std::string& text) const {
+        try {
+            return parse_destination(text, daemon_.config().listen.port == 0
+                                               ? kDefaultPort
+                                               : daemon_.config().listen.port);
+        } catch (const std::invalid_argument& e) {
+            throw bus_error("InvalidArgument", e.what());
+        }
+    }
+
+    SendOptions send_options(const std::string& destination,
+                             const std::map<std::string, sdbus::Variant>& options) const {
+        only_known(options, {"name", "streams", "chunk_size", "max_rate"});
+        SendOptions r;
+        r.name = bus_options::option<std::string>(options, "name", "s", "");
+        if (r.name.empty()) throw bus_error("InvalidArgument", "option 'name' (s) is required");
+        bare_name(r.name, "name");
+        r.streams = streams_option(options);
+        r.chunk_size = chunk_size_option(options);
         r.max_rate = bus_options::option<uint64_t>(options, "max_rate", "t", 0);
         if (!proto::valid_rate(r.max_rate))
             throw bus_error("InvalidArgument", "max_rate must be 0 (no limit) or at least " +
                                                    std::to_string(proto::kMinRate) +
                                                    " bytes per second");
-        try {
-            r.destination = parse_destination(destination, daemon_.config().listen.port == 0
-                                                               ? kDefaultPort
-                                                               : daemon_.config().listen.port);
-        } catch (const std::invalid_argument& e) {
-            throw bus_error("InvalidArgument", e.what());
-        }
+        r.destination = peer_of(destination);
         return r;
     }
 
@@ -198,6 +217,25 @@ private:
         const uint32_t id = queue([&] { return daemon_.send_tree(std::move(r)); });
         service_.publish();
         return {id, sdbus::ObjectPath(transfer_path(id))};
+    }
+
+    void Get(sdbus::Result<uint32_t, sdbus::ObjectPath>&& result, std::string source,
+             std::string name, std::map<std::string, sdbus::Variant> options) override {
+        service_.authorize(getObject().getCurrentlyProcessedMessage(), "fetch files");
+        only_known(options, {"as", "streams", "chunk_size"});
+        GetRequest r{peer_of(source), bare_name(name, "name"),
+                     bus_options::option<std::string>(options, "as", "s", ""),
+                     streams_option(options), chunk_size_option(options)};
+        if (options.contains("as")) bare_name(r.as, "name to store it as");
+        const std::string what = "cannot fetch '" + name + "' from " + r.source.to_string() + ": ";
+        // The answer waits for the peer; the bus goes on meanwhile.
+        auto reply =
+            std::make_shared<sdbus::Result<uint32_t, sdbus::ObjectPath>>(std::move(result));
+        daemon_.get(std::move(r), [this, reply, what](uint32_t id, const std::string& error) {
+            if (id == 0) return reply->returnError(bus_error("Failed", what + error));
+            service_.publish();
+            reply->returnResults(id, sdbus::ObjectPath(transfer_path(id)));
+        });
     }
 
     void AddFiles(const uint32_t& id, const std::vector<sdbus::UnixFd>& files) override {

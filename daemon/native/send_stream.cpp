@@ -1,6 +1,5 @@
 #include "native/send_stream.hpp"
 
-#include "auth_proof.hpp"
 #include "digest.hpp"
 #include "engine/destination.hpp"
 #include "engine/worker.hpp"
@@ -10,7 +9,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
-#include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -27,8 +25,7 @@ constexpr std::chrono::seconds kNoticeTimeout{10};
 
 SendStream::SendStream(Worker& worker, Transfers& transfers,
                        std::shared_ptr<OutgoingTransfer> transfer, uint16_t index)
-    : Connection(worker, nullptr), transfers_(transfers), transfer_(std::move(transfer)),
-      index_(index) {
+    : OutgoingConnection(worker, transfers), transfer_(std::move(transfer)), index_(index) {
     body_.pace(&transfers_.send_limit(), &transfer_->rate_limit());
 }
 
@@ -45,118 +42,30 @@ SendStream::~SendStream() {
 
 void SendStream::start() {
     if (transfer_->finished() && !notice_) return close();
-    address_ = index_ == 0 ? 0 : transfer_->chosen_address();
-    connect();
+    connect(index_ == 0 ? 0 : transfer_->chosen_address());
 }
 
-void SendStream::connect() {
-    const auto& peer = transfer_->addresses()[address_];
-    UniqueFd socket(::socket(peer.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!socket)
-        return fail(Failure::Connection,
-                    std::string("cannot create a socket: ") + std::strerror(errno));
-    set_transport(std::make_unique<PlainSocket>(std::move(socket)));
-    const int fd = transport().socket();
-    // Chunk headers and acknowledgements are small and latency-bound; the data itself
-    // goes out in pipe-sized pieces, so Nagle only ever delays.
-    int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    io_uring_prep_connect(prepare(Op::Connect), fd, reinterpret_cast<const sockaddr*>(&peer.addr),
-                          peer.length);
+void SendStream::connected(size_t address) {
+    if (index_ == 0) transfer_->choose_address(address);
 }
 
-void SendStream::on_connect(int res) {
-    if (res < 0 && index_ == 0 && address_ + 1 < transfer_->addresses().size()) {
-        ++address_; // "localhost" may be ::1 first while the peer listens on 127.0.0.1
-        return connect();
-    }
-    if (res < 0) return lost("cannot connect to " + transfer_->peer() + ": " + std::strerror(-res));
-    if (index_ == 0) transfer_->choose_address(address_);
-    const TlsContexts& tls = transfers_.tls();
-    if (SslPtr ssl = plain_ ? nullptr : tls.connect()) {
-        auto wire = std::make_unique<TlsTransport>(transport().take_socket(), std::move(ssl));
-        encrypted_ = wire.get();
-        set_transport(std::move(wire));
-        return encrypted_->handshake(*this);
-    }
-    if (tls.mode() == TlsMode::Required)
-        return fail(Failure::Authentication,
-                    "encryption is required here ([tls] mode = \"required\"), and that takes "
-                    "the key the peer holds: set [auth] secret_file");
-    start_protocol();
-}
-
-void SendStream::on_handshake(int res) {
-    if (res < 0) {
-        const std::string& reason = encrypted_->failure();
-        const auto& peer = transfer_->addresses()[address_];
-        switch (classify_connect_failure(reason)) {
-        case ConnectFailure::PeerWithoutKey:
-            // A peer without a key takes plain connections from loopback only: there
-            // the bytes never leave the machine.
-            if (transfers_.tls().mode() == TlsMode::Auto &&
-                is_loopback(reinterpret_cast<const sockaddr*>(&peer.addr))) {
-                plain_ = true;
-                encrypted_ = nullptr;
-                return connect();
-            }
-            [[fallthrough]];
-        case ConnectFailure::WrongKey:
-        case ConnectFailure::NotTls:
-            return fail(Failure::Authentication, explain_connect_failure(reason));
-        case ConnectFailure::Closed:
-        case ConnectFailure::Other:
-            // A connection cut in the handshake is worth another try.
-            return lost("cannot connect to " + transfer_->peer() + ": " +
-                        explain_connect_failure(reason));
-        }
-    }
-    start_protocol();
-}
-
-void SendStream::start_protocol() {
-    transfer_->set_encryption(transport().encryption());
-    send_bytes(proto::encode_preamble());
+void SendStream::protocol_started(const std::string& how) {
+    transfer_->set_encryption(how);
     phase_ = Phase::AwaitWelcome;
-    read_more();
 }
 
 // ---- frames from the receiver -------------------------------------------------------
 
-void SendStream::read_more() {
-    receive({in_.data() + in_len_, in_.size() - in_len_});
+void SendStream::ended(int res) {
+    if (transfer_->finished() || (phase_ == Phase::Running && exhausted_ && unacked_.empty()))
+        return close();
+    if (!broken_.empty()) return lost(broken_);
+    lost("connection to " + transfer_->peer() + " " +
+         (res == 0 ? std::string("closed by the peer")
+                   : std::string("lost: ") + std::strerror(-res)));
 }
 
-void SendStream::on_recv(int res) {
-    if (res <= 0) {
-        if (transfer_->finished() || (phase_ == Phase::Running && exhausted_ && unacked_.empty()))
-            return close();
-        if (!broken_.empty()) return lost(broken_);
-        return lost("connection to " + transfer_->peer() + " " +
-                    (res == 0 ? std::string("closed by the peer")
-                              : std::string("lost: ") + std::strerror(-res)));
-    }
-    in_len_ += static_cast<size_t>(res);
-    size_t used = 0;
-    try {
-        while (!closing() && in_len_ - used >= proto::kHeaderSize) {
-            auto h = proto::decode_header(std::span<const uint8_t, proto::kHeaderSize>(
-                in_.data() + used, proto::kHeaderSize));
-            if (in_len_ - used < proto::kHeaderSize + h.length) break;
-            used += proto::kHeaderSize;
-            on_frame(h, {in_.data() + used, h.length});
-            used += h.length;
-        }
-    } catch (const proto::FrameError& e) {
-        return fail(Failure::Protocol, std::string("malformed reply from the peer: ") + e.what());
-    }
-    if (closing()) return;
-    std::memmove(in_.data(), in_.data() + used, in_len_ - used);
-    in_len_ -= used;
-    read_more();
-}
-
-void SendStream::on_frame(const proto::FrameHeader& h, std::span<const uint8_t> body) {
+void SendStream::on_peer_frame(const proto::FrameHeader& h, std::span<const uint8_t> body) {
     using proto::FrameType;
     if (h.type == FrameType::Error) {
         auto e = proto::decode_error(body);
@@ -170,9 +79,6 @@ void SendStream::on_frame(const proto::FrameHeader& h, std::span<const uint8_t> 
         return fail(failure_of(e.code), reason);
     }
     switch (phase_) {
-    case Phase::AwaitWelcome:
-        if (h.type == FrameType::Welcome) return on_welcome(body);
-        break;
     case Phase::AwaitAccept:
         if (h.type == FrameType::Accept) return on_accept(body);
         break;
@@ -182,31 +88,13 @@ void SendStream::on_frame(const proto::FrameHeader& h, std::span<const uint8_t> 
         if (h.type == FrameType::Done && phase_ == Phase::Finishing) return on_done(body);
         break;
     case Phase::Connecting:
+    case Phase::AwaitWelcome:
         break;
     }
     throw proto::FrameError(std::string("unexpected ") + proto::to_string(h.type) + " frame");
 }
 
-void SendStream::on_welcome(std::span<const uint8_t> body) {
-    auto w = proto::decode_welcome(body);
-    if (w.version != proto::kVersion)
-        return fail(Failure::Protocol, "the peer speaks protocol version " +
-                                           std::to_string(w.version) + ", this daemon speaks " +
-                                           std::to_string(proto::kVersion));
-    if (w.auth_method == proto::kAuthHmacSha256) {
-        auto key = transfers_.settings().secret_key();
-        if (!key)
-            return fail(Failure::Authentication,
-                        transfer_->peer() +
-                            " requires a key: set [auth] secret_file to a copy of its key file");
-        // OFFER or JOIN follows without waiting: the receiver's answer to both is the only
-        // round trip, so authenticating costs none.
-        send_frame(proto::Auth{proto::auth_proof(key->bytes(), w.nonce)});
-    } else if (w.auth_method != proto::kAuthNone) {
-        return fail(Failure::Authentication, "the peer asks for authentication method " +
-                                                 std::to_string(w.auth_method) +
-                                                 ", which this daemon does not support");
-    }
+void SendStream::welcomed() {
     const auto& offer = transfer_->offer();
     if (notice_) {
         phase_ = Phase::Finishing;

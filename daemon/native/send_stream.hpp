@@ -2,8 +2,8 @@
 // from the page cache through a pipe into the socket, while acknowledgements come back.
 #pragma once
 
-#include "engine/connection.hpp"
 #include "engine/file_to_socket.hpp"
+#include "native/outgoing_connection.hpp"
 #include "native_frames.hpp"
 #include "transfer/outgoing_transfer.hpp"
 #include "transfer/transfers.hpp"
@@ -18,7 +18,7 @@
 
 namespace streamd {
 
-class SendStream : public Connection {
+class SendStream : public OutgoingConnection {
 public:
     SendStream(Worker& worker, Transfers& transfers, std::shared_ptr<OutgoingTransfer> transfer,
                uint16_t index);
@@ -45,15 +45,15 @@ private:
         uint32_t length;
     };
 
-    void connect();
-    void on_connect(int res) override;
-    void on_handshake(int res) override;
-    // The preamble, once the connection is up (and encrypted, when it is).
-    void start_protocol();
-    void read_more();
-    void on_recv(int res) override;
-    void on_frame(const proto::FrameHeader& h, std::span<const uint8_t> body);
-    void on_welcome(std::span<const uint8_t> body);
+    const std::string& peer() const override { return transfer_->peer(); }
+    const std::vector<PeerAddress>& addresses() const override { return transfer_->addresses(); }
+    // Stream 0 finds the address the peer listens at; the others use it.
+    bool tries_every_address() const override { return index_ == 0; }
+    void connected(size_t address) override;
+    void protocol_started(const std::string& how) override;
+    void welcomed() override;
+    void on_peer_frame(const proto::FrameHeader& h, std::span<const uint8_t> body) override;
+    void ended(int res) override;
     void on_accept(std::span<const uint8_t> body);
     void on_ack(std::span<const uint8_t> body);
     void on_done(std::span<const uint8_t> body);
@@ -78,21 +78,14 @@ private:
     // The connection failed under a send: the receive in flight says the rest.
     void broken(std::string reason);
     // The connection is gone: the transfer tries again if it can, or fails.
-    void lost(std::string reason);
+    void lost(std::string reason) override;
     // The transfer cannot succeed.
-    void fail(Failure kind, std::string reason);
+    void fail(Failure kind, std::string reason) override;
 
-    Transfers& transfers_;
     std::shared_ptr<OutgoingTransfer> transfer_;
     const uint16_t index_;
     bool notice_ = false;
     Phase phase_ = Phase::Connecting;
-    size_t address_ = 0;                // index into the transfer's addresses
-    TlsTransport* encrypted_ = nullptr; // the transport, when it is TLS
-    bool plain_ = false;                // TLS is not for this peer
-
-    std::array<uint8_t, 2 * (proto::kHeaderSize + proto::kMaxBody)> in_{};
-    size_t in_len_ = 0;
 
     Sending state_ = Sending::Nothing;
 

@@ -78,6 +78,10 @@ public:
     void set_settings(const Config::Transfer& settings, SyncMode sync);
     // About once a second: starts the attempts that are due.
     void tick(Clock::time_point now);
+    // A name looked up off the control thread, as for a transfer leaving the queue.
+    void resolve(Destination destination, Resolver::Done done) {
+        resolver_.resolve(std::move(destination), std::move(done));
+    }
 
 private:
     proto::Offer make_offer(uint64_t size, unsigned streams, uint32_t chunk_size,

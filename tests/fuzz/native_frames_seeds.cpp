@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
     write("stream_receiver", kSelectFrameStream, receiver);
     std::vector<uint8_t> puller;
     encode(Auth{}, puller);
-    encode(Pull{id, 7740, 4, 1024 * 1024, "photos"}, puller);
+    encode(Pull{id, 7740, 4, 1024 * 1024, "photos", "photos 2024"}, puller);
     write("stream_puller", kSelectFrameStream, puller);
     std::vector<uint8_t> refused;
     encode(welcome, refused);

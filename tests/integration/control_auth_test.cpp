@@ -131,6 +131,15 @@ TEST_F(ControlAuth, OthersMayNotCancel) {
     EXPECT_EQ(end.row->state, "canceled") << end.row->describe();
 }
 
+TEST_F(ControlAuth, OthersMayNotFetch) {
+    // Refused before anything is asked of the peer, whatever it holds.
+    expect_streamctl_failure(
+        ctl({"get", daemons().receiver.endpoint(), "anything.bin"}, as_nobody),
+        {"permission denied: only root and members of group", "may fetch files"}, daemons().logs());
+    EXPECT_TRUE(daemons().sender_bus.list_transfers().empty())
+        << describe(daemons().sender_bus.list_transfers());
+}
+
 TEST_F(ControlAuth, OthersMayNotReload) {
     expect_streamctl_failure(ctl({"reload"}, as_nobody), {"permission denied"}, daemons().logs());
     EXPECT_TRUE(succeeded(ctl({"reload"}))) << daemons().logs();

@@ -5,6 +5,7 @@
 #include "auth_proof.hpp"
 #include "control_expectations.hpp"
 #include "raw_peer.hpp"
+#include "streamctl.hpp"
 #include "streamd_bus.hpp"
 #include "streamd_instance.hpp"
 #include "temp_dir.hpp"
@@ -63,11 +64,13 @@ protected:
         return peer;
     }
 
-    static proto::Pull pull_of(const std::string& name, std::uint8_t id) {
+    static proto::Pull pull_of(const std::string& name, std::uint8_t id,
+                               const std::string& offer_as = {}) {
         proto::Pull p;
         p.id.fill(id);
         p.port = puller_->port();
         p.name = name;
+        p.offer_as = offer_as;
         return p;
     }
 
@@ -156,6 +159,18 @@ TEST_F(Pull, AReceivedFolderGoesWhole) {
     ASSERT_TRUE(ended_done(server_bus, name)) << server_->log();
 }
 
+TEST_F(Pull, TheSecondNameIsTheOneItArrivesUnder) {
+    write_random_file(server_->incoming() / "original.bin", 100 * KiB, 74);
+    ask_for(pull_of("original.bin", 0x74, "copy.bin"));
+    StreamdBus puller_bus(puller_->bus_address());
+    ASSERT_TRUE(ended_done(puller_bus, "copy.bin")) << puller_->log() << server_->log();
+    EXPECT_EQ(sha256_of(puller_->incoming() / "copy.bin"),
+              sha256_of(server_->incoming() / "original.bin"));
+    EXPECT_FALSE(fs::exists(puller_->incoming() / "original.bin"));
+    expect_refused(pull_of("original.bin", 0x75, "../x"), proto::ErrorCode::BadName,
+                   "the name to store it as is unsafe");
+}
+
 TEST_F(Pull, WhatTheWebSideDoesNotShowIsNotServed) {
     fs::create_directory(server_->incoming() / "album");
     write_text_file(server_->incoming() / "album" / "one.txt", "one");
@@ -198,6 +213,60 @@ TEST_F(Pull, APullWithoutTheKeyIsRefused) {
     ASSERT_TRUE(e.has_value()) << server_->log();
     EXPECT_EQ(e->code, proto::ErrorCode::AuthRequired) << e->message;
     EXPECT_FALSE(fs::exists(puller_->incoming() / "kept.txt"));
+}
+
+// ---- streamctl get, through the asking daemon ---------------------------------------
+
+TEST_F(Pull, GetFetchesAFileAndWaitsUntilItIsStored) {
+    write_random_file(server_->incoming() / "fetched.bin", 2 * MiB + 3, 81);
+    const std::string from = "127.0.0.1:" + std::to_string(server_->port());
+    RunResult got = run_streamctl(
+        puller_->bus_address(), {"get", "--streams", "2", from, "fetched.bin", "--as", "here.bin"});
+    ASSERT_TRUE(succeeded(got)) << got.describe() << puller_->log() << server_->log();
+    EXPECT_EQ(got.out.rfind("got fetched.bin from " + from + " as here.bin: 2.00 MiB", 0), 0u)
+        << got.out;
+    // It is stored when get returns.
+    EXPECT_EQ(sha256_of(puller_->incoming() / "here.bin"),
+              sha256_of(server_->incoming() / "fetched.bin"));
+}
+
+TEST_F(Pull, GetFetchesAFolder) {
+    const fs::path held = server_->incoming() / "fetched folder";
+    fs::create_directories(held / "inner");
+    write_random_file(held / "inner" / "a.bin", 300 * KiB, 82);
+    write_text_file(held / "b.txt", "b");
+    RunResult got =
+        run_streamctl(puller_->bus_address(),
+                      {"get", "127.0.0.1:" + std::to_string(server_->port()), "fetched folder"});
+    ASSERT_TRUE(succeeded(got)) << got.describe() << puller_->log() << server_->log();
+    EXPECT_NE(got.out.find("2 files"), std::string::npos) << got.out;
+    EXPECT_EQ(tree_facts(puller_->incoming() / "fetched folder"), tree_facts(held));
+}
+
+TEST_F(Pull, GetOfWhatIsNotShownSaysWhy) {
+    const std::string from = "127.0.0.1:" + std::to_string(server_->port());
+    RunResult got = run_streamctl(puller_->bus_address(), {"get", from, "never-there.bin"});
+    EXPECT_EQ(got.status.code, 1) << got.describe();
+    EXPECT_EQ(failure_reason(got), "cannot fetch 'never-there.bin' from " + from +
+                                       ": nothing named 'never-there.bin' is here to be fetched")
+        << got.describe();
+    EXPECT_FALSE(fs::exists(puller_->incoming() / "never-there.bin"));
+}
+
+TEST_F(Pull, GetWithAnotherKeyIsRefused) {
+    const fs::path other = *keys_ / "other.key";
+    std::ofstream(other) << "a key the serving daemon does not hold\n";
+    fs::permissions(other, fs::perms::owner_read | fs::perms::owner_write);
+    StreamdInstance stranger(StreamdOptions{.secret_file = other});
+    write_text_file(server_->incoming() / "guarded.txt", "guarded");
+    RunResult got =
+        run_streamctl(stranger.bus_address(),
+                      {"get", "127.0.0.1:" + std::to_string(server_->port()), "guarded.txt"});
+    EXPECT_EQ(got.status.code, 1) << got.describe();
+    const auto reason = failure_reason(got);
+    ASSERT_TRUE(reason) << got.describe();
+    EXPECT_NE(reason->find("authentication failed"), std::string::npos) << *reason;
+    EXPECT_FALSE(fs::exists(stranger.incoming() / "guarded.txt"));
 }
 
 TEST(PullFromADaemonWithoutItsWebSide, NothingIsServed) {

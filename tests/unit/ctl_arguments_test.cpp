@@ -76,6 +76,34 @@ TEST(CtlArguments, SendWithEveryOption) {
     EXPECT_EQ(r.destination, "h");
 }
 
+TEST(CtlArguments, GetTakesAHostAndAName) {
+    const auto plain = std::get<GetRequest>(parse({"get", "otherhost:7741", "photos"}).request);
+    EXPECT_EQ(plain.source, "otherhost:7741");
+    EXPECT_EQ(plain.name, "photos");
+    EXPECT_FALSE(plain.as);
+    EXPECT_FALSE(plain.streams);
+    EXPECT_TRUE(plain.wait);
+    const auto r = std::get<GetRequest>(parse({"get", "h", "a b.iso", "--as", "copy.iso",
+                                               "--streams=2", "--chunk-size", "1M", "--no-block"})
+                                            .request);
+    EXPECT_EQ(r.name, "a b.iso");
+    EXPECT_EQ(r.as, "copy.iso");
+    EXPECT_EQ(r.streams, 2u);
+    EXPECT_EQ(r.chunk_size, 1u << 20);
+    EXPECT_FALSE(r.wait);
+}
+
+TEST(CtlArguments, GetRefusesWhatCannotBeAName) {
+    EXPECT_EQ(usage_error({"get"}), "missing HOST[:PORT] and NAME for 'get'");
+    EXPECT_EQ(usage_error({"get", "h"}), "missing NAME for 'get'");
+    EXPECT_EQ(usage_error({"get", "h", "a", "b"}), "unexpected argument 'b'");
+    EXPECT_NE(usage_error({"get", "h", "dir/file"}).find("is not a name HOST can show"),
+              std::string::npos);
+    EXPECT_NE(usage_error({"get", "h", "f", "--as", "../x"}).find("--as: "), std::string::npos);
+    EXPECT_EQ(usage_error({"get", "h", "f", "--rate", "1M"}),
+              "option '--rate' does not apply to 'get'");
+}
+
 TEST(CtlArguments, OptionsAfterOperandsAndWithEquals) {
     const auto r = parse_send(
         {"send", "big.iso", "h", "--streams=16", "--chunk-size=1MiB", "--as=x.iso", "--no-block"});
@@ -417,6 +445,11 @@ TEST(CtlSendSummary, AFolderCountsItsFiles) {
     // One file reads as it always did, whether a file or a folder that holds one.
     EXPECT_EQ(format_send_summary("a", "h", "a", 1000, 10.0, 1),
               "sent a to h as a: 1000 B in 10.00 s (100 B/s)");
+}
+
+TEST(CtlSendSummary, AFetchSaysWhereFrom) {
+    EXPECT_EQ(format_get_summary("photos", "h:7741", "photos (1)", 3ull << 30, 1.2, 10100),
+              "got photos from h:7741 as photos (1): 3.00 GiB, 10100 files in 1.20 s (2.50 GiB/s)");
 }
 
 TEST(CtlSendSummary, InstantTransfersDoNotDivideByZero) {

@@ -126,12 +126,17 @@ protected:
 } // namespace
 
 TEST_F(CtlCompletion, Commands) {
-    EXPECT_EQ(complete({"streamctl", ""}),
-              (Words{"cancel", "help", "list", "reload", "send", "stats", "status", "watch"}));
+    EXPECT_EQ(complete({"streamctl", ""}), (Words{"cancel", "get", "help", "list", "reload", "send",
+                                                  "stats", "status", "watch"}));
     EXPECT_EQ(complete({"streamctl", "st"}), (Words{"stats", "status"}));
     EXPECT_EQ(complete({"streamctl", "--user", "c"}), Words{"cancel"});
     EXPECT_EQ(complete({"streamctl", "help", "w"}), Words{"watch"});
     EXPECT_EQ(complete({"streamctl", "help", "send", ""}), Words{});
+    // HOST and NAME are on another machine: nothing here to offer.
+    EXPECT_EQ(complete({"streamctl", "get", ""}), Words{});
+    EXPECT_EQ(complete({"streamctl", "get", "--"}),
+              (Words{"--as", "--chunk-size", "--help", "--no-block", "--streams", "--user",
+                     "--version"}));
 }
 
 TEST_F(CtlCompletion, GlobalOptionsBeforeTheCommand) {

@@ -137,7 +137,7 @@ auto fields(const Cancel& f) {
     return std::tie(f.id);
 }
 auto fields(const Pull& f) {
-    return std::tie(f.id, f.port, f.stream_count, f.chunk_size, f.name);
+    return std::tie(f.id, f.port, f.stream_count, f.chunk_size, f.name, f.offer_as);
 }
 
 template <typename Frame> Bytes wire_of(const Frame& f) {
@@ -363,21 +363,23 @@ TEST(NativeFrames, RoundTripDone) {
 }
 
 TEST(NativeFrames, RoundTripPull) {
-    expect_round_trip(Pull{sample_id(), 7740, 8, 4 * 1024 * 1024, "report.pdf"}, FrameType::Pull,
-                      decode_pull);
-    expect_round_trip(Pull{sample_id(), 65535, 0, 0, std::string(kMaxName, 'p')}, FrameType::Pull,
-                      decode_pull);
+    expect_round_trip(Pull{sample_id(), 7740, 8, 4 * 1024 * 1024, "report.pdf", ""},
+                      FrameType::Pull, decode_pull);
+    expect_round_trip(Pull{sample_id(), 1, 1, 64 * 1024, "a", "b"}, FrameType::Pull, decode_pull);
+    expect_round_trip(
+        Pull{sample_id(), 65535, 0, 0, std::string(kMaxName, 'p'), std::string(kMaxName, 'q')},
+        FrameType::Pull, decode_pull);
 }
 
 TEST(NativeFrames, PullBodyIsLaidOutAsDocumented) {
-    const Bytes body = body_of(Pull{sample_id(), 0x1E3C, 2, 0x10000, "ab"});
-    ASSERT_EQ(body.size(), 28u);
+    const Bytes body = body_of(Pull{sample_id(), 0x1E3C, 2, 0x10000, "ab", "c"});
+    ASSERT_EQ(body.size(), 31u);
     EXPECT_EQ(Bytes(body.begin() + 16, body.end()),
-              (Bytes{0x1E, 0x3C, 0, 2, 0, 1, 0, 0, 0, 2, 'a', 'b'}));
+              (Bytes{0x1E, 0x3C, 0, 2, 0, 1, 0, 0, 0, 2, 'a', 'b', 0, 1, 'c'}));
 }
 
 TEST(NativeFrames, PullOutOfRangeIsRefused) {
-    const Pull good{sample_id(), 7740, 0, 0, "x"};
+    const Pull good{sample_id(), 7740, 0, 0, "x", ""};
     std::vector<Pull> bad(4, good);
     bad[0].port = 0;
     bad[1].stream_count = kMaxStreams + 1;
