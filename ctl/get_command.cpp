@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <unistd.h>
 
 namespace streamd::ctl {
 

@@ -122,7 +122,6 @@ private:
     Listener listener_;
     const uint16_t listen_port_;
     TransferRegistry registry_;
-    PullRequests pulls_;
     // Between the registry and the workers: its uploads' requests give their leases back as
     // the workers go, and it hands their transfers back to the registry as it goes.
     TusUploads tus_{*this};
@@ -132,6 +131,9 @@ private:
     Clock::time_point next_expiry_{}; // control thread only
     UniqueFd signal_fd_; // before the scheduler, whose resolver thread must inherit the mask
     std::unique_ptr<DbusService> dbus_;
+    // Its requests hold the bus calls that await them, and the workers' connections answer
+    // them: it goes after the workers and before the bus.
+    PullRequests pulls_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::atomic<bool> stopping_{false};
     int exit_status_ = 0;
