@@ -37,7 +37,12 @@ public:
     void tick(std::chrono::duration<double> dt) {
         auto state = t_->state();
         uint64_t bytes = t_->bytes_done();
-        double instant = dt.count() > 0 ? static_cast<double>(bytes - last_bytes_) / dt.count() : 0;
+        // A sender's count starts again from what the receiver has at every ACCEPT, so it
+        // may go back (a receiver that lost power): the rate then is 0, not a wrapped
+        // difference.
+        double instant = dt.count() > 0 && bytes > last_bytes_
+                             ? static_cast<double>(bytes - last_bytes_) / dt.count()
+                             : 0;
         // Smooth over about a second so that the rate does not flicker at every tick.
         rate_ = Transfer::is_final(state) ? 0 : 0.5 * rate_ + 0.5 * instant;
         std::vector<std::string> changed;
