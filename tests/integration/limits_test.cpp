@@ -36,8 +36,11 @@ TEST(Limits, SilentConnectionIsToldAndClosedAfterTheHandshakeTimeout) {
 TEST(Limits, ConnectionsBeyondThePerAddressLimitAreClosedUnanswered) {
     StreamdInstance daemon(
         StreamdOptions{.limits = "handshake_timeout = 0\nmax_connections_per_address = 2\n"});
+    // Welcomed, so counted: each worker accepts on its own, in no order between them.
     RawPeer first(daemon.port());
+    ASSERT_TRUE(first.handshake()) << daemon.log();
     RawPeer second(daemon.port());
+    ASSERT_TRUE(second.handshake()) << daemon.log();
     RawPeer third(daemon.port());
     third.send_preamble();
     auto said = third.read_until_closed();
