@@ -6,6 +6,11 @@
 #include <openssl/sha.h>
 #include <vector>
 #include <xxhash.h>
+#if defined(__x86_64__)
+// XXH3 at the widest vector unit the CPU has (AVX2, AVX-512), picked at run time by the
+// library; its plain functions stop at SSE2, which hashes at a third of the speed.
+#include <xxh_x86dispatch.h>
+#endif
 
 namespace streamd::proto {
 
