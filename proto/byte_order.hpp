@@ -27,6 +27,11 @@ public:
     void zeros(size_t n) { out_.insert(out_.end(), n, 0); }
     void bytes(std::span<const uint8_t> b) { out_.insert(out_.end(), b.begin(), b.end()); }
     void bytes(std::string_view s) { out_.insert(out_.end(), s.begin(), s.end()); }
+    // Its length in a u16, then its bytes; the caller has bounded it to 65535.
+    void short_string(std::string_view s) {
+        u16(static_cast<uint16_t>(s.size()));
+        bytes(s);
+    }
 
 private:
     void be(uint64_t v, int n) {

@@ -108,8 +108,7 @@ void encode(const Offer& f, std::vector<uint8_t>& out) {
         w.u32(f.mtime_nsec);
         w.u8(static_cast<uint8_t>(f.digest));
         w.u8(static_cast<uint8_t>(f.kind));
-        w.u16(static_cast<uint16_t>(f.name.size()));
-        w.bytes(f.name);
+        w.short_string(f.name);
         if (f.kind == OfferKind::Tree) {
             w.u32(f.manifest_length);
             w.u64(f.manifest_digest);
@@ -147,8 +146,7 @@ void encode(const Error& f, std::vector<uint8_t>& out) {
     }
     frame(FrameType::Error, out, [&](Writer& w) {
         w.u16(static_cast<uint16_t>(f.code));
-        w.u16(static_cast<uint16_t>(msg.size()));
-        w.bytes(msg);
+        w.short_string(msg);
     });
 }
 
@@ -174,10 +172,7 @@ void encode(const Finish& f, std::vector<uint8_t>& out) {
 }
 
 void encode(const Done& f, std::vector<uint8_t>& out) {
-    frame(FrameType::Done, out, [&](Writer& w) {
-        w.u16(static_cast<uint16_t>(f.name.size()));
-        w.bytes(f.name);
-    });
+    frame(FrameType::Done, out, [&](Writer& w) { w.short_string(f.name); });
 }
 
 std::vector<uint8_t> encode_offer_body(const Offer& f) {
@@ -200,10 +195,8 @@ void encode(const Pull& f, std::vector<uint8_t>& out) {
         w.u16(f.port);
         w.u16(f.stream_count);
         w.u32(f.chunk_size);
-        w.u16(static_cast<uint16_t>(f.name.size()));
-        w.bytes(f.name);
-        w.u16(static_cast<uint16_t>(f.offer_as.size()));
-        w.bytes(f.offer_as);
+        w.short_string(f.name);
+        w.short_string(f.offer_as);
     });
 }
 
