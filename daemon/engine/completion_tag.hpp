@@ -26,7 +26,6 @@ enum class Op : uint8_t {
     SocketWrite, // pipe (or buffer) to socket
     SocketRead,  // socket to pipe (or buffer), on the way to the file
     FileWrite,   // pipe (or buffer) to file
-    Tee,         // chunk data duplicated for hashing
     Drain,       // read and dropped while lingering
     ChunkSync,   // a file's data made durable before its journal vouches for it
     CommitSync,  // a received file, then its folder, made durable before it is announced

@@ -68,8 +68,6 @@ void Connection::complete(Op op, int res) {
         return on_socket_read(res);
     case Op::FileWrite:
         return on_file_write(res);
-    case Op::Tee:
-        return on_tee(res);
     case Op::ChunkSync:
         return on_chunk_sync(res);
     case Op::CommitSync:
@@ -113,9 +111,6 @@ void Connection::on_socket_read(int) {
 }
 void Connection::on_file_write(int) {
     unexpected("file write");
-}
-void Connection::on_tee(int) {
-    unexpected("tee");
 }
 void Connection::on_chunk_sync(int) {
     unexpected("chunk sync");

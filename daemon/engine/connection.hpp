@@ -61,7 +61,6 @@ protected:
     virtual void on_socket_write(int res);
     virtual void on_socket_read(int res);
     virtual void on_file_write(int res);
-    virtual void on_tee(int res);
     virtual void on_chunk_sync(int res);
     virtual void on_commit_sync(int res);
     virtual void on_pause(int res);

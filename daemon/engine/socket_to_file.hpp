@@ -1,13 +1,15 @@
-// Bytes from a connection's socket written into a file at an offset: spliced through a
-// pipe into the page cache, or received into a buffer and written where the kernel
-// refuses splice; optionally hashed on the way, from a teed copy of the pipe. Chunks
-// from peers come in this way.
+// Bytes from a connection's socket written into a file at an offset. Unhashed, they are
+// spliced through a pipe into the page cache. Hashed (or where the kernel refuses
+// splice), they are received into two buffers: each piece is hashed as it arrives, while
+// the cache holds it, and a full buffer is written while the other one fills. Chunks
+// from peers come in this way, and upload bodies.
 #pragma once
 
 #include "digest.hpp"
 #include "engine/splice_pipe.hpp"
 #include "engine/step.hpp"
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -18,8 +20,8 @@ class Connection;
 
 class SocketToFile {
 public:
-    // Its operations complete on `owner` as Op::SocketRead, Op::Tee and Op::FileWrite,
-    // whose handlers pass them to the functions of the same names.
+    // Its operations complete on `owner` as Op::SocketRead and Op::FileWrite, whose
+    // handlers pass them to the functions of the same names.
     explicit SocketToFile(Connection& owner) : owner_(owner) {}
     ~SocketToFile();
     SocketToFile(const SocketToFile&) = delete;
@@ -33,7 +35,6 @@ public:
     void go_on(int file, uint64_t offset, uint64_t length);
 
     Step on_socket_read(int res);
-    void on_tee(int res);
     Step on_file_write(int res);
     uint64_t digest() const { return hasher_.digest(); }
     // Why the last step failed, in a few words, and whether it was the file (rather than
@@ -42,31 +43,51 @@ public:
     bool file_failed() const { return file_failed_; }
 
 private:
-    void read();
-    Step read_done(int res);
-    void write();
-    bool fall_back_to_copy(int res);
-    void hash_teed();
+    // A piece of the stream on its way to the file: received into `bytes` up to
+    // `filled`, written from it up to `written`, for the file from offset `at`.
+    struct Buffer {
+        std::unique_ptr<uint8_t[]> bytes;
+        uint64_t at = 0;
+        uint64_t filled = 0;
+        uint64_t written = 0;
+    };
+
+    // Splice mode.
+    void splice_piece();
+    Step spliced(int res);
+    Step splice_written(int res);
+    Step splice_out();
+    // The buffers of copy mode, where the kernel refuses splice or the bytes are hashed.
+    void make_buffers();
+    // Copy mode: starts what can start, or says the bytes are all in the file.
+    Step pump();
+    Step received(int res);
+    Step copied(int res);
+
     Step fail(std::string why, bool file);
 
     Connection& owner_;
     int file_ = -1;
     bool hash_ = false;
-    uint64_t left_ = 0;       // bytes still to come from the socket
-    uint64_t write_at_ = 0;   // file offset of the next byte to write
-    uint64_t buffered_ = 0;   // bytes in the pipe (or copy buffer) not yet written
-    uint64_t buffer_pos_ = 0; // copy mode: written part of the buffer
+    uint64_t left_ = 0;    // bytes still to come from the socket
+    uint64_t next_at_ = 0; // file offset of the next byte to come
     proto::ChunkHasher hasher_;
+
     std::unique_ptr<SplicePipe> pipe_;
-    // Splice mode with hashing: each piece is teed into this pipe and hashed from there,
-    // so the bytes are read once more from memory and never from the file.
-    std::unique_ptr<SplicePipe> tee_pipe_;
-    uint64_t teed_ = 0; // bytes in tee_pipe_
-    // Splice mode: the tee and the write are linked behind the read in flight, and what
-    // that read returned when it was not data (handled once the write is back too).
+    uint64_t in_pipe_ = 0; // bytes in the pipe not yet written
+    // The write is linked behind the read in flight, and what that read returned when it
+    // was not data (handled once the write is back too).
     bool linked_out_ = false;
     int in_failure_ = 0;
-    std::unique_ptr<uint8_t[]> copy_buffer_;
+
+    // The one being received into, and the one being written from; they swap when the
+    // write is done and the received one has bytes.
+    std::array<Buffer, 2> buffers_;
+    Buffer* filling_ = &buffers_[0];
+    Buffer* draining_ = &buffers_[1];
+    bool receiving_ = false;
+    bool writing_ = false;
+
     std::string failure_;
     bool file_failed_ = false;
 };

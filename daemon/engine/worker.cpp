@@ -202,7 +202,6 @@ void Worker::dispatch(uint64_t user_data, int res, uint32_t flags) {
     case Op::SocketWrite:
     case Op::SocketRead:
     case Op::FileWrite:
-    case Op::Tee:
     case Op::Drain:
     case Op::ChunkSync:
     case Op::CommitSync:

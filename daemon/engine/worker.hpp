@@ -90,8 +90,6 @@ public:
     }
     IoRing& ring() { return *ring_; }
     SplicePipePool& pipes() { return pipes_; }
-    // Room for reading file data back to hash it; one thread uses it at a time.
-    std::span<uint8_t> scratch() { return {scratch_.get(), kScratchSize}; }
     // Hands what is queued to the kernel now, before this thread computes for a while.
     void submit_now() { io_uring_submit(ring_->get()); }
 
@@ -131,8 +129,6 @@ private:
     const WorkerSettings settings_;
     std::optional<IoRing> ring_;
     SplicePipePool pipes_;
-    static constexpr size_t kScratchSize = 256 * 1024; // stays in the core's L2
-    std::unique_ptr<uint8_t[]> scratch_ = std::make_unique<uint8_t[]>(kScratchSize);
 
     std::vector<std::unique_ptr<Connection>> slots_;
     std::vector<uint32_t> generations_;

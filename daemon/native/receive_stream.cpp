@@ -343,10 +343,6 @@ void ReceiveStream::on_socket_read(int res) {
     if (!close_after_send_) data_step(data_.on_socket_read(res));
 }
 
-void ReceiveStream::on_tee(int res) {
-    data_.on_tee(res);
-}
-
 void ReceiveStream::on_file_write(int res) {
     if (!close_after_send_) data_step(data_.on_file_write(res));
 }

@@ -55,7 +55,6 @@ private:
     void on_finish(std::span<const uint8_t> body);
 
     void on_socket_read(int res) override;
-    void on_tee(int res) override;
     void on_file_write(int res) override;
     // Of a tree: the next file the chunk's data goes into.
     void write_extent();

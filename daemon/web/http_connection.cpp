@@ -375,10 +375,6 @@ void HttpConnection::on_socket_read(int res) {
     piece_step(piece_data_.on_socket_read(res));
 }
 
-void HttpConnection::on_tee(int res) {
-    piece_data_.on_tee(res);
-}
-
 void HttpConnection::on_file_write(int res) {
     piece_step(piece_data_.on_file_write(res));
 }

@@ -83,7 +83,6 @@ private:
     void take_body(UploadCursor& cursor, uint64_t length, const proto::http::Request& request);
     void next_piece();
     void on_socket_read(int res) override;
-    void on_tee(int res) override;
     void on_file_write(int res) override;
     void piece_step(Step step);
     void accept_written();

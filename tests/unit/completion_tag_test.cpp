@@ -46,9 +46,8 @@ TEST(CompletionTag, AWorkersOwnOpIsNotAConnectionOp) {
     for (Op op : every_op()) {
         const bool connection = op == Op::Connect || op == Op::Handshake || op == Op::Recv ||
                                 op == Op::Send || op == Op::FileRead || op == Op::SocketWrite ||
-                                op == Op::SocketRead || op == Op::FileWrite || op == Op::Tee ||
-                                op == Op::Drain || op == Op::ChunkSync || op == Op::CommitSync ||
-                                op == Op::Pause;
+                                op == Op::SocketRead || op == Op::FileWrite || op == Op::Drain ||
+                                op == Op::ChunkSync || op == Op::CommitSync || op == Op::Pause;
         EXPECT_EQ(CompletionTag{op}.is_connection_op(), connection) << int(op);
         EXPECT_EQ(CompletionTag::decode(CompletionTag{op, 5, 9}.encode()).is_connection_op(),
                   connection)
@@ -81,12 +80,13 @@ TEST(CompletionTag, NamesTheSlotsGenerationComparedOnlyInItsLowBits) {
 }
 
 TEST(CompletionTag, TheSlotIsKeptWholeAndApartFromTheGeneration) {
-    const auto full_slot = CompletionTag::decode(CompletionTag{Op::Tee, 0xFFFFFFFF, 0}.encode());
+    const auto full_slot =
+        CompletionTag::decode(CompletionTag{Op::FileWrite, 0xFFFFFFFF, 0}.encode());
     EXPECT_EQ(full_slot.slot, 0xFFFFFFFFu);
     EXPECT_EQ(full_slot.generation, 0u);
-    EXPECT_EQ(full_slot.op, Op::Tee);
-    const auto full_generation =
-        CompletionTag::decode(CompletionTag{Op::Tee, 0, CompletionTag::kGenerationMask}.encode());
+    EXPECT_EQ(full_slot.op, Op::FileWrite);
+    const auto full_generation = CompletionTag::decode(
+        CompletionTag{Op::FileWrite, 0, CompletionTag::kGenerationMask}.encode());
     EXPECT_EQ(full_generation.slot, 0u);
     EXPECT_EQ(full_generation.generation, CompletionTag::kGenerationMask);
     // A slot above 2^24 is not cut to the generation's width.
