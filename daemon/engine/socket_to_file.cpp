@@ -13,11 +13,12 @@
 namespace streamd {
 
 namespace {
-// Two of these per connection receiving hashed data: each piece is hashed right after it
-// arrives, and both stay in the core's L2 cache. Every write is a hand-over to one of
-// the kernel's worker threads, so larger buffers save hand-overs; with many streams
-// they no longer fit the cache (docs/BENCHMARKS.md, *The engine at the limit*).
-constexpr uint64_t kBufferSize = 256 * 1024;
+// Two buffers per connection receiving hashed data. Every write of one is a hand-over to
+// one of the kernel's worker threads, so they are large; they are filled a cache-sized
+// piece at a time, each hashed right after it arrives (docs/BENCHMARKS.md, *The engine
+// at the limit*).
+constexpr uint64_t kBufferSize = 1024 * 1024;
+constexpr uint64_t kPiece = 256 * 1024;
 } // namespace
 
 SocketToFile::~SocketToFile() {
@@ -157,7 +158,7 @@ Step SocketToFile::pump() {
     if (!receiving_ && left_ > 0 && filling_->filled < kBufferSize) {
         if (filling_->filled == 0) filling_->at = next_at_;
         receiving_ = true;
-        const uint64_t n = std::min(left_, kBufferSize - filling_->filled);
+        const uint64_t n = std::min({left_, kBufferSize - filling_->filled, kPiece});
         owner_.transport_->recv(owner_, Op::SocketRead,
                                 {filling_->bytes.get() + filling_->filled, n}, 0);
     }

@@ -33,8 +33,8 @@ namespace {
 
 using namespace harness;
 
-// Several rounds through a 64 KiB pipe or the two 256 KiB buffers, and a short last one.
-constexpr uint64_t kLength = 1300 * 1024 + 123;
+// Several rounds through a 64 KiB pipe or the two 1 MiB buffers, and a short last one.
+constexpr uint64_t kLength = 2600 * 1024 + 123;
 constexpr uint64_t kOffset = 3 * 4096;
 constexpr size_t kSmallPipe = 64 * 1024;
 
