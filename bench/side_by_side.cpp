@@ -36,6 +36,7 @@
 // the other. Run it with TMPDIR on a tmpfs so that disk writeback stays out of the
 // numbers. Every received file and folder is compared with the source; a wrong one ends
 // the run.
+#include "commands.hpp"
 #include "contenders.hpp"
 #include "streamd_instance.hpp"
 #include "temp_dir.hpp"
@@ -59,6 +60,7 @@
 #include <string>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <tuple>
 #include <unistd.h>
 #include <vector>
 
@@ -353,9 +355,25 @@ std::string report(const std::vector<Row>& rows, uint64_t bytes, const Against& 
     return json.str();
 }
 
-// The encrypted rows against each other and against the plain one: speed ratios, and CPU
-// per GiB on both ends; printed, and returned as JSON.
-std::string encryption_summary(const std::vector<Row>& rows, uint64_t size_mib) {
+// What one core encrypts with AES-256-GCM in 16 KiB records (`openssl speed`), in bytes
+// per second: the limit of an end that has that core alone. 0 if openssl cannot say.
+double aes_gcm_limit(const std::string& core) {
+    std::vector<std::string> argv{"openssl", "speed", "-evp",     "aes-256-gcm",
+                                  "-bytes",  "16384", "-seconds", "2"};
+    if (!core.empty()) argv = at({"taskset", "-c", core}, argv);
+    it::RunResult r = it::run({.argv = argv}, std::chrono::seconds(30));
+    // The last line: "AES-256-GCM    2812345.67k", in thousands of bytes per second.
+    const auto lines = it::lines_of(r.out);
+    if (!r.status.success() || lines.empty()) return 0;
+    const std::string& last = lines.back();
+    const auto at_number = last.find_last_of(' ');
+    return at_number == std::string::npos ? 0 : std::atof(last.c_str() + at_number + 1) * 1000;
+}
+
+// The encrypted rows against each other and against the plain one and the cipher's limit:
+// speed ratios, and CPU per GiB on both ends; printed, and returned as JSON.
+std::string encryption_summary(const std::vector<Row>& rows, uint64_t size_mib,
+                               const std::string& core) {
     auto find = [&](const std::string& name) -> const Row* {
         for (const auto& r : rows)
             if (r.name == name) return &r;
@@ -384,6 +402,20 @@ std::string encryption_summary(const std::vector<Row>& rows, uint64_t size_mib) 
           "tls8_vs_nginx_https");
     ratio("streamd TLS 1 stream vs streamd 1 stream (plain)", tls1, find("streamd, 1 stream"),
           "tls1_vs_plain1");
+    if (const double limit = aes_gcm_limit(core); limit > 0) {
+        const double limit_s = gib * 1073741824.0 / limit;
+        std::printf("  AES-256-GCM on one core (openssl speed): %.2f GiB/s, %.3f s for the file\n",
+                    limit / 1073741824.0, limit_s);
+        json << ",\"aes_gcm_bytes_per_s\":" << limit;
+        for (const auto& [label, row, key] :
+             {std::tuple{"streamd TLS 1 stream", tls1, "tls1_of_aes_limit"},
+              std::tuple{"streamd TLS 8 streams", tls8, "tls8_of_aes_limit"}}) {
+            if (!row) continue;
+            std::printf("  %-48s %6.2fx\n", (std::string(label) + " of that limit").c_str(),
+                        limit_s / seconds(row));
+            json << ",\"" << key << "\":" << limit_s / seconds(row);
+        }
+    }
     for (const char* name : {"streamd TLS, 8 streams", "streamd TLS, 1 stream", "scp"}) {
         if (const Row* r = find(name)) {
             std::printf("  CPU s/GiB, both ends: %-26s %6.2f\n", name, cpu(r));
@@ -503,12 +535,20 @@ std::string loopback(const Options& opt, const Tools& tools, Daemons& daemons,
         contenders.push_back(rsync_daemon(tools));
     }
     // Encrypted, side by side with the rest.
-    std::optional<EncryptedDaemons> encrypted;
+    std::optional<EncryptedDaemons> encrypted, encrypted_reference;
     if (opt.encrypted) {
         encrypted.emplace(it::streamd_binary(), tools.route, tools.work / "tls.key");
-        for (unsigned s : {1u, 8u})
+        if (reference)
+            encrypted_reference.emplace(opt.reference, tools.route, tools.work / "tls-ref.key");
+        for (unsigned s : {1u, 8u}) {
             contenders.push_back(streamd_native(encrypted->sender, encrypted->receiver,
                                                 {s, "", true, "streamd TLS"}));
+            if (!reference) continue;
+            twinned.push_back(contenders.size() - 1);
+            contenders.push_back(streamd_native(encrypted_reference->sender,
+                                                encrypted_reference->receiver,
+                                                {s, "", true, "streamd TLS (reference)"}));
+        }
         if (!opt.only_streamd) {
             contenders.push_back(scp(tools));
             contenders.push_back(rsync_ssh(tools));
@@ -538,7 +578,7 @@ std::string loopback(const Options& opt, const Tools& tools, Daemons& daemons,
         versus << ']';
     }
     std::string tls = "null";
-    if (encrypted) tls = encryption_summary(rows, opt.size_mib);
+    if (encrypted) tls = encryption_summary(rows, opt.size_mib, tools.route.receiver_core);
     std::string durability = "null";
     if (disk) {
         const double cost = rows[synced_row].median_of(&Sample::seconds) /
