@@ -44,7 +44,7 @@ void SocketToFile::go_on(int file, uint64_t offset, uint64_t length) {
         !buffers_[0].bytes)
         pipe_ = worker.pipes().acquire();
     if (pipe_) return splice_piece();
-    if (!buffers_[0].bytes) make_buffers();
+    if (!buffers_[0].bytes) make_buffers(kBufferSize);
     pump();
 }
 
@@ -82,7 +82,7 @@ Step SocketToFile::on_socket_read(int res) {
 Step SocketToFile::spliced(int res) {
     if (res == -EINVAL && in_pipe_ == 0) {
         owner_.worker_.pipes().release(std::move(pipe_));
-        make_buffers();
+        make_buffers(kBufferSize);
         note_copy_fallback("socket to pipe");
         return pump();
     }
@@ -106,8 +106,8 @@ Step SocketToFile::splice_written(int res) {
     }
     if (res == -EINVAL) {
         // The file system refuses splice: what is in the pipe goes through a buffer, as
-        // does everything after it.
-        make_buffers();
+        // does everything after it. A pipe may be larger than a buffer.
+        make_buffers(std::max(kBufferSize, uint64_t{pipe_->capacity}));
         ssize_t n = ::read(pipe_->read_end.get(), filling_->bytes.get(), in_pipe_);
         if (n != static_cast<ssize_t>(in_pipe_)) return fail("cannot drain pipe", true);
         filling_->at = next_at_;
@@ -134,9 +134,10 @@ Step SocketToFile::splice_out() {
     return Step::Going;
 }
 
-void SocketToFile::make_buffers() {
+void SocketToFile::make_buffers(uint64_t size) {
+    capacity_ = size;
     for (Buffer& b : buffers_)
-        b.bytes = std::make_unique<uint8_t[]>(kBufferSize);
+        b.bytes = std::make_unique<uint8_t[]>(size);
 }
 
 // ---- copy mode --------------------------------------------------------------------
@@ -145,7 +146,7 @@ Step SocketToFile::pump() {
     // Only whole buffers are written (or the last of the range): on a slow link each
     // receive brings a few packets, and a write per receive would cost a hand-over to the
     // kernel's worker thread every few kilobytes.
-    const bool whole = filling_->filled == kBufferSize || (left_ == 0 && filling_->filled > 0);
+    const bool whole = filling_->filled == capacity_ || (left_ == 0 && filling_->filled > 0);
     if (!writing_ && draining_->written == draining_->filled && !receiving_ && whole)
         std::swap(filling_, draining_);
     if (!writing_ && draining_->written < draining_->filled) {
@@ -155,10 +156,10 @@ Step SocketToFile::pump() {
                             static_cast<unsigned>(draining_->filled - draining_->written),
                             draining_->at + draining_->written);
     }
-    if (!receiving_ && left_ > 0 && filling_->filled < kBufferSize) {
+    if (!receiving_ && left_ > 0 && filling_->filled < capacity_) {
         if (filling_->filled == 0) filling_->at = next_at_;
         receiving_ = true;
-        const uint64_t n = std::min({left_, kBufferSize - filling_->filled, kPiece});
+        const uint64_t n = std::min({left_, capacity_ - filling_->filled, kPiece});
         owner_.transport_->recv(owner_, Op::SocketRead,
                                 {filling_->bytes.get() + filling_->filled, n}, 0);
     }

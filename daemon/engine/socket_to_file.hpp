@@ -58,7 +58,7 @@ private:
     Step splice_written(int res);
     Step splice_out();
     // The buffers of copy mode, where the kernel refuses splice or the bytes are hashed.
-    void make_buffers();
+    void make_buffers(uint64_t size);
     // Copy mode: starts what can start, or says the bytes are all in the file.
     Step pump();
     Step received(int res);
@@ -83,6 +83,7 @@ private:
     // The one being received into, and the one being written from; they swap when the
     // write is done and the received one has bytes.
     std::array<Buffer, 2> buffers_;
+    uint64_t capacity_ = 0; // of each
     Buffer* filling_ = &buffers_[0];
     Buffer* draining_ = &buffers_[1];
     bool receiving_ = false;
