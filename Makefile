@@ -176,7 +176,7 @@ fuzz-smoke: fuzz-build
 fuzz: fuzz-build
 	$(call run_fuzzers,$(FUZZ_SECONDS),$(FUZZ_BUILD)/corpus)
 
-# Every meson test (unit, integration, bench-smoke) under ASan + UBSan, built with gcc.
+# Every meson test (unit, integration, bench-smoke) under ASan + UBSan, built with clang.
 sanitize: deps-test deps-web deps-fuzz
 	@[ -f $(SANITIZE_BUILD)/build.ninja ] || CXX=clang++ meson setup $(SANITIZE_BUILD) \
 		-Db_sanitize=address,undefined -Db_lundef=false

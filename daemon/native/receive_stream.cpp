@@ -372,7 +372,7 @@ bool ReceiveStream::verifying() const {
 
 void ReceiveStream::chunk_arrived() {
     // The next header, and every other stream's queued work, can travel while this
-    // thread hashes.
+    // thread checks the chunk (and hashes a hole's zeros).
     read_exact(Reading::Header, proto::kHeaderSize);
     std::optional<uint64_t> found;
     if (verifying()) found = chunk_.hole() ? proto::zero_digest(chunk_.length) : data_.digest();
