@@ -87,13 +87,18 @@ struct Flow {
 struct TcpRelay::Pair {
     UniqueFd client;
     UniqueFd server;
-    Flow up;   // client to server, subject to the budget
-    Flow down; // server to client, never held
+    std::size_t ordinal = 0; // of the connections accepted
+    Flow up;                 // client to server, subject to the budget
+    Flow down;               // server to client, subject to the reply budget
     std::uint64_t from_client = 0;
+    std::uint64_t from_server = 0;
 
-    std::uint64_t allowance(const std::optional<std::uint64_t>& budget) const {
+    static std::uint64_t left(const std::optional<std::uint64_t>& budget, std::uint64_t used) {
         if (!budget) return std::numeric_limits<std::uint64_t>::max();
-        return *budget > from_client ? *budget - from_client : 0;
+        return *budget > used ? *budget - used : 0;
+    }
+    std::uint64_t allowance(const std::optional<std::uint64_t>& budget) const {
+        return left(budget, from_client);
     }
 
     short client_events(std::uint64_t allowance) const {
@@ -106,17 +111,18 @@ struct TcpRelay::Pair {
         return events;
     }
 
-    short server_events() const {
+    short server_events(std::uint64_t reply_allowance) const {
         short events = 0;
-        if (down.empty() && !down.eof) events |= POLLIN;
+        if (down.empty() && !down.eof && reply_allowance > 0) events |= POLLIN;
+        if (reply_allowance == 0 && !down.eof) events |= POLLRDHUP;
         if (!up.empty()) events |= POLLOUT;
         return events;
     }
 
     // One round of forwarding after poll; false once the pair is finished.
-    bool step(short client_revents, short server_revents, std::uint64_t allowance, Counts& counts,
+    bool step(short client_revents, short server_revents, std::uint64_t allowance,
+              std::uint64_t reply_allowance, Counts& counts,
               const std::function<void(char*, std::size_t, std::uint64_t)>& passing) {
-        std::uint64_t ignored = 0;
         if ((client_revents | server_revents) & POLLERR) {
             // A reset: pass on what the other side said last, as far as it goes, and end.
             if (!(server_revents & POLLERR)) up.drain(server.get(), counts.to_server);
@@ -131,10 +137,10 @@ struct TcpRelay::Pair {
             // Gone while held, or hung up while there is no room to read what it sent last.
             return false;
         }
-        if (down.empty() && !down.eof && (server_revents & (POLLIN | POLLHUP))) {
-            if (!down.fill(server.get(), std::numeric_limits<std::uint64_t>::max(), ignored))
-                return false;
-        } else if (server_revents & POLLHUP) {
+        if (down.empty() && !down.eof && reply_allowance > 0 &&
+            (server_revents & (POLLIN | POLLHUP))) {
+            if (!down.fill(server.get(), reply_allowance, from_server)) return false;
+        } else if (server_revents & (POLLHUP | POLLRDHUP)) {
             return false;
         }
         if (!up.drain(server.get(), counts.to_server)) return false;
@@ -174,6 +180,30 @@ void TcpRelay::release() {
     {
         std::lock_guard lock(mutex_);
         budget_.reset();
+    }
+    wake();
+}
+
+void TcpRelay::hold_replies_after(std::uint64_t bytes) {
+    {
+        std::lock_guard lock(mutex_);
+        reply_budget_ = bytes;
+    }
+    wake();
+}
+
+void TcpRelay::release_replies() {
+    {
+        std::lock_guard lock(mutex_);
+        reply_budget_.reset();
+    }
+    wake();
+}
+
+void TcpRelay::reset_connection(std::size_t nth) {
+    {
+        std::lock_guard lock(mutex_);
+        resets_.push_back(nth);
     }
     wake();
 }
@@ -241,17 +271,21 @@ void TcpRelay::run() {
     std::vector<pollfd> fds;
     Counts counts;
     std::uint64_t cuts_handled = 0;
+    const linger reset{1, 0};
     for (;;) {
         std::optional<std::uint64_t> budget;
+        std::optional<std::uint64_t> reply_budget;
         {
             std::lock_guard lock(mutex_);
             if (stopping_) return;
             budget = budget_;
+            reply_budget = reply_budget_;
         }
         fds.assign({{wake_fd_.get(), POLLIN, 0}, {listener_.get(), POLLIN, 0}});
         for (const auto& pair : pairs) {
             fds.push_back({pair->client.get(), pair->client_events(pair->allowance(budget)), 0});
-            fds.push_back({pair->server.get(), pair->server_events(), 0});
+            fds.push_back({pair->server.get(),
+                           pair->server_events(Pair::left(reply_budget, pair->from_server)), 0});
         }
         if (::poll(fds.data(), fds.size(), -1) < 0) {
             if (errno == EINTR) continue;
@@ -264,14 +298,16 @@ void TcpRelay::run() {
 
         // The budget may have changed while poll waited; what is read now obeys the new one.
         std::uint64_t cuts = 0;
+        std::vector<std::size_t> resets;
         {
             std::lock_guard lock(mutex_);
             budget = budget_;
+            reply_budget = reply_budget_;
             cuts = cuts_asked_;
+            resets.swap(resets_);
         }
         if (cuts > cuts_handled) {
             cuts_handled = cuts;
-            const linger reset{1, 0};
             for (const auto& pair : pairs)
                 for (int fd : {pair->client.get(), pair->server.get()})
                     ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
@@ -288,10 +324,16 @@ void TcpRelay::run() {
         }
         std::vector<std::unique_ptr<Pair>> kept;
         for (std::size_t i = 0; i < pairs.size(); ++i) {
+            Pair& pair = *pairs[i];
+            if (std::find(resets.begin(), resets.end(), pair.ordinal) != resets.end()) {
+                for (int fd : {pair.client.get(), pair.server.get()})
+                    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+                continue;
+            }
             const pollfd& client = fds[2 + 2 * i];
             const pollfd& server = fds[3 + 2 * i];
-            if (pairs[i]->step(client.revents, server.revents, pairs[i]->allowance(budget), counts,
-                               passing))
+            if (pair.step(client.revents, server.revents, pair.allowance(budget),
+                          Pair::left(reply_budget, pair.from_server), counts, passing))
                 kept.push_back(std::move(pairs[i]));
         }
         pairs = std::move(kept);
@@ -301,11 +343,12 @@ void TcpRelay::run() {
                 UniqueFd client(
                     ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
                 if (!client) break;
-                ++counts.accepted;
+                const std::size_t ordinal = counts.accepted++;
                 UniqueFd server = connect_to(target_port_);
                 // Nothing to forward to: closing the client tells it so.
                 if (!server) continue;
                 auto pair = std::make_unique<Pair>();
+                pair->ordinal = ordinal;
                 pair->client = std::move(client);
                 pair->server = std::move(server);
                 pairs.push_back(std::move(pair));

@@ -19,8 +19,8 @@ namespace streamd::it {
 // middle without sleeping: once a connection has carried `hold_after` bytes from the client, the
 // relay stops reading from that client, its socket buffers fill and the sender blocks in the
 // middle of a chunk. The transfer stays `running` for as long as the test wants and moves on at
-// `release()`. Replies from the server always flow, so the handshake completes and a peer's
-// failure report reaches the sender.
+// `release()`. Replies from the server flow unless held with hold_replies_after(), so the
+// handshake completes and a peer's failure report reaches the sender.
 //
 // It listens on 127.0.0.1 and connects to 127.0.0.1:target_port, so the receiving streamd sees a
 // loopback peer, which it accepts without a key. One thread polls every connection.
@@ -48,6 +48,12 @@ public:
     void hold_after(std::uint64_t bytes);
     // Lifts the budget: everything held flows on.
     void release();
+    // From now on every connection passes at most `bytes` from the server to its client;
+    // release_replies() lifts it.
+    void hold_replies_after(std::uint64_t bytes);
+    void release_replies();
+    // Resets the `nth` connection accepted (from 0), on both sides, if it is still open.
+    void reset_connection(std::size_t nth);
     // Flips one bit of the byte at `offset` of the first connection whose client sends that
     // far, once: what a corrupting path would do.
     void flip_once_at(std::uint64_t offset);
@@ -80,6 +86,8 @@ private:
     mutable std::mutex mutex_;
     mutable std::condition_variable changed_;
     std::optional<std::uint64_t> budget_;
+    std::optional<std::uint64_t> reply_budget_;
+    std::vector<std::size_t> resets_;
     std::optional<std::uint64_t> flip_at_;
     bool flipped_ = false;
     bool recording_ = false;

@@ -230,6 +230,49 @@ TEST(TcpRelay, ServerClosingClosesTheClientSide) {
     EXPECT_TRUE(sees_close(client.get()));
 }
 
+TEST(TcpRelay, HoldsRepliesAfterTheirBudget) {
+    Server server;
+    TcpRelay relay(server.port());
+    relay.hold_replies_after(300);
+    UniqueFd client = connect_loopback(relay.port());
+    UniqueFd upstream = server.accept_one();
+    ASSERT_TRUE(upstream);
+    const auto reply = pattern(1000);
+    send_all(upstream.get(), reply);
+    const auto first = receive(client.get(), 300);
+    ASSERT_EQ(first.size(), 300u);
+    // The client side still flows while replies are held.
+    const auto request = pattern(5000);
+    send_all(client.get(), request);
+    EXPECT_EQ(receive(upstream.get(), request.size()), request);
+    ASSERT_TRUE(relay.wait_until(
+        [&](const TcpRelay::Counts& c) { return c.to_server == request.size(); }, deadline));
+    EXPECT_EQ(queued_bytes(client.get()), 0u) << "a held reply delivers exactly its budget";
+
+    relay.release_replies();
+    const auto rest = receive(client.get(), reply.size() - 300);
+    ASSERT_EQ(rest.size(), reply.size() - 300) << "release_replies did not let the rest through";
+    EXPECT_TRUE(std::equal(rest.begin(), rest.end(), reply.begin() + 300));
+}
+
+TEST(TcpRelay, ResetsOneConnectionAndLeavesTheOthers) {
+    Server server;
+    TcpRelay relay(server.port());
+    UniqueFd first = connect_loopback(relay.port());
+    UniqueFd first_upstream = server.accept_one();
+    UniqueFd second = connect_loopback(relay.port());
+    UniqueFd second_upstream = server.accept_one();
+    ASSERT_TRUE(first_upstream && second_upstream);
+
+    relay.reset_connection(1);
+    EXPECT_TRUE(sees_close(second.get()));
+    EXPECT_TRUE(sees_close(second_upstream.get()));
+    const auto data = pattern(2000);
+    send_all(first.get(), data);
+    EXPECT_EQ(receive(first_upstream.get(), data.size()), data);
+    EXPECT_EQ(relay.counts().open, 1u);
+}
+
 TEST(TcpRelay, CountsEveryConnection) {
     Server server;
     TcpRelay relay(server.port());
