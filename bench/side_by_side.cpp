@@ -17,7 +17,8 @@
 // --reference: another build of the daemon, e.g. from before a change. Every native streamd
 // row on loopback gets a twin, "streamd (reference), ...", that makes the same transfer
 // between two daemons of that build, driven by the same streamctl; the twin runs right
-// after its row in every round, and the table ends with each row's speed over its twin's.
+// after its row in every round, and the table ends with each row's speed over its twin's;
+// on each emulated link the unlimited rows (1 and 8 streams) get twins too.
 // --disk: a folder on the machine's disk (default /var/tmp; "" for none) for two more
 // receivers, each on an ext4 image there, one with `[storage] sync = "data"` and one with
 // "none": what durability costs, as the ratio of their times; and dd writing the file
@@ -482,6 +483,24 @@ Tools pinned(const Tools& loop) {
     return tools;
 }
 
+// Each row in `twinned` against the reference build's twin after it: printed, and returned
+// as JSON.
+std::string against_reference(const std::vector<Row>& rows, const std::vector<size_t>& twinned,
+                              const fs::path& reference) {
+    std::printf("\nspeed against the reference build %s, new/reference:\n", reference.c_str());
+    std::ostringstream json;
+    json << '[';
+    for (size_t i : twinned) {
+        double ratio =
+            rows[i + 1].median_of(&Sample::seconds) / rows[i].median_of(&Sample::seconds);
+        std::printf("%-*s %7.2fx\n", name_width(rows), rows[i].name.c_str(), ratio);
+        json << (i == twinned.front() ? "" : ",") << "{\"name\":\"" << rows[i].name
+             << "\",\"vs_reference\":" << ratio << "}";
+    }
+    json << ']';
+    return json.str();
+}
+
 // The loopback runs: the ceilings, streamd in every configuration asked for, the peers.
 // `tools` are pinned, and `daemons` run on the same cores.
 std::string loopback(const Options& opt, const Tools& tools, Daemons& daemons,
@@ -563,20 +582,7 @@ std::string loopback(const Options& opt, const Tools& tools, Daemons& daemons,
                 tools.work.c_str());
     auto rows = run_rounds(contenders, source, opt.rounds);
     std::string results = report(rows, opt.size_mib << 20);
-    std::ostringstream versus;
-    if (reference) {
-        std::printf("\nspeed against the reference build %s, new/reference:\n",
-                    opt.reference.c_str());
-        versus << '[';
-        for (size_t i : twinned) {
-            double ratio =
-                rows[i + 1].median_of(&Sample::seconds) / rows[i].median_of(&Sample::seconds);
-            std::printf("%-*s %7.2fx\n", name_width(rows), rows[i].name.c_str(), ratio);
-            versus << (i == twinned.front() ? "" : ",") << "{\"name\":\"" << rows[i].name
-                   << "\",\"vs_reference\":" << ratio << "}";
-        }
-        versus << ']';
-    }
+    const std::string versus = reference ? against_reference(rows, twinned, opt.reference) : "";
     std::string tls = "null";
     if (encrypted) tls = encryption_summary(rows, opt.size_mib, tools.route.receiver_core);
     std::string durability = "null";
@@ -622,7 +628,7 @@ std::string loopback(const Options& opt, const Tools& tools, Daemons& daemons,
     if (reference)
         json << ",\"reference\":{\"binary\":\"" << opt.reference.string()
              << "\",\"peak_rss_mib\":" << peak_rss(*reference, "streamd (reference)")
-             << ",\"speed\":" << versus.str() << "}";
+             << ",\"speed\":" << versus << "}";
     json << "}";
     std::printf("\n");
     return json.str();
@@ -818,10 +824,22 @@ std::string wan(const Options& opt, const WanLink::Options& link_options, const 
     it::StreamdOptions limited_options = a;
     limited_options.max_rate = "\"" + kRate + "\"";
     it::StreamdInstance limited(limited_options);
+    // The reference build's daemons at the same ends, for twins of the unlimited rows.
+    std::optional<it::StreamdInstance> reference_sender, reference_receiver;
+    if (!opt.reference.empty()) {
+        reference_sender.emplace(opt.reference, a);
+        reference_receiver.emplace(opt.reference, b);
+    }
     std::vector<std::unique_ptr<Contender>> contenders;
     if (!opt.only_streamd) contenders.push_back(iperf3(tools));
-    contenders.push_back(streamd_native(sender, receiver, {1, "", true}));
-    contenders.push_back(streamd_native(sender, receiver, {8, "", true}));
+    std::vector<size_t> twinned;
+    for (unsigned streams : {1U, 8U}) {
+        contenders.push_back(streamd_native(sender, receiver, {streams, "", true}));
+        if (!reference_sender) continue;
+        twinned.push_back(contenders.size() - 1);
+        contenders.push_back(streamd_native(*reference_sender, *reference_receiver,
+                                            {streams, "", true, "streamd (reference)"}));
+    }
     const size_t rated = contenders.size();
     contenders.push_back(streamd_native(sender, receiver, {.streams = 8, .rate = kRate}));
     contenders.push_back(
@@ -837,6 +855,8 @@ std::string wan(const Options& opt, const WanLink::Options& link_options, const 
         report(rows, opt.wan_size_mib << 20, {.what = "link", .link_gbit = link.rate_gbit()});
     const std::string rates =
         rate_summary({rows.begin() + rated, rows.begin() + rated + 2}, opt.wan_size_mib);
+    const std::string versus =
+        twinned.empty() ? "null" : against_reference(rows, twinned, opt.reference);
     chart.contenders.clear();
     chart.gbit.emplace_back();
     for (const auto& r : rows) {
@@ -851,7 +871,7 @@ std::string wan(const Options& opt, const WanLink::Options& link_options, const 
     json << "{\"rtt_ms\":" << link_options.rtt_ms << ",\"loss\":" << link_options.loss
          << ",\"rate\":\"" << link_options.rate << "\",\"size_mib\":" << opt.wan_size_mib
          << ",\"rounds\":" << opt.wan_rounds << ",\"results\":" << results << ",\"rates\":" << rates
-         << "}";
+         << ",\"vs_reference\":" << versus << "}";
     return json.str();
 }
 

@@ -320,6 +320,13 @@ void Daemon::start_streams(const std::shared_ptr<OutgoingTransfer>& t, uint16_t 
     }
 }
 
+void Daemon::let_streams_join(const std::shared_ptr<OutgoingTransfer>& t) {
+    for (uint16_t index : t->open_for_joins())
+        start_streams(t, index, 1);
+    for (auto& w : workers_)
+        w->post([id = t->id()](Worker& self) { self.transfer_accepted(id); });
+}
+
 void Daemon::streams_gone(std::shared_ptr<OutgoingTransfer> t) {
     on_control_thread([this, t = std::move(t)] { scheduler_.reconnect_later(t); });
 }

@@ -73,6 +73,7 @@ private:
     void close_transfer(uint32_t id) override;
     void start_streams(const std::shared_ptr<OutgoingTransfer>& t, uint16_t first,
                        uint16_t count) override;
+    void let_streams_join(const std::shared_ptr<OutgoingTransfer>& t) override;
     void streams_gone(std::shared_ptr<OutgoingTransfer> t) override;
     void send_cancel_notice(std::shared_ptr<OutgoingTransfer> t) override;
     void on_control_thread(std::function<void()> task) override;

@@ -42,6 +42,8 @@ public:
     void close();
     // The transfer this connection carries was given up elsewhere.
     virtual void cancel() { close(); }
+    // The receiver accepted the transfer this connection carries, on another connection.
+    virtual void transfer_accepted() {}
     // A completion handler threw; the connection reports it as it reports any failure.
     virtual void internal_error(const std::string& what) = 0;
     bool closing() const { return closing_; }

@@ -94,6 +94,11 @@ void Worker::close_transfer(uint32_t transfer_id) {
     }
 }
 
+void Worker::transfer_accepted(uint32_t transfer_id) {
+    for (auto& slot : slots_)
+        if (slot && slot->carries(transfer_id)) slot->transfer_accepted();
+}
+
 void Worker::cancel_operations(Connection& c) {
     for (auto op = static_cast<uint8_t>(kFirstConnectionOp);
          op <= static_cast<uint8_t>(kLastConnectionOp); ++op) {

@@ -109,6 +109,8 @@ public:
     // Each connection's check_time now, not at the next sweep: one may have to end.
     void check_connections();
     void close_transfer(uint32_t transfer_id);
+    // Connection::transfer_accepted() of each connection carrying it.
+    void transfer_accepted(uint32_t transfer_id);
 
 private:
     friend class Connection;

@@ -42,11 +42,17 @@ SendStream::~SendStream() {
 
 void SendStream::start() {
     if (transfer_->finished() && !notice_) return close();
+    early_ = index_ > 0 && !transfer_->joinable();
     connect(index_ == 0 ? 0 : transfer_->chosen_address());
 }
 
 void SendStream::connected(size_t address) {
-    if (index_ == 0) transfer_->choose_address(address);
+    if (index_ != 0 || notice_) return;
+    transfer_->choose_address(address);
+    // Once: a peer without a key is connected to again, in plain.
+    const uint16_t count = transfer_->offer().stream_count;
+    if (count > 1 && !std::exchange(siblings_started_, true))
+        transfers_.start_streams(transfer_, 1, count - 1);
 }
 
 void SendStream::protocol_started(const std::string& how) {
@@ -69,7 +75,7 @@ void SendStream::on_peer_frame(const proto::FrameHeader& h, std::span<const uint
     using proto::FrameType;
     if (h.type == FrameType::Error) {
         auto e = proto::decode_error(body);
-        bool before_accept = phase_ == Phase::AwaitWelcome || phase_ == Phase::AwaitAccept;
+        bool before_accept = phase_ < Phase::Running;
         std::string reason =
             (before_accept ? "rejected by peer: " : "the peer failed the transfer: ") + e.message;
         // Passing conditions: the receiver is at its limit, or lost the transfer (it
@@ -89,6 +95,7 @@ void SendStream::on_peer_frame(const proto::FrameHeader& h, std::span<const uint
         break;
     case Phase::Connecting:
     case Phase::AwaitWelcome:
+    case Phase::AwaitJoin:
         break;
     }
     throw proto::FrameError(std::string("unexpected ") + proto::to_string(h.type) + " frame");
@@ -100,12 +107,31 @@ void SendStream::welcomed() {
         phase_ = Phase::Finishing;
         return send_frame(proto::Cancel{offer.id});
     }
-    if (index_ == 0) {
-        send_frame(offer);
-        if (offer.kind == proto::OfferKind::Tree) send_manifest();
-    } else
-        send_frame(proto::Join{offer.id, index_, offer.stream_count});
+    if (index_ != 0) {
+        phase_ = Phase::AwaitJoin;
+        if (transfer_->joinable()) join();
+        return;
+    }
+    send_frame(offer);
+    if (offer.kind == proto::OfferKind::Tree) send_manifest();
     phase_ = Phase::AwaitAccept;
+}
+
+void SendStream::transfer_accepted() {
+    if (phase_ == Phase::AwaitJoin) join();
+}
+
+void SendStream::join() {
+    const auto& offer = transfer_->offer();
+    send_frame(proto::Join{offer.id, index_, offer.stream_count});
+    phase_ = Phase::AwaitAccept;
+}
+
+bool SendStream::gave_up_early() {
+    if (!early_ || phase_ > Phase::AwaitJoin) return false;
+    if (transfer_->start_again(index_)) transfers_.start_streams(transfer_, index_, 1);
+    cancel();
+    return true;
 }
 
 void SendStream::send_manifest() {
@@ -125,7 +151,7 @@ void SendStream::on_accept(std::span<const uint8_t> body) {
             if (r.offset % offer.chunk_size != 0 || r.offset + r.length > offer.size)
                 throw proto::FrameError("ACCEPT range is not chunk-aligned inside the file");
         transfer_->start(a);
-        if (offer.stream_count > 1) transfers_.start_streams(transfer_, 1, offer.stream_count - 1);
+        if (offer.stream_count > 1) transfers_.let_streams_join(transfer_);
     }
     next_chunk();
 }
@@ -307,6 +333,7 @@ void SendStream::broken(std::string reason) {
 
 void SendStream::lost(std::string reason) {
     if (notice_) return close(); // best effort: the receiver's partial expires anyway
+    if (gave_up_early()) return;
     // Only a transfer that got going is worth another attempt: a first connection
     // that fails is a mistake (wrong host, no daemon there) to report at once.
     if (!transfer_->accepted_once()) return fail(Failure::Connection, std::move(reason));
@@ -319,6 +346,7 @@ void SendStream::lost(std::string reason) {
 
 void SendStream::fail(Failure kind, std::string reason) {
     if (notice_) return close();
+    if (gave_up_early()) return;
     if (transfer_->fail(kind, reason)) {
         log_transfer(spdlog::level::warn, *transfer_, "sending {} to {} failed: {}",
                      transfer_->name(), transfer_->peer(), reason);

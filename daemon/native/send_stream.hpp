@@ -38,7 +38,9 @@ public:
     void check_time(Clock::time_point now) override;
 
 private:
-    enum class Phase { Connecting, AwaitWelcome, AwaitAccept, Running, Finishing };
+    // Streams 1… connect while stream 0 waits for its ACCEPT; one that is welcomed before
+    // then waits in AwaitJoin.
+    enum class Phase { Connecting, AwaitWelcome, AwaitJoin, AwaitAccept, Running, Finishing };
     enum class Sending { Nothing, Header, Data };
     struct Unacked {
         uint64_t offset;
@@ -54,6 +56,12 @@ private:
     void welcomed() override;
     void on_peer_frame(const proto::FrameHeader& h, std::span<const uint8_t> body) override;
     void ended(int res) override;
+    void transfer_accepted() override;
+    void join();
+    // A stream that started before the transfer was accepted and failed before its JOIN:
+    // stream 0 reports what the receiver thinks of the transfer, so this one leaves
+    // quietly and starts again once it is accepted. False for any other stream.
+    bool gave_up_early();
     void on_accept(std::span<const uint8_t> body);
     void on_ack(std::span<const uint8_t> body);
     void on_done(std::span<const uint8_t> body);
@@ -85,6 +93,8 @@ private:
     std::shared_ptr<OutgoingTransfer> transfer_;
     const uint16_t index_;
     bool notice_ = false;
+    bool early_ = false; // started before the receiver accepted the transfer
+    bool siblings_started_ = false;
     Phase phase_ = Phase::Connecting;
 
     Sending state_ = Sending::Nothing;

@@ -3,6 +3,7 @@
 #include "digest.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace streamd {
 
@@ -43,6 +44,32 @@ void OutgoingTransfer::start(const proto::Accept& accept) {
     acked_.store(0, std::memory_order_relaxed);
     set_accepted_once();
     advance(TransferState::Running);
+}
+
+bool OutgoingTransfer::joinable() const {
+    std::lock_guard lock(join_mutex_);
+    return joinable_;
+}
+
+std::vector<uint16_t> OutgoingTransfer::open_for_joins() {
+    std::lock_guard lock(join_mutex_);
+    joinable_ = true;
+    return std::exchange(gave_up_early_, {});
+}
+
+bool OutgoingTransfer::start_again(uint16_t index) {
+    std::lock_guard lock(join_mutex_);
+    if (!joinable_) gave_up_early_.push_back(index);
+    return joinable_;
+}
+
+void OutgoingTransfer::next_attempt() {
+    {
+        std::lock_guard lock(join_mutex_);
+        joinable_ = false;
+        gave_up_early_.clear();
+    }
+    lost_.store(false, std::memory_order_release);
 }
 
 bool OutgoingTransfer::acknowledge(uint64_t index, uint64_t length) {

@@ -45,6 +45,17 @@ public:
     void start(const proto::Accept& accept);
     ChunkScheduler& scheduler() { return *scheduler_; }
 
+    // Streams 1… of an attempt connect while stream 0 waits for the receiver's ACCEPT,
+    // and each sends its JOIN once that has come: over a long link this saves them two
+    // round trips. Whether it has come, for this attempt.
+    bool joinable() const;
+    // Stream 0's ACCEPT came (after start()): the streams that gave up before it, which
+    // are to start again now.
+    std::vector<uint16_t> open_for_joins();
+    // Stream `index` gave up before it could JOIN: true if it is to start again now,
+    // false if open_for_joins() will name it.
+    bool start_again(uint16_t index);
+
     void record_digest(uint64_t index, uint64_t digest) {
         digests_[index] = digest;
         known_[index] = 1;
@@ -70,7 +81,7 @@ public:
     bool accepted_once() const { return accepted_once_.load(std::memory_order_relaxed); }
     void set_accepted_once() { accepted_once_.store(true, std::memory_order_relaxed); }
     // Ready for the next attempt; the control thread calls it when no stream is left.
-    void next_attempt() { lost_.store(false, std::memory_order_release); }
+    void next_attempt();
 
     // Counted before a stream is handed to its worker, so that the count cannot reach
     // zero while more streams are on their way.
@@ -113,6 +124,9 @@ private:
     std::atomic<bool> lost_{false};
     std::atomic<unsigned> failed_attempts_{0};
     std::atomic<bool> accepted_once_{false};
+    mutable std::mutex join_mutex_;
+    bool joinable_ = false;
+    std::vector<uint16_t> gave_up_early_;
     mutable std::mutex lost_mutex_;
     std::string lost_reason_;
 };

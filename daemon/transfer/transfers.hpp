@@ -46,6 +46,9 @@ public:
     // the workers.
     virtual void start_streams(const std::shared_ptr<OutgoingTransfer>& t, uint16_t first,
                                uint16_t count) = 0;
+    // Stream 0 of `t` was accepted: its other streams, connected already, send their JOIN,
+    // and those that gave up waiting start again.
+    virtual void let_streams_join(const std::shared_ptr<OutgoingTransfer>& t) = 0;
     // The last stream of an unfinished outgoing transfer is gone: its connection was
     // lost, and it tries again after a pause, or fails when it has tried enough.
     virtual void streams_gone(std::shared_ptr<OutgoingTransfer> t) = 0;

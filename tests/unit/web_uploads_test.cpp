@@ -48,6 +48,7 @@ public:
     void serve_pull(const proto::Pull&, const sockaddr*) override {}
     void close_transfer(uint32_t id) override { closed.push_back(id); }
     void start_streams(const std::shared_ptr<OutgoingTransfer>&, uint16_t, uint16_t) override {}
+    void let_streams_join(const std::shared_ptr<OutgoingTransfer>&) override {}
     void streams_gone(std::shared_ptr<OutgoingTransfer>) override {}
     void send_cancel_notice(std::shared_ptr<OutgoingTransfer>) override {}
     void on_control_thread(std::function<void()> task) override { task(); }
