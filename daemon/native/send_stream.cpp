@@ -201,8 +201,7 @@ void SendStream::on_done(std::span<const uint8_t> body) {
 
 void SendStream::next_chunk() {
     if (transfer_->finished()) return close();
-    std::optional<proto::Chunk> chunk = std::exchange(next_, std::nullopt);
-    if (!chunk) chunk = take_chunk();
+    std::optional<proto::Chunk> chunk = take_chunk();
     if (closing()) return;
     if (!chunk) {
         state_ = Sending::Nothing;
@@ -281,7 +280,7 @@ void SendStream::body_step(Step step) {
 void SendStream::finish_if_idle() {
     // Nothing left to send or to hear about: the receiver treats the end of this
     // stream between frames as a normal close.
-    if (phase_ == Phase::Running && exhausted_ && !next_ && resend_.empty() && unacked_.empty() &&
+    if (phase_ == Phase::Running && exhausted_ && resend_.empty() && unacked_.empty() &&
         state_ == Sending::Nothing)
         close();
 }
@@ -302,8 +301,6 @@ void SendStream::on_send(int res) {
         pieces_ = transfer_->source().pieces(data_offset_, data_length_);
         piece_ = 0;
         send_piece();
-        // The kernel moves this chunk while this thread reads and hashes the next.
-        if (!next_) next_ = take_chunk();
     }
 }
 

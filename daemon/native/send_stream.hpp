@@ -104,8 +104,6 @@ private:
     uint64_t data_length_ = 0;
     std::vector<SourcePiece> pieces_; // of that data: one, or one per file of a tree
     size_t piece_ = 0;                // the one going out
-    // Taken and hashed while the chunk before it was on the wire.
-    std::optional<proto::Chunk> next_;
 
     std::deque<Unacked> unacked_;
     std::vector<uint64_t> resend_;
